@@ -1,0 +1,1 @@
+"""The dsec compiler core: IR parser, printer, verifier, pass manager and CLI."""

@@ -1,0 +1,88 @@
+"""Diagnostics in MLIR's form: `file:line:col: error: message`, then the source
+line and a caret under the column."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from dsec.compiler.location import Loc
+
+SEVERITIES = ("error", "warning", "remark", "note")
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    severity: str
+    message: str
+    loc: Loc | None = None
+
+
+class DiagnosticError(Exception):
+    """Raised when input cannot be processed; carries what to tell the user."""
+
+    def __init__(self, diagnostics: list[Diagnostic] | Diagnostic):
+        if isinstance(diagnostics, Diagnostic):
+            diagnostics = [diagnostics]
+        self.diagnostics = diagnostics
+        super().__init__("; ".join(d.message for d in diagnostics))
+
+
+def error(message: str, loc: Loc | None = None) -> DiagnosticError:
+    """Shorthand for `raise error(...)`."""
+    return DiagnosticError(Diagnostic("error", message, loc))
+
+
+@dataclass
+class SourceManager:
+    """The texts diagnostics point into, by file name."""
+
+    sources: dict[str, str] = field(default_factory=dict)
+
+    def add(self, name: str, text: str) -> None:
+        self.sources[name] = text
+
+    def line(self, loc: Loc) -> str | None:
+        text = self.sources.get(loc.file)
+        if text is None:
+            return None
+        lines = text.split("\n")
+        if 1 <= loc.line <= len(lines):
+            return lines[loc.line - 1].rstrip("\r")
+        return None
+
+    def render(self, diagnostic: Diagnostic) -> str:
+        if diagnostic.loc is None:
+            return f"dsec: {diagnostic.severity}: {diagnostic.message}"
+        head = f"{diagnostic.loc}: {diagnostic.severity}: {diagnostic.message}"
+        source_line = self.line(diagnostic.loc)
+        if source_line is None:
+            return head
+        # Keep tabs in the caret line so the caret stays under its column.
+        pad = "".join(c if c == "\t" else " " for c in source_line[: diagnostic.loc.col - 1])
+        return f"{head}\n{source_line}\n{pad}^"
+
+
+@dataclass
+class DiagnosticEngine:
+    """Collects diagnostics from the parser, the verifier and the passes."""
+
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def emit(self, severity: str, message: str, loc: Loc | None = None) -> None:
+        self.diagnostics.append(Diagnostic(severity, message, loc))
+
+    def error(self, message: str, loc: Loc | None = None) -> None:
+        self.emit("error", message, loc)
+
+    def warning(self, message: str, loc: Loc | None = None) -> None:
+        self.emit("warning", message, loc)
+
+    def remark(self, message: str, loc: Loc | None = None) -> None:
+        self.emit("remark", message, loc)
+
+    def extend(self, diagnostics: list[Diagnostic]) -> None:
+        self.diagnostics.extend(diagnostics)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.severity == "error" for d in self.diagnostics)

@@ -1,0 +1,516 @@
+"""Parse the textual dsec IR (grammar: dialect/dsec.lark) into a Module.
+
+Syntax errors and malformed attributes become DiagnosticError with the file,
+line and column; no Lark or Python exception escapes for bad input.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+
+from dsec.compiler.diagnostics import DiagnosticError, error
+from dsec.compiler.location import Loc
+from dsec.dialect.accelerator import Accelerator, Memory, Port
+from dsec.dialect.attributes import (
+    ELEMENT_BITS,
+    Access,
+    AffineExpr,
+    Buffer,
+    Compute,
+    Constraints,
+    Loop,
+    Nest,
+    Spatial,
+    SpatialUnroll,
+    TensorType,
+)
+from dsec.dialect.ops import ConstOp, InputOp, LayerOp, Module, MoveOp, ReturnOp, Value
+
+GRAMMAR_FILE = "dsec.lark"
+
+
+def load_grammar() -> str:
+    return resources.files("dsec.dialect").joinpath(GRAMMAR_FILE).read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=None)
+def _lark(strict: bool = False) -> Lark:
+    # strict mode (regex-collision checks) is exercised by a test; the checks
+    # cost time at every start, so the tool itself builds without them.
+    return Lark(load_grammar(), parser="lalr", strict=strict, propagate_positions=True,
+                maybe_placeholders=True)
+
+
+def parse_module(text: str, filename: str = "<stdin>") -> Module:
+    """Parse one module. Raises DiagnosticError on any malformed input."""
+    try:
+        tree = _lark().parse(text)
+    except UnexpectedInput as exc:
+        raise _syntax_error(exc, filename) from None
+    try:
+        return _Builder(filename).transform(tree)
+    except VisitError as exc:
+        if isinstance(exc.orig_exc, DiagnosticError):
+            raise exc.orig_exc from None
+        raise
+
+
+# Human names for the grammar's terminals, used in "expected ..." messages.
+_TERMINAL_NAMES = {
+    "SYMBOL": "a symbol like @name", "VALUE": "a value like %name", "TENSOR": "a tensor type",
+    "NAME": "a name", "NUMBER": "a number", "STRING": "a string", "LBRACE": "'{'",
+    "RBRACE": "'}'", "LSQB": "'['", "RSQB": "']'", "LPAR": "'('", "RPAR": "')'",
+    "COMMA": "','", "EQUAL": "'='", "COLON": "':'", "DOT": "'.'", "PLUS": "'+'",
+    "MINUS": "'-'", "STAR": "'*'", "SLASH": "'/'", "$END": "end of input",
+}
+
+
+def _expected(names: set[str]) -> str:
+    pretty = []
+    for name in sorted(names):
+        if name in _TERMINAL_NAMES:
+            pretty.append(_TERMINAL_NAMES[name])
+        else:
+            pattern = _lark().get_terminal(name).pattern
+            pretty.append(f"'{pattern.value}'" if pattern.type == "str" else name)
+    return ", ".join(sorted(set(pretty)))
+
+
+def _syntax_error(exc: UnexpectedInput, filename: str) -> DiagnosticError:
+    loc = Loc(filename, exc.line if exc.line > 0 else 1, exc.column if exc.column > 0 else 1)
+    if isinstance(exc, UnexpectedCharacters):
+        return error(f"unexpected character {exc.char!r}", loc)
+    if isinstance(exc, UnexpectedEOF):
+        return error(f"unexpected end of input; expected {_expected(set(exc.expected))}", loc)
+    assert isinstance(exc, UnexpectedToken)
+    if exc.token.type == "$END":
+        return error(f"unexpected end of input; expected {_expected(exc.expected)}", loc)
+    return error(f"unexpected {exc.token.value!r}; expected {_expected(exc.expected)}", loc)
+
+
+# ---- the tree -> IR builder ------------------------------------------------
+
+
+@dataclass
+class _Entry:
+    key: str
+    value: object
+    loc: Loc
+
+
+@dataclass
+class _Dict:
+    """A parsed `{key = value, ...}`, keeping each key's location."""
+
+    entries: list[_Entry]
+    loc: Loc
+
+    def by_key(self) -> dict[str, _Entry]:
+        result: dict[str, _Entry] = {}
+        for entry in self.entries:
+            if entry.key in result:
+                raise error(f"duplicate key '{entry.key}'", entry.loc)
+            result[entry.key] = entry
+        return result
+
+
+def _plain(value: object) -> object:
+    """A generic attribute value with the parser's helpers removed."""
+    if isinstance(value, _Dict):
+        return {k: _plain(e.value) for k, e in value.by_key().items()}
+    if isinstance(value, tuple):
+        return tuple(_plain(v) for v in value)
+    return value
+
+
+@dataclass
+class _Item:
+    """One line of a layer body, tagged by kind."""
+
+    kind: str
+    value: object
+    loc: Loc
+
+
+def _positive_int(value: object, loc: Loc, what: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise error(f"{what} must be a positive integer, got {_show(value)}", loc)
+    return value
+
+
+def _show(value: object) -> str:
+    if isinstance(value, str):
+        return json.dumps(value)
+    return str(_plain(value))
+
+
+def _typed_fields(d: _Dict, schema: dict[str, type], what: str) -> dict[str, object]:
+    """Check a dict against {key: type}: every key required, no others."""
+    entries = d.by_key()
+    for key, entry in entries.items():
+        if key not in schema:
+            raise error(f"unknown key '{key}' in {what}; expected one of: {', '.join(schema)}", entry.loc)
+    result: dict[str, object] = {}
+    for key, kind in schema.items():
+        if key not in entries:
+            raise error(f"{what} is missing '{key}'", d.loc)
+        value = entries[key].value
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise error(f"'{key}' in {what} must be {kind.__name__}, got {_show(value)}", entries[key].loc)
+        result[key] = value
+    return result
+
+
+def _int_dict(d: _Dict, what: str) -> dict[str, int]:
+    return {key: _positive_int(e.value, e.loc, f"'{key}' in {what}") for key, e in d.by_key().items()}
+
+
+def _unique(pairs: list[tuple[str, object, Loc]], what: str) -> dict[str, object]:
+    result: dict[str, object] = {}
+    for key, value, loc in pairs:
+        if key in result:
+            raise error(f"duplicate {what} '{key}'", loc)
+        result[key] = value
+    return result
+
+
+def parse_tensor_type(text: str, loc: Loc) -> TensorType:
+    body = text[len("tensor<"):-1]
+    parts = body.split("x")
+    element = parts[-1]
+    if element not in ELEMENT_BITS:
+        raise error(f"unknown element type '{element}' in {text}; expected one of: {', '.join(ELEMENT_BITS)}", loc)
+    shape: list[int | None] = []
+    for part in parts[:-1]:
+        if part == "?":
+            shape.append(None)
+        elif part.isdigit():
+            shape.append(int(part))
+        else:
+            raise error(f"bad dimension '{part}' in {text}; expected a number or '?'", loc)
+    return TensorType(tuple(shape), element)
+
+
+@v_args(meta=True)
+class _Builder(Transformer):
+    def __init__(self, filename: str):
+        super().__init__()
+        self.filename = filename
+
+    def _loc(self, meta) -> Loc:
+        return Loc(self.filename, getattr(meta, "line", 1), getattr(meta, "column", 1))
+
+    def _tok(self, token: Token) -> Loc:
+        return Loc(self.filename, token.line, token.column)
+
+    # -- generic attributes ---------------------------------------------------
+
+    def number(self, meta, children):
+        minus, token = children
+        text = str(token)
+        value: int | float = float(text) if any(c in text for c in ".eE") else int(text)
+        return -value if minus is not None else value
+
+    def string(self, meta, children):
+        return self._string(children[0])
+
+    def _string(self, token: Token) -> str:
+        try:
+            return json.loads(token)
+        except json.JSONDecodeError:
+            raise error(f"invalid escape in string {token}", self._tok(token)) from None
+
+    def true(self, meta, children):
+        return True
+
+    def false(self, meta, children):
+        return False
+
+    def list(self, meta, children):
+        return tuple(c for c in children if c is not None)
+
+    def entry(self, meta, children):
+        key, value = children
+        name = self._string(key) if key.type == "STRING" else str(key)
+        return _Entry(name, value, self._tok(key))
+
+    def dict(self, meta, children):
+        return _Dict([c for c in children if c is not None], self._loc(meta))
+
+    def name_list(self, meta, children):
+        return [c for c in children if c is not None]
+
+    # -- accelerator ----------------------------------------------------------
+
+    def size_entry(self, meta, children):
+        name, size = children
+        loc = self._tok(name)
+        return str(name), _positive_int(self.number(meta, [None, size]), loc, f"size of array dimension {name}"), loc
+
+    def array(self, meta, children):
+        *sizes, fields = children
+        dims = _unique([s for s in sizes if s is not None], "array dimension")
+        values = _typed_fields(fields, {"unit_energy": float, "unit_area": float}, "array")
+        return tuple(dims.items()), values, self._loc(meta)
+
+    def allocation(self, meta, children):
+        operand, direction = children
+        return str(operand), str(direction), self._tok(operand)
+
+    def port(self, meta, children):
+        symbol, kind, fields, *allocations = children
+        values = _typed_fields(fields, {"bandwidth_min": int, "bandwidth_max": int}, f"port {symbol}")
+        return Port(
+            name=symbol[1:], type=str(kind), bandwidth_min=values["bandwidth_min"],
+            bandwidth_max=values["bandwidth_max"],
+            allocation=tuple((op, d) for op, d, _ in (a for a in allocations if a is not None)),
+            loc=self._tok(symbol),
+        )
+
+    def memory(self, meta, children):
+        symbol, operands, served, fields, *ports = children
+        schema = {"size": int, "r_cost": float, "w_cost": float, "area": float, "latency": int}
+        values = _typed_fields(fields, schema, f"memory {symbol}")
+        return Memory(
+            name=symbol[1:], operands=tuple(str(o) for o in operands),
+            served_dimensions=tuple(str(s) for s in served), ports=tuple(ports),
+            loc=self._tok(symbol), **values,
+        )
+
+    def accelerator(self, meta, children):
+        symbol, (dims, values, _), *memories = children
+        return Accelerator(name=symbol[1:], array=dims, unit_energy=values["unit_energy"],
+                           unit_area=values["unit_area"], memories=tuple(memories), loc=self._tok(symbol))
+
+    def options(self, meta, children):
+        return _plain(children[0])
+
+    # -- ops --------------------------------------------------------------
+
+    def value_list(self, meta, children):
+        return list(children)
+
+    def tensor_list(self, meta, children):
+        return [parse_tensor_type(str(t), self._tok(t)) for t in children]
+
+    def _single_result(self, results: list[Token], tensor: Token, op: str) -> Value:
+        if len(results) != 1:
+            raise error(f"{op} defines exactly one value, got {len(results)}", self._tok(results[0]))
+        return Value(results[0][1:], parse_tensor_type(str(tensor), self._tok(tensor)))
+
+    def input_op(self, meta, children):
+        results, name, tensor = children
+        return InputOp(self._single_result(results, tensor, "dsec.input"), self._string(name), self._loc(meta))
+
+    def const_op(self, meta, children):
+        results, name, tensor = children
+        return ConstOp(self._single_result(results, tensor, "dsec.const"), self._string(name), self._loc(meta))
+
+    def role_operand(self, meta, children):
+        role, value = children
+        return str(role), value[1:], self._tok(role)
+
+    def layer_op(self, meta, children):
+        results, symbol, op_type, *operands, tensor, body = children
+        loc = self._loc(meta)
+        result = self._single_result(results, tensor, "dsec.layer")
+        bound = _unique([o for o in operands if o is not None], "operand role")
+        return LayerOp(result=result, symbol=symbol[1:], op_type=self._string(op_type),
+                       operands=tuple(bound.items()), loc=loc, **body)
+
+    def move_op(self, meta, children):
+        results, kind, symbol, op_type, *rest = children
+        *operands, types, attrs = rest
+        if len(types) != len(results):
+            raise error(f"{len(results)} results but {len(types)} types", self._loc(meta))
+        values = tuple(Value(r[1:], t) for r, t in zip(results, types))
+        return MoveOp(results=values, symbol=symbol[1:], op_type=self._string(op_type),
+                      operands=tuple(o[1:] for o in operands if o is not None), attrs=_plain(attrs),
+                      opaque=kind == "dsec.opaque", loc=self._loc(meta))
+
+    def return_op(self, meta, children):
+        return ReturnOp(tuple(v[1:] for v in children if v is not None), self._loc(meta))
+
+    def module(self, meta, children):
+        symbol, accelerator, options, *ops, ret = children
+        all_ops = tuple(ops) + ((ret,) if ret is not None else ())
+        return Module(name=symbol[1:], accelerator=accelerator, options=options, ops=all_ops,
+                      loc=self._tok(symbol))
+
+    def start(self, meta, children):
+        return children[0]
+
+    # -- layer body ---------------------------------------------------------
+
+    def layer_body(self, meta, children):
+        name, dims, compute, precision, links, *rest = children
+        *requires, spatial, nest, cost = rest
+        constraints = self._constraints([r for r in requires if r is not None])
+        nested_spatial = nest[1] if nest is not None else None
+        if spatial is not None and nested_spatial is not None:
+            raise error("spatial mapping given twice: inside the nest and before it", spatial.loc)
+        return dict(
+            name=name if name is not None else "",
+            dims=dims, compute=compute, precision=precision, links=links,
+            constraints=constraints,
+            spatial=spatial if spatial is not None else nested_spatial,
+            nest=nest[0] if nest is not None else None,
+            cost=cost,
+        )
+
+    def _constraints(self, requires: list[_Item]) -> Constraints | None:
+        if not requires:
+            return None
+        found = _unique([(r.kind, r.value, r.loc) for r in requires], "requirement")
+        return Constraints(spatial=found.get("spatial"), hint=found.get("hint"), order=found.get("order"),
+                           loc=requires[0].loc)
+
+    def layer_name(self, meta, children):
+        return self._string(children[0])
+
+    def dims(self, meta, children):
+        return _int_dict(children[0], "dims")
+
+    def precision(self, meta, children):
+        return _int_dict(children[0], "precision")
+
+    def link(self, meta, children):
+        operand, memory_operand = children
+        return str(operand), str(memory_operand), self._tok(operand)
+
+    def links(self, meta, children):
+        return _unique([c for c in children if c is not None], "link for operand")
+
+    def cost(self, meta, children):
+        return _plain(children[0])
+
+    def term_dim(self, meta, children):
+        return (str(children[0]), 1)
+
+    def term_scaled(self, meta, children):
+        coeff, _star, name = children
+        return (str(name), _positive_int(self.number(meta, [None, coeff]), self._tok(coeff), "a coefficient"))
+
+    def term_const(self, meta, children):
+        value = self.number(meta, [None, children[0]])
+        if not isinstance(value, int):
+            raise error(f"index offsets must be integers, got {value}", self._tok(children[0]))
+        return value
+
+    def affine(self, meta, children):
+        first_sign, first, *rest = children
+        signed = [(-1 if first_sign is not None else 1, first)]
+        signed += [(-1 if rest[i] == "-" else 1, rest[i + 1]) for i in range(0, len(rest), 2)]
+        coeffs: dict[str, int] = {}
+        constant = 0
+        for sign, term in signed:
+            if isinstance(term, tuple):
+                coeffs[term[0]] = coeffs.get(term[0], 0) + sign * term[1]
+            else:
+                constant += sign * term
+        return AffineExpr(tuple((d, c) for d, c in coeffs.items() if c != 0), constant)
+
+    def access(self, meta, children):
+        name, *indices = children
+        return Access(str(name), tuple(i for i in indices if i is not None))
+
+    def acc_sum(self, meta, children):
+        return "+="
+
+    def acc_max(self, meta, children):
+        return "max="
+
+    def acc_min(self, meta, children):
+        return "min="
+
+    def acc_assign(self, meta, children):
+        return "="
+
+    def rhs_access(self, meta, children):
+        return "", (children[0],)
+
+    def rhs_binary(self, meta, children):
+        left, operator, right = children
+        return str(operator), (left, right)
+
+    def rhs_call(self, meta, children):
+        name, *args = children
+        return str(name), tuple(args)
+
+    def compute(self, meta, children):
+        output, accumulate, (operator, inputs) = children
+        return Compute(output, accumulate, operator, inputs, loc=self._loc(meta))
+
+    # -- mapping ------------------------------------------------------------
+
+    def loop(self, meta, children):
+        dim, factor = children
+        loc = self._tok(dim)
+        return Loop(str(dim), _positive_int(self.number(meta, [None, factor]), loc, f"factor of loop {dim}"), loc)
+
+    def unroll(self, meta, children):
+        array_dim, *loops = children
+        return SpatialUnroll(str(array_dim), tuple(loops), self._tok(array_dim))
+
+    def spatial(self, meta, children):
+        return Spatial(tuple(children), self._loc(meta))
+
+    def require_spatial(self, meta, children):
+        return _Item("spatial", Spatial(tuple(children), self._loc(meta)), self._loc(meta))
+
+    def hint_entry(self, meta, children):
+        array_dim, dims = children
+        return str(array_dim), tuple(str(d) for d in dims), self._tok(array_dim)
+
+    def require_hint(self, meta, children):
+        hints = _unique(list(children), "hint for array dimension")
+        return _Item("hint", tuple(hints.items()), self._loc(meta))
+
+    def order_fixed(self, meta, children):
+        return self.loop(meta, children)
+
+    def order_rest(self, meta, children):
+        return Loop(str(children[0]), None, self._tok(children[0]))
+
+    def require_order(self, meta, children):
+        return _Item("order", tuple(c for c in children if c is not None), self._loc(meta))
+
+    def buffer(self, meta, children):
+        symbol, operands = children
+        return symbol[1:], tuple(str(o) for o in operands), self._tok(symbol)
+
+    def for_loop(self, meta, children):
+        loop, body = children
+        return loop, body
+
+    def nest_body(self, meta, children):
+        *buffers, inner = children
+        return [b for b in buffers if b is not None], inner
+
+    def nest(self, meta, children):
+        # Walk the nest outside in, then number buffer positions from the inside.
+        outer_loops: list[Loop] = []
+        placed: list[tuple[tuple[str, tuple[str, ...], Loc], int]] = []
+        buffers, inner = children[0]
+        while True:
+            placed += [(b, len(outer_loops)) for b in buffers]
+            if isinstance(inner, tuple):
+                loop, (buffers, inner) = inner
+                outer_loops.append(loop)
+                continue
+            break
+        depth = len(outer_loops)
+        nest = Nest(
+            loops=tuple(reversed(outer_loops)),
+            buffers=tuple(Buffer(name, ops, depth - level, loc) for (name, ops, loc), level in placed),
+            loc=self._loc(meta),
+        )
+        return nest, inner

@@ -1,0 +1,1 @@
+"""dsec dialect: the ops, attributes and grammar of the IR."""

@@ -1,0 +1,72 @@
+"""The accelerator a module targets: everything the passes need from the
+ZigZag accelerator YAML, carried inside the IR so a module is self-contained."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from math import prod
+
+from dsec.compiler.location import Loc
+
+PORT_TYPES = ("read", "write", "read_write")
+# fh: write from higher level, tl: read to lower level,
+# fl: write from lower level, th: read to higher level.
+DIRECTIONS = ("fh", "tl", "fl", "th")
+MEMORY_OPERANDS = ("I1", "I2", "O")
+
+
+@dataclass(frozen=True, slots=True)
+class Port:
+    name: str
+    type: str
+    bandwidth_min: int
+    bandwidth_max: int
+    allocation: tuple[tuple[str, str], ...]  # (memory operand, direction)
+    loc: Loc | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Memory:
+    name: str
+    size: int  # bits
+    r_cost: float  # pJ per read of one bandwidth_max word
+    w_cost: float
+    area: float
+    latency: int
+    operands: tuple[str, ...]  # memory operands held: I1, I2, O
+    served_dimensions: tuple[str, ...]  # array dims that share one copy
+    ports: tuple[Port, ...]
+    loc: Loc | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Accelerator:
+    name: str
+    array: tuple[tuple[str, int], ...]  # (array dimension, size), e.g. (("D1", 32), ...)
+    unit_energy: float  # pJ per MAC
+    unit_area: float
+    memories: tuple[Memory, ...]  # lowest level first
+    loc: Loc | None = field(default=None, compare=False)
+
+    @property
+    def array_sizes(self) -> dict[str, int]:
+        return dict(self.array)
+
+    @property
+    def num_pes(self) -> int:
+        return prod(size for _, size in self.array)
+
+    def memory(self, name: str) -> Memory | None:
+        for mem in self.memories:
+            if mem.name == name:
+                return mem
+        return None
+
+    def hierarchy(self, memory_operand: str) -> list[Memory]:
+        """The memories holding one memory operand, lowest level first."""
+        return [m for m in self.memories if memory_operand in m.operands]
+
+    def copies(self, memory: Memory) -> int:
+        """How many instances of a memory exist: one per point of the array
+        dimensions it does not serve."""
+        return prod(size for dim, size in self.array if dim not in memory.served_dimensions)

@@ -1,0 +1,133 @@
+"""The ops of the dsec IR and the module that holds them.
+
+A module is a graph in SSA form: `dsec.input` and `dsec.const` define values,
+`dsec.layer` is a compute layer with a loop nest, `dsec.move` is data
+movement (Reshape, Transpose, ...) with no MACs, `dsec.opaque` is an op dsec
+does not know, passed through so the graph stays whole, and `dsec.return`
+names the graph outputs. Ops are immutable: passes return new ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+from dsec.compiler.location import Loc
+from dsec.dialect.accelerator import Accelerator
+from dsec.dialect.attributes import Compute, Constraints, Nest, Spatial, TensorType
+
+# Generic attribute values: int, float, str, bool, lists (tuples) and dicts of them.
+AttrValue = Any
+
+
+@dataclass(frozen=True, slots=True)
+class Value:
+    """An SSA value, `%name : tensor<...>`."""
+
+    name: str
+    type: TensorType
+
+
+@dataclass(frozen=True, slots=True)
+class InputOp:
+    """`%x = dsec.input "input" : tensor<...>`: a graph input."""
+
+    result: Value
+    name: str
+    loc: Loc | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ConstOp:
+    """`%w = dsec.const "conv1.weight" : tensor<...>`: an initializer (weights,
+    shapes); only its type matters to dsec."""
+
+    result: Value
+    name: str
+    loc: Loc | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class LayerOp:
+    """A compute layer: a perfect loop nest with one operation in its body.
+
+    `operands` binds the body's input operands (I, W, ...) to SSA values;
+    `precision` gives bits per operand (`O` partial sums, `O_final` outputs);
+    `links` maps each layer operand to the accelerator's memory operand.
+    `spatial`, `nest` and `cost` are filled in by the mapping passes.
+    """
+
+    result: Value
+    symbol: str
+    op_type: str
+    operands: tuple[tuple[str, str], ...]  # (operand role, SSA value name)
+    name: str  # the verbatim ONNX node name
+    dims: dict[str, int]
+    compute: Compute
+    precision: dict[str, int]
+    links: dict[str, str]
+    constraints: Constraints | None = None
+    spatial: Spatial | None = None
+    nest: Nest | None = None
+    cost: dict[str, AttrValue] | None = None
+    loc: Loc | None = field(default=None, compare=False)
+
+    @property
+    def is_mapped(self) -> bool:
+        return self.nest is not None
+
+
+@dataclass(frozen=True, slots=True)
+class MoveOp:
+    """Data movement with no MACs (Reshape, Transpose, Concat, ...), or with
+    `opaque` an op dsec does not know, passed through untouched."""
+
+    results: tuple[Value, ...]
+    symbol: str
+    op_type: str
+    operands: tuple[str, ...]  # SSA value names
+    attrs: dict[str, AttrValue]
+    opaque: bool = False
+    loc: Loc | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnOp:
+    """`dsec.return %a, %b`: the graph outputs."""
+
+    operands: tuple[str, ...]
+    loc: Loc | None = field(default=None, compare=False)
+
+
+Op = Union[InputOp, ConstOp, LayerOp, MoveOp, ReturnOp]
+
+
+@dataclass(frozen=True, slots=True)
+class Module:
+    """A whole model lowered for one accelerator, with the options it was
+    lowered with, so any pass can run on it with no other input."""
+
+    name: str
+    accelerator: Accelerator
+    options: dict[str, AttrValue]
+    ops: tuple[Op, ...]
+    loc: Loc | None = field(default=None, compare=False)
+
+    def layers(self) -> list[LayerOp]:
+        return [op for op in self.ops if isinstance(op, LayerOp)]
+
+
+def results_of(op: Op) -> tuple[Value, ...]:
+    if isinstance(op, MoveOp):
+        return op.results
+    if isinstance(op, ReturnOp):
+        return ()
+    return (op.result,)
+
+
+def operands_of(op: Op) -> tuple[str, ...]:
+    if isinstance(op, LayerOp):
+        return tuple(value for _, value in op.operands)
+    if isinstance(op, (MoveOp, ReturnOp)):
+        return op.operands
+    return ()
