@@ -1,0 +1,107 @@
+"""The `dsec` command line."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from dsec.compiler.diagnostics import Diagnostic, SourceManager
+from dsec.compiler.driver import run_opt
+from dsec.compiler.location import Loc
+from dsec.compiler.output import write_whole
+from dsec.compiler.pass_base import format_option_value
+from dsec.compiler.pass_manager import Instrumentation
+from dsec.compiler.pipeline import PipelineError, build_pipeline
+from dsec.passes import PASSES
+
+PIPELINE_SOURCE = "<pipeline>"
+
+
+def _report(sources: SourceManager, diagnostics: list[Diagnostic]) -> None:
+    for diagnostic in diagnostics:
+        click.echo(sources.render(diagnostic), err=True)
+
+
+def _fail(message: str) -> None:
+    click.echo(f"dsec: error: {message}", err=True)
+    sys.exit(1)
+
+
+def _read_input(path: str) -> tuple[str, str]:
+    """(text, name for diagnostics) of a file or '-' for stdin."""
+    try:
+        if path == "-":
+            return sys.stdin.read(), "<stdin>"
+        with open(path, encoding="utf-8") as handle:
+            return handle.read(), path
+    except OSError as exc:
+        _fail(f"cannot read '{path}': {exc.strerror}")
+    except UnicodeDecodeError:
+        _fail(f"'{path}' is not UTF-8 text; dsec reads textual IR (.dsec files)")
+    raise AssertionError("unreachable")
+
+
+def _pass_names(values: tuple[str, ...], flag: str) -> set[str]:
+    names = {name.strip() for value in values for name in value.split(",") if name.strip()}
+    unknown = sorted(names - set(PASSES))
+    if unknown:
+        _fail(f"{flag}: unknown pass '{unknown[0]}'; valid passes: {', '.join(sorted(PASSES))}")
+    return names
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="dsec")
+def main() -> None:
+    """dsec: a design-space-exploration compiler for DNN accelerators."""
+
+
+@main.command()
+@click.argument("input_path", metavar="FILE|-", default="-")
+@click.option("-p", "--pipeline", default="", help="Passes to run, e.g. 'strip{keep=spatial}'.")
+@click.option("-o", "--output", default="-", help="Where to write the IR (default: stdout).")
+@click.option("--split-input-file", is_flag=True, help="Process each '// -----' chunk as its own module.")
+@click.option("--verify-diagnostics", is_flag=True,
+              help="Check diagnostics against '// expected-error@+1 {{...}}' comments.")
+@click.option("--no-verify", is_flag=True, help="Do not run the verifier after each pass.")
+@click.option("--print-ir-before", multiple=True, metavar="PASS", help="Print the IR before these passes.")
+@click.option("--print-ir-after", multiple=True, metavar="PASS", help="Print the IR after these passes.")
+@click.option("--print-ir-before-all", is_flag=True, help="Print the IR before every pass.")
+@click.option("--print-ir-after-all", is_flag=True, help="Print the IR after every pass.")
+@click.option("--timing", is_flag=True, help="Report the time of each pass on stderr.")
+def opt(input_path, pipeline, output, split_input_file, verify_diagnostics, no_verify, print_ir_before,
+        print_ir_after, print_ir_before_all, print_ir_after_all, timing) -> None:
+    """Run a pass pipeline over a textual IR file and print the result."""
+    sources = SourceManager()
+    sources.add(PIPELINE_SOURCE, pipeline)
+    try:
+        passes = build_pipeline(pipeline, PASSES)
+    except PipelineError as exc:
+        _report(sources, [Diagnostic("error", str(exc), Loc(PIPELINE_SOURCE, 1, exc.column))])
+        sys.exit(1)
+    instrumentation = Instrumentation(
+        print_before=_pass_names(print_ir_before, "--print-ir-before"),
+        print_after=_pass_names(print_ir_after, "--print-ir-after"),
+        print_before_all=print_ir_before_all, print_after_all=print_ir_after_all, timing=timing,
+    )
+    text, name = _read_input(input_path)
+    sources.add(name, text)
+    result = run_opt(text, name, passes, split=split_input_file, verify_diagnostics=verify_diagnostics,
+                     verify_each=not no_verify, instrumentation=instrumentation)
+    _report(sources, result.diagnostics)
+    if timing:
+        instrumentation.report_timing()
+    if result.output and not result.failed:
+        write_whole(output, result.output)
+    sys.exit(1 if result.failed else 0)
+
+
+@main.command("passes")
+def list_passes() -> None:
+    """List the passes and their options."""
+    for name in sorted(PASSES):
+        cls = PASSES[name]
+        click.echo(f"{name}: {cls.summary}")
+        for key, f in cls.options().items():
+            setting = f"{key}={format_option_value(f.default)}"
+            click.echo(f"    {setting:<20} {f.metadata.get('help', '')}")

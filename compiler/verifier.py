@@ -1,0 +1,236 @@
+"""The IR verifier: structural rules every module must satisfy, run after
+parsing and after every pass. Returns diagnostics instead of raising, so a
+user sees every problem of a file at once."""
+
+from __future__ import annotations
+
+from math import prod
+
+from dsec.compiler.diagnostics import Diagnostic
+from dsec.compiler.location import Loc
+from dsec.compiler.tiles import memory_usage, temporal_needed
+from dsec.dialect.accelerator import DIRECTIONS, MEMORY_OPERANDS, PORT_TYPES, Accelerator
+from dsec.dialect.attributes import Nest, Spatial
+from dsec.dialect.ops import LayerOp, Module, MoveOp, ReturnOp, operands_of, results_of
+
+
+def verify_module(module: Module) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    out += verify_accelerator(module.accelerator)
+    out += _verify_graph(module)
+    for layer in module.layers():
+        out += verify_layer(layer, module.accelerator)
+    return out
+
+
+def _err(message: str, loc: Loc | None) -> Diagnostic:
+    return Diagnostic("error", message, loc)
+
+
+# ---- accelerator -------------------------------------------------------------
+
+
+def verify_accelerator(acc: Accelerator) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    if not acc.array:
+        out.append(_err("the operational array has no dimensions", acc.loc))
+    array_dims = set(acc.array_sizes)
+    seen: set[str] = set()
+    for mem in acc.memories:
+        if mem.name in seen:
+            out.append(_err(f"memory @{mem.name} is defined twice", mem.loc))
+        seen.add(mem.name)
+        for operand in mem.operands:
+            if operand not in MEMORY_OPERANDS:
+                out.append(_err(f"memory @{mem.name} holds unknown memory operand '{operand}'; "
+                                f"expected one of: {', '.join(MEMORY_OPERANDS)}", mem.loc))
+        for dim in mem.served_dimensions:
+            if dim not in array_dims:
+                out.append(_err(f"memory @{mem.name} serves '{dim}', which is not an array dimension "
+                                f"({', '.join(array_dims)})", mem.loc))
+        for port in mem.ports:
+            if port.type not in PORT_TYPES:
+                out.append(_err(f"port @{port.name} has type '{port.type}'; expected one of: "
+                                f"{', '.join(PORT_TYPES)}", port.loc))
+            if port.bandwidth_min > port.bandwidth_max:
+                out.append(_err(f"port @{port.name} of @{mem.name} has bandwidth_min {port.bandwidth_min} "
+                                f"> bandwidth_max {port.bandwidth_max}", port.loc))
+            for operand, direction in port.allocation:
+                if operand not in mem.operands:
+                    out.append(_err(f"port @{port.name} serves operand '{operand}', which memory "
+                                    f"@{mem.name} does not hold", port.loc))
+                if direction not in DIRECTIONS:
+                    out.append(_err(f"port @{port.name} has direction '{direction}'; expected one of: "
+                                    f"{', '.join(DIRECTIONS)}", port.loc))
+    return out
+
+
+# ---- graph -------------------------------------------------------------------
+
+
+def _verify_graph(module: Module) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    defined: set[str] = set()
+    symbols: set[str] = set()
+    for op in module.ops:
+        for value in operands_of(op):
+            if value not in defined:
+                out.append(_err(f"use of undefined value %{value}", op.loc))
+        for value in results_of(op):
+            if value.name in defined:
+                out.append(_err(f"value %{value.name} is defined twice", op.loc))
+            defined.add(value.name)
+        if isinstance(op, (LayerOp, MoveOp)):
+            if op.symbol in symbols:
+                out.append(_err(f"symbol @{op.symbol} is defined twice", op.loc))
+            symbols.add(op.symbol)
+        if isinstance(op, ReturnOp) and op is not module.ops[-1]:
+            out.append(_err("dsec.return must be the last op", op.loc))
+    return out
+
+
+# ---- layers ------------------------------------------------------------------
+
+
+def verify_layer(layer: LayerOp, acc: Accelerator) -> list[Diagnostic]:
+    out = _verify_body(layer, acc)
+    if out:  # mapping rules assume a well-formed body
+        return out
+    if layer.constraints is not None and layer.constraints.spatial is not None:
+        out += _verify_spatial(layer, layer.constraints.spatial, acc, "required spatial mapping")
+    if layer.spatial is not None:
+        out += _verify_spatial(layer, layer.spatial, acc, "spatial mapping")
+    if layer.nest is not None and not out:
+        out += _verify_nest(layer, layer.nest, acc)
+    return out
+
+
+def _verify_body(layer: LayerOp, acc: Accelerator) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    compute = layer.compute
+    loc = compute.loc or layer.loc
+    operands = [a.operand for a in compute.accesses()]
+    if len(set(operands)) != len(operands):
+        out.append(_err(f"layer @{layer.symbol}: an operand appears twice in the body", loc))
+    for access in compute.accesses():
+        unknown = sorted(access.dims() - set(layer.dims))
+        if unknown:
+            out.append(_err(f"layer @{layer.symbol}: access {access.operand}[...] uses unknown dim "
+                            f"{', '.join(unknown)}; dims are {', '.join(layer.dims)}", loc))
+    bound = dict(layer.operands)
+    for access in compute.inputs:
+        if access.operand not in bound:
+            out.append(_err(f"layer @{layer.symbol}: operand {access.operand} is not bound to a value "
+                            f"in the op's operand list", layer.loc))
+    if compute.output.operand in bound:
+        out.append(_err(f"layer @{layer.symbol}: the output {compute.output.operand} cannot be an input",
+                        layer.loc))
+    output = compute.output.operand
+    for operand in operands:
+        if operand not in layer.precision:
+            out.append(_err(f"layer @{layer.symbol}: no precision for operand {operand}", layer.loc))
+    for key in layer.precision:
+        if key not in operands and key != f"{output}_final":
+            out.append(_err(f"layer @{layer.symbol}: precision for unknown operand '{key}'", layer.loc))
+    memory_operands = {op for mem in acc.memories for op in mem.operands}
+    for operand in operands:
+        if operand not in layer.links:
+            out.append(_err(f"layer @{layer.symbol}: no memory operand link for operand {operand}", layer.loc))
+    for operand, memory_operand in layer.links.items():
+        if operand not in operands:
+            out.append(_err(f"layer @{layer.symbol}: link for unknown operand '{operand}'", layer.loc))
+        elif memory_operand not in memory_operands:
+            out.append(_err(f"layer @{layer.symbol}: operand {operand} is linked to memory operand "
+                            f"'{memory_operand}', which no memory holds", layer.loc))
+    return out
+
+
+def _verify_spatial(layer: LayerOp, spatial: Spatial, acc: Accelerator, what: str) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    sizes = acc.array_sizes
+    seen: set[str] = set()
+    for unroll in spatial.unrolls:
+        loc = unroll.loc or spatial.loc
+        if unroll.array_dim not in sizes:
+            out.append(_err(f"layer @{layer.symbol}: {what} uses '{unroll.array_dim}', which is not an "
+                            f"array dimension ({', '.join(sizes)})", loc))
+            continue
+        if unroll.array_dim in seen:
+            out.append(_err(f"layer @{layer.symbol}: {what} lists {unroll.array_dim} twice", loc))
+        seen.add(unroll.array_dim)
+        for loop in unroll.loops:
+            if loop.dim not in layer.dims:
+                out.append(_err(f"layer @{layer.symbol}: {what} unrolls unknown dim {loop.dim}", loop.loc or loc))
+        used = prod(loop.factor or 1 for loop in unroll.loops)
+        if used > sizes[unroll.array_dim]:
+            out.append(_err(f"layer @{layer.symbol}: {what} puts {used} iterations on {unroll.array_dim}, "
+                            f"which has {sizes[unroll.array_dim]} PEs", loc))
+    for dim, factor in spatial.factors().items():
+        if dim in layer.dims and factor > layer.dims[dim]:
+            out.append(_err(f"layer @{layer.symbol}: {what} unrolls {dim} {factor} ways but {dim} = "
+                            f"{layer.dims[dim]}", spatial.loc))
+    return out
+
+
+def _verify_nest(layer: LayerOp, nest: Nest, acc: Accelerator) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    for loop in nest.loops:
+        if loop.dim not in layer.dims:
+            out.append(_err(f"layer @{layer.symbol}: loop over unknown dim {loop.dim}", loop.loc or nest.loc))
+    if out:
+        return out
+    spatial = layer.spatial.factors() if layer.spatial is not None else {}
+    temporal = nest.factors()
+    for dim, size in layer.dims.items():
+        need = temporal_needed(size, spatial.get(dim, 1))
+        have = temporal.get(dim, 1)
+        if have != need:
+            how = f"{dim} = {size}" if dim not in spatial else f"{dim} = {size} unrolled {spatial[dim]} ways"
+            out.append(_err(f"layer @{layer.symbol}: temporal loops over {dim} multiply to {have}, "
+                            f"but {how} needs {need}", nest.loc))
+    if nest.buffers:
+        out += _verify_buffers(layer, nest, acc)
+    return out
+
+
+def _verify_buffers(layer: LayerOp, nest: Nest, acc: Accelerator) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    operands = [a.operand for a in layer.compute.accesses()]
+    positions = [b.position for b in nest.buffers]
+    if positions != sorted(positions, reverse=True) or not all(0 <= p <= len(nest.loops) for p in positions):
+        out.append(_err(f"layer @{layer.symbol}: buffers must be listed outermost first, inside the nest",
+                        nest.loc))
+        return out
+    for buffer in nest.buffers:
+        memory = acc.memory(buffer.memory)
+        if memory is None:
+            out.append(_err(f"layer @{layer.symbol}: unknown memory @{buffer.memory}; memories are "
+                            f"{', '.join('@' + m.name for m in acc.memories)}", buffer.loc))
+            continue
+        for operand in buffer.operands:
+            if operand not in operands:
+                out.append(_err(f"layer @{layer.symbol}: buffer places unknown operand '{operand}'", buffer.loc))
+            elif layer.links.get(operand) not in memory.operands:
+                out.append(_err(f"layer @{layer.symbol}: memory @{memory.name} does not hold operand {operand} "
+                                f"(memory operand {layer.links.get(operand)})", buffer.loc))
+    if out:
+        return out
+    for operand in operands:
+        expected = [m.name for m in acc.hierarchy(layer.links[operand])]
+        placed = [b.memory for b in nest.levels(operand)]
+        if placed != expected:
+            out.append(_err(f"layer @{layer.symbol}: operand {operand} is placed in "
+                            f"[{', '.join('@' + p for p in placed)}] (innermost first) but its memory operand "
+                            f"{layer.links[operand]} lives in [{', '.join('@' + e for e in expected)}]", nest.loc))
+    if out:
+        return out
+    for memory_name, per_operand in memory_usage(layer, acc).items():
+        memory = acc.memory(memory_name)
+        assert memory is not None
+        need = sum(per_operand.values())
+        if need > memory.size:
+            parts = ", ".join(f"{op}: {bits}" for op, bits in per_operand.items())
+            first = next(b for b in nest.buffers if b.memory == memory_name)
+            out.append(_err(f"layer @{layer.symbol}: tiles in @{memory_name} need {need} bits ({parts}) "
+                            f"but it holds {memory.size}", first.loc))
+    return out
