@@ -52,7 +52,7 @@ def parse_module(text: str, filename: str = "<stdin>") -> Module:
     try:
         tree = _lark().parse(text)
     except UnexpectedInput as exc:
-        raise _syntax_error(exc, filename) from None
+        raise _syntax_error(exc, text, filename) from None
     try:
         return _Builder(filename).transform(tree)
     except VisitError as exc:
@@ -82,15 +82,20 @@ def _expected(names: set[str]) -> str:
     return ", ".join(sorted(set(pretty)))
 
 
-def _syntax_error(exc: UnexpectedInput, filename: str) -> DiagnosticError:
+def _end_of(text: str, filename: str) -> Loc:
+    lines = text.split("\n")
+    return Loc(filename, len(lines), len(lines[-1]) + 1)
+
+
+def _syntax_error(exc: UnexpectedInput, text: str, filename: str) -> DiagnosticError:
     loc = Loc(filename, exc.line if exc.line > 0 else 1, exc.column if exc.column > 0 else 1)
     if isinstance(exc, UnexpectedCharacters):
         return error(f"unexpected character {exc.char!r}", loc)
     if isinstance(exc, UnexpectedEOF):
-        return error(f"unexpected end of input; expected {_expected(set(exc.expected))}", loc)
+        return error(f"unexpected end of input; expected {_expected(set(exc.expected))}", _end_of(text, filename))
     assert isinstance(exc, UnexpectedToken)
     if exc.token.type == "$END":
-        return error(f"unexpected end of input; expected {_expected(exc.expected)}", loc)
+        return error(f"unexpected end of input; expected {_expected(exc.expected)}", _end_of(text, filename))
     return error(f"unexpected {exc.token.value!r}; expected {_expected(exc.expected)}", loc)
 
 

@@ -11,7 +11,7 @@ from dsec.compiler.location import Loc
 from dsec.compiler.tiles import memory_usage, temporal_needed
 from dsec.dialect.accelerator import DIRECTIONS, MEMORY_OPERANDS, PORT_TYPES, Accelerator
 from dsec.dialect.attributes import Nest, Spatial
-from dsec.dialect.ops import LayerOp, Module, MoveOp, ReturnOp, operands_of, results_of
+from dsec.dialect.ops import LayerOp, Module, MoveOp, operands_of, results_of
 
 
 def verify_module(module: Module) -> list[Diagnostic]:
@@ -84,8 +84,6 @@ def _verify_graph(module: Module) -> list[Diagnostic]:
             if op.symbol in symbols:
                 out.append(_err(f"symbol @{op.symbol} is defined twice", op.loc))
             symbols.add(op.symbol)
-        if isinstance(op, ReturnOp) and op is not module.ops[-1]:
-            out.append(_err("dsec.return must be the last op", op.loc))
     return out
 
 
