@@ -7,12 +7,13 @@ line and column; no Lark or Python exception escapes for bad input.
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from lark import Lark, Token, Transformer, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+from lark import Lark, Token, Transformer
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from dsec.compiler.diagnostics import DiagnosticError, error
 from dsec.compiler.location import Loc
@@ -41,24 +42,25 @@ def load_grammar() -> str:
 
 @lru_cache(maxsize=None)
 def _lark(strict: bool = False) -> Lark:
-    # strict mode (regex-collision checks) is exercised by a test; the checks
+    # The builder runs inside the LALR parser (no parse tree: twice as fast).
+    # Strict mode (regex-collision checks) is exercised by a test; the checks
     # cost time at every start, so the tool itself builds without them.
-    return Lark(load_grammar(), parser="lalr", strict=strict, propagate_positions=True,
-                maybe_placeholders=True)
+    return Lark(load_grammar(), parser="lalr", strict=strict, maybe_placeholders=True,
+                transformer=_Builder())
+
+
+_PARSE_LOCK = threading.Lock()  # the builder inside the cached parser holds the file name
 
 
 def parse_module(text: str, filename: str = "<stdin>") -> Module:
     """Parse one module. Raises DiagnosticError on any malformed input."""
-    try:
-        tree = _lark().parse(text)
-    except UnexpectedInput as exc:
-        raise _syntax_error(exc, text, filename) from None
-    try:
-        return _Builder(filename).transform(tree)
-    except VisitError as exc:
-        if isinstance(exc.orig_exc, DiagnosticError):
-            raise exc.orig_exc from None
-        raise
+    parser = _lark()
+    with _PARSE_LOCK:
+        parser.options.transformer.filename = filename
+        try:
+            return parser.parse(text)
+        except UnexpectedInput as exc:
+            raise _syntax_error(exc, text, filename) from None
 
 
 # Human names for the grammar's terminals, used in "expected ..." messages.
@@ -204,27 +206,25 @@ def parse_tensor_type(text: str, loc: Loc) -> TensorType:
     return TensorType(tuple(shape), element)
 
 
-@v_args(meta=True)
 class _Builder(Transformer):
-    def __init__(self, filename: str):
+    """Builds IR objects from the grammar's rules as the parser reduces them."""
+
+    def __init__(self, filename: str = "<stdin>"):
         super().__init__()
         self.filename = filename
-
-    def _loc(self, meta) -> Loc:
-        return Loc(self.filename, getattr(meta, "line", 1), getattr(meta, "column", 1))
 
     def _tok(self, token: Token) -> Loc:
         return Loc(self.filename, token.line, token.column)
 
     # -- generic attributes ---------------------------------------------------
 
-    def number(self, meta, children):
+    def number(self, children):
         minus, token = children
         text = str(token)
         value: int | float = float(text) if any(c in text for c in ".eE") else int(text)
         return -value if minus is not None else value
 
-    def string(self, meta, children):
+    def string(self, children):
         return self._string(children[0])
 
     def _string(self, token: Token) -> str:
@@ -233,44 +233,45 @@ class _Builder(Transformer):
         except json.JSONDecodeError:
             raise error(f"invalid escape in string {token}", self._tok(token)) from None
 
-    def true(self, meta, children):
+    def true(self, children):
         return True
 
-    def false(self, meta, children):
+    def false(self, children):
         return False
 
-    def list(self, meta, children):
+    def list(self, children):
         return tuple(c for c in children if c is not None)
 
-    def entry(self, meta, children):
+    def entry(self, children):
         key, value = children
         name = self._string(key) if key.type == "STRING" else str(key)
         return _Entry(name, value, self._tok(key))
 
-    def dict(self, meta, children):
-        return _Dict([c for c in children if c is not None], self._loc(meta))
+    def dict(self, children):
+        brace, *entries = children
+        return _Dict([e for e in entries if e is not None], self._tok(brace))
 
-    def name_list(self, meta, children):
+    def name_list(self, children):
         return [c for c in children if c is not None]
 
     # -- accelerator ----------------------------------------------------------
 
-    def size_entry(self, meta, children):
+    def size_entry(self, children):
         name, size = children
         loc = self._tok(name)
-        return str(name), _positive_int(self.number(meta, [None, size]), loc, f"size of array dimension {name}"), loc
+        return str(name), _positive_int(self.number([None, size]), loc, f"size of array dimension {name}"), loc
 
-    def array(self, meta, children):
+    def array(self, children):
         *sizes, fields = children
         dims = _unique([s for s in sizes if s is not None], "array dimension")
         values = _typed_fields(fields, {"unit_energy": float, "unit_area": float}, "array")
-        return tuple(dims.items()), values, self._loc(meta)
+        return tuple(dims.items()), values
 
-    def allocation(self, meta, children):
+    def allocation(self, children):
         operand, direction = children
         return str(operand), str(direction), self._tok(operand)
 
-    def port(self, meta, children):
+    def port(self, children):
         symbol, kind, fields, *allocations = children
         values = _typed_fields(fields, {"bandwidth_min": int, "bandwidth_max": int}, f"port {symbol}")
         return Port(
@@ -280,7 +281,7 @@ class _Builder(Transformer):
             loc=self._tok(symbol),
         )
 
-    def memory(self, meta, children):
+    def memory(self, children):
         symbol, operands, served, fields, *ports = children
         schema = {"size": int, "r_cost": float, "w_cost": float, "area": float, "latency": int}
         values = _typed_fields(fields, schema, f"memory {symbol}")
@@ -290,20 +291,20 @@ class _Builder(Transformer):
             loc=self._tok(symbol), **values,
         )
 
-    def accelerator(self, meta, children):
-        symbol, (dims, values, _), *memories = children
+    def accelerator(self, children):
+        symbol, (dims, values), *memories = children
         return Accelerator(name=symbol[1:], array=dims, unit_energy=values["unit_energy"],
                            unit_area=values["unit_area"], memories=tuple(memories), loc=self._tok(symbol))
 
-    def options(self, meta, children):
+    def options(self, children):
         return _plain(children[0])
 
     # -- ops --------------------------------------------------------------
 
-    def value_list(self, meta, children):
+    def value_list(self, children):
         return list(children)
 
-    def tensor_list(self, meta, children):
+    def tensor_list(self, children):
         return [parse_tensor_type(str(t), self._tok(t)) for t in children]
 
     def _single_result(self, results: list[Token], tensor: Token, op: str) -> Value:
@@ -311,51 +312,52 @@ class _Builder(Transformer):
             raise error(f"{op} defines exactly one value, got {len(results)}", self._tok(results[0]))
         return Value(results[0][1:], parse_tensor_type(str(tensor), self._tok(tensor)))
 
-    def input_op(self, meta, children):
+    def input_op(self, children):
         results, name, tensor = children
-        return InputOp(self._single_result(results, tensor, "dsec.input"), self._string(name), self._loc(meta))
+        return InputOp(self._single_result(results, tensor, "dsec.input"), self._string(name), self._tok(results[0]))
 
-    def const_op(self, meta, children):
+    def const_op(self, children):
         results, name, tensor = children
-        return ConstOp(self._single_result(results, tensor, "dsec.const"), self._string(name), self._loc(meta))
+        return ConstOp(self._single_result(results, tensor, "dsec.const"), self._string(name), self._tok(results[0]))
 
-    def role_operand(self, meta, children):
+    def role_operand(self, children):
         role, value = children
         return str(role), value[1:], self._tok(role)
 
-    def layer_op(self, meta, children):
+    def layer_op(self, children):
         results, symbol, op_type, *operands, tensor, body = children
-        loc = self._loc(meta)
+        loc = self._tok(results[0])
         result = self._single_result(results, tensor, "dsec.layer")
         bound = _unique([o for o in operands if o is not None], "operand role")
         return LayerOp(result=result, symbol=symbol[1:], op_type=self._string(op_type),
                        operands=tuple(bound.items()), loc=loc, **body)
 
-    def move_op(self, meta, children):
+    def move_op(self, children):
         results, kind, symbol, op_type, *rest = children
         *operands, types, attrs = rest
         if len(types) != len(results):
-            raise error(f"{len(results)} results but {len(types)} types", self._loc(meta))
+            raise error(f"{len(results)} results but {len(types)} types", self._tok(results[0]))
         values = tuple(Value(r[1:], t) for r, t in zip(results, types))
         return MoveOp(results=values, symbol=symbol[1:], op_type=self._string(op_type),
                       operands=tuple(o[1:] for o in operands if o is not None), attrs=_plain(attrs),
-                      opaque=kind == "dsec.opaque", loc=self._loc(meta))
+                      opaque=kind == "dsec.opaque", loc=self._tok(results[0]))
 
-    def return_op(self, meta, children):
-        return ReturnOp(tuple(v[1:] for v in children if v is not None), self._loc(meta))
+    def return_op(self, children):
+        keyword, *values = children
+        return ReturnOp(tuple(v[1:] for v in values if v is not None), self._tok(keyword))
 
-    def module(self, meta, children):
+    def module(self, children):
         symbol, accelerator, options, *ops, ret = children
         all_ops = tuple(ops) + ((ret,) if ret is not None else ())
         return Module(name=symbol[1:], accelerator=accelerator, options=options, ops=all_ops,
                       loc=self._tok(symbol))
 
-    def start(self, meta, children):
+    def start(self, children):
         return children[0]
 
     # -- layer body ---------------------------------------------------------
 
-    def layer_body(self, meta, children):
+    def layer_body(self, children):
         name, dims, compute, precision, links, *rest = children
         *requires, spatial, nest, cost = rest
         constraints = self._constraints([r for r in requires if r is not None])
@@ -378,39 +380,39 @@ class _Builder(Transformer):
         return Constraints(spatial=found.get("spatial"), hint=found.get("hint"), order=found.get("order"),
                            loc=requires[0].loc)
 
-    def layer_name(self, meta, children):
+    def layer_name(self, children):
         return self._string(children[0])
 
-    def dims(self, meta, children):
+    def dims(self, children):
         return _int_dict(children[0], "dims")
 
-    def precision(self, meta, children):
+    def precision(self, children):
         return _int_dict(children[0], "precision")
 
-    def link(self, meta, children):
+    def link(self, children):
         operand, memory_operand = children
         return str(operand), str(memory_operand), self._tok(operand)
 
-    def links(self, meta, children):
+    def links(self, children):
         return _unique([c for c in children if c is not None], "link for operand")
 
-    def cost(self, meta, children):
+    def cost(self, children):
         return _plain(children[0])
 
-    def term_dim(self, meta, children):
+    def term_dim(self, children):
         return (str(children[0]), 1)
 
-    def term_scaled(self, meta, children):
+    def term_scaled(self, children):
         coeff, _star, name = children
-        return (str(name), _positive_int(self.number(meta, [None, coeff]), self._tok(coeff), "a coefficient"))
+        return (str(name), _positive_int(self.number([None, coeff]), self._tok(coeff), "a coefficient"))
 
-    def term_const(self, meta, children):
-        value = self.number(meta, [None, children[0]])
+    def term_const(self, children):
+        value = self.number([None, children[0]])
         if not isinstance(value, int):
             raise error(f"index offsets must be integers, got {value}", self._tok(children[0]))
         return value
 
-    def affine(self, meta, children):
+    def affine(self, children):
         first_sign, first, *rest = children
         signed = [(-1 if first_sign is not None else 1, first)]
         signed += [(-1 if rest[i] == "-" else 1, rest[i + 1]) for i in range(0, len(rest), 2)]
@@ -423,88 +425,92 @@ class _Builder(Transformer):
                 constant += sign * term
         return AffineExpr(tuple((d, c) for d, c in coeffs.items() if c != 0), constant)
 
-    def access(self, meta, children):
+    def access(self, children):
         name, *indices = children
-        return Access(str(name), tuple(i for i in indices if i is not None))
+        return Access(str(name), tuple(i for i in indices if i is not None), self._tok(name))
 
-    def acc_sum(self, meta, children):
+    def acc_sum(self, children):
         return "+="
 
-    def acc_max(self, meta, children):
+    def acc_max(self, children):
         return "max="
 
-    def acc_min(self, meta, children):
+    def acc_min(self, children):
         return "min="
 
-    def acc_assign(self, meta, children):
+    def acc_assign(self, children):
         return "="
 
-    def rhs_access(self, meta, children):
+    def rhs_access(self, children):
         return "", (children[0],)
 
-    def rhs_binary(self, meta, children):
+    def rhs_binary(self, children):
         left, operator, right = children
         return str(operator), (left, right)
 
-    def rhs_call(self, meta, children):
+    def rhs_call(self, children):
         name, *args = children
         return str(name), tuple(args)
 
-    def compute(self, meta, children):
+    def compute(self, children):
         output, accumulate, (operator, inputs) = children
-        return Compute(output, accumulate, operator, inputs, loc=self._loc(meta))
+        return Compute(output, accumulate, operator, inputs, loc=output.loc)
 
     # -- mapping ------------------------------------------------------------
 
-    def loop(self, meta, children):
+    def loop(self, children):
         dim, factor = children
         loc = self._tok(dim)
-        return Loop(str(dim), _positive_int(self.number(meta, [None, factor]), loc, f"factor of loop {dim}"), loc)
+        return Loop(str(dim), _positive_int(self.number([None, factor]), loc, f"factor of loop {dim}"), loc)
 
-    def unroll(self, meta, children):
+    def unroll(self, children):
         array_dim, *loops = children
         return SpatialUnroll(str(array_dim), tuple(loops), self._tok(array_dim))
 
-    def spatial(self, meta, children):
-        return Spatial(tuple(children), self._loc(meta))
+    def spatial(self, children):
+        keyword, *unrolls = children
+        return Spatial(tuple(unrolls), self._tok(keyword))
 
-    def require_spatial(self, meta, children):
-        return _Item("spatial", Spatial(tuple(children), self._loc(meta)), self._loc(meta))
+    def require_spatial(self, children):
+        keyword, *unrolls = children
+        return _Item("spatial", Spatial(tuple(unrolls), self._tok(keyword)), self._tok(keyword))
 
-    def hint_entry(self, meta, children):
+    def hint_entry(self, children):
         array_dim, dims = children
         return str(array_dim), tuple(str(d) for d in dims), self._tok(array_dim)
 
-    def require_hint(self, meta, children):
-        hints = _unique(list(children), "hint for array dimension")
-        return _Item("hint", tuple(hints.items()), self._loc(meta))
+    def require_hint(self, children):
+        keyword, *entries = children
+        hints = _unique(entries, "hint for array dimension")
+        return _Item("hint", tuple(hints.items()), self._tok(keyword))
 
-    def order_fixed(self, meta, children):
-        return self.loop(meta, children)
+    def order_fixed(self, children):
+        return self.loop(children)
 
-    def order_rest(self, meta, children):
+    def order_rest(self, children):
         return Loop(str(children[0]), None, self._tok(children[0]))
 
-    def require_order(self, meta, children):
-        return _Item("order", tuple(c for c in children if c is not None), self._loc(meta))
+    def require_order(self, children):
+        keyword, *loops = children
+        return _Item("order", tuple(c for c in loops if c is not None), self._tok(keyword))
 
-    def buffer(self, meta, children):
+    def buffer(self, children):
         symbol, operands = children
         return symbol[1:], tuple(str(o) for o in operands), self._tok(symbol)
 
-    def for_loop(self, meta, children):
+    def for_loop(self, children):
         loop, body = children
         return loop, body
 
-    def nest_body(self, meta, children):
+    def nest_body(self, children):
         *buffers, inner = children
         return [b for b in buffers if b is not None], inner
 
-    def nest(self, meta, children):
+    def nest(self, children):
         # Walk the nest outside in, then number buffer positions from the inside.
         outer_loops: list[Loop] = []
         placed: list[tuple[tuple[str, tuple[str, ...], Loc], int]] = []
-        buffers, inner = children[0]
+        keyword, (buffers, inner) = children
         while True:
             placed += [(b, len(outer_loops)) for b in buffers]
             if isinstance(inner, tuple):
@@ -516,6 +522,6 @@ class _Builder(Transformer):
         nest = Nest(
             loops=tuple(reversed(outer_loops)),
             buffers=tuple(Buffer(name, ops, depth - level, loc) for (name, ops, loc), level in placed),
-            loc=self._loc(meta),
+            loc=self._tok(keyword),
         )
         return nest, inner

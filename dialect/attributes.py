@@ -67,6 +67,7 @@ class Access:
 
     operand: str
     indices: tuple[AffineExpr, ...]
+    loc: Loc | None = field(default=None, compare=False)
 
     def dims(self) -> set[str]:
         return {d for index in self.indices for d in index.dims()}
