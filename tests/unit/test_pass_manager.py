@@ -100,3 +100,33 @@ def test_option_value_parsing():
     assert parse_option_value("1", bool, "k", "p") is True
     with pytest.raises(OptionError):
         parse_option_value("yes", bool, "k", "p")
+
+
+@dataclass
+class Remarkable(Pass):
+    name = "remarkable"
+
+    def run(self, module, ctx):
+        ctx.diagnostics.warning("a warning about the module", module.loc)
+        ctx.diagnostics.remark("a remark about the module", module.loc)
+        return module
+
+
+def test_warnings_and_remarks_render_and_verify_like_errors():
+    from dsec.compiler.diagnostics import SourceManager
+    from dsec.compiler.driver import run_opt
+
+    text = EXAMPLE.read_text()
+    result = run_opt(text, "m.dsec", [Remarkable()])
+    assert not result.failed and result.output == text
+    rendered = [SourceManager({"m.dsec": text}).render(d) for d in result.diagnostics]
+    assert rendered[0] == "m.dsec:1:13: warning: a warning about the module\ndsec.module @multi_layer {\n            ^"
+    assert rendered[1].startswith("m.dsec:1:13: remark: a remark about the module")
+
+    expected = ("// expected-warning@+2 {{a warning about}}\n// expected-remark@+1 {{a remark}}\n" + text)
+    checked = run_opt(expected, "m.dsec", [Remarkable()], verify_diagnostics=True)
+    assert not checked.failed and checked.diagnostics == []
+    unexpected = run_opt(text, "m.dsec", [Remarkable()], verify_diagnostics=True)
+    assert unexpected.failed
+    assert [d.message for d in unexpected.diagnostics] == [
+        "unexpected warning: a warning about the module", "unexpected remark: a remark about the module"]
