@@ -6,13 +6,16 @@ import sys
 
 import click
 
-from dsec.compiler.diagnostics import Diagnostic, SourceManager
+from dsec.compiler.diagnostics import Diagnostic, DiagnosticError, SourceManager
 from dsec.compiler.driver import run_opt
+from dsec.compiler.importer import ImportOptions, import_model
 from dsec.compiler.location import Loc
 from dsec.compiler.output import write_whole
 from dsec.compiler.pass_base import format_option_value
 from dsec.compiler.pass_manager import Instrumentation
 from dsec.compiler.pipeline import PipelineError, build_pipeline
+from dsec.compiler.printer import print_module
+from dsec.compiler.verifier import verify_module
 from dsec.passes import PASSES
 
 PIPELINE_SOURCE = "<pipeline>"
@@ -105,3 +108,61 @@ def list_passes() -> None:
         for key, f in cls.options().items():
             setting = f"{key}={format_option_value(f.default)}"
             click.echo(f"    {setting:<20} {f.metadata.get('help', '')}")
+
+
+def _parse_shapes(values: tuple[str, ...]) -> dict[str, tuple[int, ...]]:
+    shapes = {}
+    for value in values:
+        name, sep, dims = value.rpartition("=")
+        try:
+            shape = tuple(int(d) for d in dims.lower().split("x"))
+        except ValueError:
+            shape = ()
+        if not sep or not name or not shape or min(shape) <= 0:
+            _fail(f"--shape expects NAME=1x3x224x224 (positive sizes), got '{value}'")
+        shapes[name] = shape
+    return shapes
+
+
+def _parse_precision(value: str | None) -> dict[str, int]:
+    if not value:
+        return {}
+    precision = {}
+    for item in value.split(","):
+        key, sep, bits = item.partition("=")
+        key = key.strip()
+        if key not in ("I", "W", "O", "O_final") or not sep or not bits.strip().isdigit() or int(bits) <= 0:
+            _fail(f"--precision expects I=8,W=8,O=16,O_final=8 (any of them, positive bits), got '{item}'")
+        precision[key] = int(bits)
+    return precision
+
+
+@main.command("import")
+@click.argument("model", metavar="MODEL.onnx")
+@click.option("--arch", "arch", required=True, metavar="ACC.yaml", help="Accelerator description (ZigZag YAML).")
+@click.option("--mapping", metavar="MAP.yaml", help="Mapping constraints (ZigZag YAML).")
+@click.option("-o", "--output", default="-", help="Where to write the IR (default: stdout).")
+@click.option("--shape", "shapes", multiple=True, metavar="INPUT=1x3x224x224", help="Bind a dynamic input's shape.")
+@click.option("--precision", metavar="I=8,W=8,O=16,O_final=8", help="Operand precisions in bits.")
+def import_command(model, arch, mapping, output, shapes, precision) -> None:
+    """Lower an ONNX model to the dsec IR for an accelerator."""
+    options = ImportOptions(shapes=_parse_shapes(shapes), precision=_parse_precision(precision))
+    sources = SourceManager()
+    for path in (arch, mapping):
+        if path:
+            try:
+                with open(path, encoding="utf-8") as handle:
+                    sources.add(path, handle.read())
+            except (OSError, UnicodeDecodeError):
+                pass  # the loader reports it
+    try:
+        result = import_model(model, arch, mapping, options)
+    except DiagnosticError as exc:
+        _report(sources, exc.diagnostics)
+        sys.exit(1)
+    _report(sources, result.diagnostics)
+    problems = verify_module(result.module)
+    if problems:
+        _report(sources, problems)
+        sys.exit(1)
+    write_whole(output, print_module(result.module))

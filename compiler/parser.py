@@ -195,6 +195,8 @@ def parse_tensor_type(text: str, loc: Loc) -> TensorType:
     element = parts[-1]
     if element not in ELEMENT_BITS:
         raise error(f"unknown element type '{element}' in {text}; expected one of: {', '.join(ELEMENT_BITS)}", loc)
+    if parts[:-1] == ["*"]:
+        return TensorType(None, element)
     shape: list[int | None] = []
     for part in parts[:-1]:
         if part == "?":
@@ -264,7 +266,14 @@ class _Builder(Transformer):
     def array(self, children):
         *sizes, fields = children
         dims = _unique([s for s in sizes if s is not None], "array dimension")
-        values = _typed_fields(fields, {"unit_energy": float, "unit_area": float}, "array")
+        entries = fields.by_key()
+        systolic = entries.pop("systolic_dimensions", None)
+        values = _typed_fields(_Dict(list(entries.values()), fields.loc), {"unit_energy": float, "unit_area": float},
+                               "array")
+        if systolic is not None:
+            if not isinstance(systolic.value, tuple) or not all(isinstance(d, str) for d in systolic.value):
+                raise error("'systolic_dimensions' in array must be a list of strings", systolic.loc)
+            values["systolic_dimensions"] = systolic.value
         return tuple(dims.items()), values
 
     def allocation(self, children):
@@ -294,7 +303,8 @@ class _Builder(Transformer):
     def accelerator(self, children):
         symbol, (dims, values), *memories = children
         return Accelerator(name=symbol[1:], array=dims, unit_energy=values["unit_energy"],
-                           unit_area=values["unit_area"], memories=tuple(memories), loc=self._tok(symbol))
+                           unit_area=values["unit_area"], memories=tuple(memories),
+                           systolic_dimensions=values.get("systolic_dimensions", ()), loc=self._tok(symbol))
 
     def options(self, children):
         return _plain(children[0])

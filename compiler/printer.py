@@ -56,8 +56,10 @@ def print_module(module: Module) -> str:
 def _accelerator_lines(acc: Accelerator, depth: int) -> list[str]:
     pad = INDENT * depth
     array = ", ".join(f"{d} = {s}" for d, s in acc.array)
-    lines = [f"{pad}accelerator @{acc.name} {{",
-             f"{pad}{INDENT}array [{array}] {format_dict({'unit_energy': acc.unit_energy, 'unit_area': acc.unit_area})}"]
+    fields: dict[str, object] = {"unit_energy": acc.unit_energy, "unit_area": acc.unit_area}
+    if acc.systolic_dimensions:
+        fields["systolic_dimensions"] = acc.systolic_dimensions
+    lines = [f"{pad}accelerator @{acc.name} {{", f"{pad}{INDENT}array [{array}] {format_dict(fields)}"]
     for memory in acc.memories:
         lines += _memory_lines(memory, depth + 1)
     lines.append(f"{pad}}}")

@@ -35,6 +35,10 @@ def verify_accelerator(acc: Accelerator) -> list[Diagnostic]:
     if not acc.array:
         out.append(_err("the operational array has no dimensions", acc.loc))
     array_dims = set(acc.array_sizes)
+    for dim in acc.systolic_dimensions:
+        if dim not in array_dims:
+            out.append(_err(f"systolic dimension '{dim}' is not an array dimension ({', '.join(array_dims)})",
+                            acc.loc))
     seen: set[str] = set()
     for mem in acc.memories:
         if mem.name in seen:
@@ -145,6 +149,7 @@ def _verify_body(layer: LayerOp, acc: Accelerator) -> list[Diagnostic]:
 
 def _verify_spatial(layer: LayerOp, spatial: Spatial, acc: Accelerator, what: str) -> list[Diagnostic]:
     out: list[Diagnostic] = []
+    required = what.startswith("required")
     sizes = acc.array_sizes
     seen: set[str] = set()
     for unroll in spatial.unrolls:
@@ -157,12 +162,14 @@ def _verify_spatial(layer: LayerOp, spatial: Spatial, acc: Accelerator, what: st
             out.append(_err(f"layer @{layer.symbol}: {what} lists {unroll.array_dim} twice", loc))
         seen.add(unroll.array_dim)
         for loop in unroll.loops:
-            if loop.dim not in layer.dims:
+            if loop.dim not in layer.dims and not required:
                 out.append(_err(f"layer @{layer.symbol}: {what} unrolls unknown dim {loop.dim}", loop.loc or loc))
         used = prod(loop.factor or 1 for loop in unroll.loops)
         if used > sizes[unroll.array_dim]:
             out.append(_err(f"layer @{layer.symbol}: {what} puts {used} iterations on {unroll.array_dim}, "
                             f"which has {sizes[unroll.array_dim]} PEs", loc))
+    if required:
+        return out  # a request: spatial-unroll clamps it to the layer, as ZigZag does
     for dim, factor in spatial.factors().items():
         if dim in layer.dims and factor > layer.dims[dim]:
             out.append(_err(f"layer @{layer.symbol}: {what} unrolls {dim} {factor} ways but {dim} = "

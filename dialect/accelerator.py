@@ -46,6 +46,8 @@ class Accelerator:
     unit_energy: float  # pJ per MAC
     unit_area: float
     memories: tuple[Memory, ...]  # lowest level first
+    # Array dims along which data moves PE to PE (recorded; no cost effect yet).
+    systolic_dimensions: tuple[str, ...] = ()
     loc: Loc | None = field(default=None, compare=False)
 
     @property

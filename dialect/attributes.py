@@ -20,18 +20,21 @@ ELEMENT_BITS = {
 
 @dataclass(frozen=True, slots=True)
 class TensorType:
-    """`tensor<1x3x224x224xi8>`; a dynamic dimension is None (printed `?`)."""
+    """`tensor<1x3x224x224xi8>`; a dynamic dimension is None (printed `?`);
+    an unknown rank is shape None (printed `tensor<*xf32>`)."""
 
-    shape: tuple[int | None, ...]
+    shape: tuple[int | None, ...] | None
     element: str
 
     def __str__(self) -> str:
+        if self.shape is None:
+            return f"tensor<*x{self.element}>"
         dims = "".join(("?" if d is None else str(d)) + "x" for d in self.shape)
         return f"tensor<{dims}{self.element}>"
 
     @property
     def is_dynamic(self) -> bool:
-        return any(d is None for d in self.shape)
+        return self.shape is None or any(d is None for d in self.shape)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,226 @@
+"""The front end: ONNX model + accelerator YAML (+ mapping YAML) -> module IR."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import onnx
+
+from dsec.compiler.arch_loader import ArchSpec, load_accelerator_file
+from dsec.compiler.diagnostics import Diagnostic
+from dsec.compiler.mapping_loader import MappingSpec, constraints_for, load_mapping_file
+from dsec.compiler.onnx_loader import ELEMENT_TYPES, LoadedModel, attributes, load_onnx
+from dsec.compiler.onnx_lowering import (
+    LayerBody,
+    Unsupported,
+    lower_binary,
+    lower_conv,
+    lower_conv_transpose,
+    lower_gemm,
+    lower_matmul,
+    lower_pool,
+    lower_unary,
+)
+from dsec.dialect.attributes import ELEMENT_BITS, TensorType
+from dsec.dialect.ops import ConstOp, InputOp, LayerOp, Module, MoveOp, Op, ReturnOp, Value
+
+LOWERINGS = {
+    "Conv": lower_conv, "ConvTranspose": lower_conv_transpose, "Gemm": lower_gemm, "MatMul": lower_matmul,
+    "MaxPool": lower_pool, "AveragePool": lower_pool, "GlobalMaxPool": lower_pool, "GlobalAveragePool": lower_pool,
+    **{op: lower_binary for op in ("Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "PRelu")},
+    **{op: lower_unary for op in (
+        "Relu", "LeakyRelu", "Clip", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh", "Gelu", "Erf", "Exp", "Log",
+        "Sqrt", "Reciprocal", "Neg", "Abs", "Softplus", "Softsign", "Elu", "Selu", "Celu", "Mish", "Softmax",
+        "LogSoftmax", "BatchNormalization", "InstanceNormalization", "LayerNormalization")},
+}
+DATA_MOVEMENT = {
+    "Reshape", "Transpose", "Flatten", "Concat", "Slice", "Gather", "GatherElements", "GatherND", "Squeeze",
+    "Unsqueeze", "Split", "Pad", "Identity", "Cast", "Expand", "Tile", "Shape", "Size", "Constant",
+    "ConstantOfShape", "Dropout", "Resize", "Upsample", "DepthToSpace", "SpaceToDepth", "ScatterND",
+    "ScatterElements", "Range", "Where", "CastLike",
+}
+# ZigZag's operator types, tried after the layer name and the ONNX op type
+# when looking up a mapping entry (its example mappings use "Pooling").
+ZIGZAG_TYPES = {"MaxPool": "Pooling", "AveragePool": "Pooling", "GlobalMaxPool": "Pooling",
+                "GlobalAveragePool": "Pooling"}
+DEFAULT_PRECISION = {"I": 8, "W": 8, "O": 16, "O_final": 8}
+
+
+@dataclass
+class ImportOptions:
+    shapes: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    precision: dict[str, int] = field(default_factory=dict)  # overrides: I, W, O, O_final
+
+
+@dataclass
+class ImportResult:
+    module: Module
+    diagnostics: list[Diagnostic]
+    sources: dict[str, str]  # file name -> text, for rendering diagnostics
+
+
+def import_model(model_path: str, arch_path: str, mapping_path: str | None = None,
+                 options: ImportOptions | None = None) -> ImportResult:
+    """Raises DiagnosticError when an input is invalid; warnings are returned."""
+    options = options or ImportOptions()
+    arch = load_accelerator_file(arch_path)
+    sources = {arch_path: arch.text}
+    mapping = load_mapping_file(mapping_path, arch.accelerator) if mapping_path else MappingSpec({})
+    if mapping_path:
+        sources[mapping_path] = mapping.text
+    loaded = load_onnx(model_path, options.shapes)
+    builder = _GraphBuilder(loaded, arch, mapping, options)
+    ops = builder.build()
+    module_options: dict[str, object] = {"model": model_path, "arch": arch_path}
+    if mapping_path:
+        module_options["mapping"] = mapping_path
+    if options.shapes:
+        module_options["shapes"] = {k: "x".join(map(str, v)) for k, v in options.shapes.items()}
+    if options.precision:
+        module_options["precision"] = dict(options.precision)
+    module = Module(name=_symbol(loaded.graph.name or Path(model_path).stem), accelerator=arch.accelerator,
+                    options=module_options, ops=tuple(ops))
+    return ImportResult(module, arch.warnings + mapping.warnings + loaded.warnings + builder.warnings, sources)
+
+
+def _symbol(name: str) -> str:
+    clean = re.sub(r"[^A-Za-z0-9_.$-]", "_", name).strip("_") or "op"
+    return clean if re.match(r"[A-Za-z_]", clean) else f"_{clean}"
+
+
+class _Names:
+    """Unique IR names for SSA values and symbols."""
+
+    def __init__(self):
+        self.used: set[str] = set()
+
+    def take(self, wanted: str) -> str:
+        name, n = wanted, 1
+        while name in self.used:
+            n += 1
+            name = f"{wanted}_{n}"
+        self.used.add(name)
+        return name
+
+
+class _GraphBuilder:
+    def __init__(self, loaded: LoadedModel, arch: ArchSpec, mapping: MappingSpec, options: ImportOptions):
+        self.loaded = loaded
+        self.arch = arch
+        self.mapping = mapping
+        self.options = options
+        self.values: dict[str, str] = {}  # ONNX value name -> IR value name
+        self.value_names = _Names()
+        self.symbols = _Names()
+        self.warnings: list[Diagnostic] = []
+        self.counter = 0
+
+    def build(self) -> list[Op]:
+        graph = self.loaded.graph
+        ops: list[Op] = []
+        for value in graph.input:
+            if value.name not in self.loaded.initializers:
+                ops.append(InputOp(self._define(value.name, _value_name(value.name)), value.name))
+        used = {name for node in graph.node for name in node.input}
+        for init in graph.initializer:
+            if init.name in used:
+                ops.append(ConstOp(self._define(init.name, _value_name(init.name)), init.name))
+        for index, node in enumerate(graph.node):
+            ops.append(self._node(node, index))
+        outputs = [self.values[o.name] for o in graph.output if o.name in self.values]
+        ops.append(ReturnOp(tuple(outputs)))
+        return ops
+
+    def _type(self, name: str) -> TensorType:
+        return self.loaded.types.get(name) or TensorType(None, "f32")  # type: ignore[arg-type]
+
+    def _define(self, onnx_name: str, wanted: str) -> Value:
+        ir_name = self.value_names.take(wanted)
+        self.values[onnx_name] = ir_name
+        return Value(ir_name, self._type(onnx_name))
+
+    def _result(self, onnx_name: str) -> Value:
+        value = self._define(onnx_name, str(self.counter))
+        self.counter += 1
+        return value
+
+    def _operand(self, onnx_name: str) -> str:
+        return self.values.get(onnx_name, _value_name(onnx_name))
+
+    def _node(self, node: onnx.NodeProto, index: int) -> Op:
+        symbol = self.symbols.take(_symbol(node.name) if node.name else f"{node.op_type.lower()}_{index}")
+        lowering = LOWERINGS.get(node.op_type) if node.domain in ("", "ai.onnx") else None
+        reason = None
+        if lowering is not None:
+            try:
+                body = lowering(node, self.loaded.types)
+            except (Unsupported, KeyError, IndexError, ValueError) as exc:
+                reason = str(exc) if isinstance(exc, Unsupported) else f"its attributes or shapes are malformed ({exc})"
+            else:
+                return self._layer(node, symbol, body)
+        known = node.op_type in DATA_MOVEMENT and node.domain in ("", "ai.onnx")
+        if not known:
+            label = f"'{node.op_type}' (node '{node.name or symbol}')"
+            message = (f"op {label} is not lowered: {reason}" if reason else f"unknown op {label}")
+            self.warnings.append(Diagnostic("warning", message + "; passed through with no cost"))
+        attrs = {"name": node.name, **_printable(attributes(node))}
+        if node.domain not in ("", "ai.onnx"):
+            attrs["domain"] = node.domain
+        results = tuple(self._result(o) for o in node.output if o)
+        return MoveOp(results=results, symbol=symbol, op_type=node.op_type,
+                      operands=tuple(self._operand(i) for i in node.input if i), attrs=attrs, opaque=not known)
+
+    def _layer(self, node: onnx.NodeProto, symbol: str, body: LayerBody) -> LayerOp:
+        entry = self.mapping.lookup(*(k for k in (node.name, node.op_type, ZIGZAG_TYPES.get(node.op_type)) if k))
+        operands = [a.operand for a in body.compute.inputs] + [body.compute.output.operand]
+        links = {op: entry.links.get(op, {"O": "O", "W": "I2", "I": "I1"}[op]) for op in operands}
+        return LayerOp(
+            result=self._result(node.output[0]), symbol=symbol, op_type=node.op_type,
+            operands=tuple((role, self._operand(value)) for role, value in body.roles),
+            name=node.name, dims=body.dims, compute=body.compute,
+            precision=self._precision(body, node), links=links,
+            constraints=constraints_for(entry, body.dims),
+        )
+
+    def _precision(self, body: LayerBody, node: onnx.NodeProto) -> dict[str, int]:
+        """Bits per operand: integer models give their width; ZigZag's
+        input_precision and --precision override the defaults."""
+        defaults = dict(DEFAULT_PRECISION)
+        if self.arch.input_precision:
+            defaults["I"], defaults["W"] = self.arch.input_precision
+        for role, value in body.roles:
+            element = self._type(value).element
+            if role in ("I", "W") and _is_integer(element):
+                defaults[role] = ELEMENT_BITS[element]
+        defaults |= self.options.precision
+        precision = {a.operand: defaults[a.operand] for a in body.compute.inputs}
+        if body.compute.accumulate == "+=":
+            precision["O"], precision["O_final"] = defaults["O"], defaults["O_final"]
+        else:  # no partial sums: every write is a final output
+            precision["O"] = defaults["O_final"]
+        return precision
+
+
+def _is_integer(element: str) -> bool:
+    return element[0] in "iu" and element != "i1"
+
+
+def _value_name(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.$-]", "_", name).strip("_") or "v"
+
+
+def _printable(attrs: dict[str, object]) -> dict[str, object]:
+    """ONNX attribute values the IR can print (non-finite floats as text)."""
+    def fix(value):
+        if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+            return str(value)
+        if isinstance(value, tuple):
+            return tuple(fix(v) for v in value)
+        if isinstance(value, (int, float, str, bool)):
+            return value
+        return str(value)
+    return {k: fix(v) for k, v in attrs.items()}
+

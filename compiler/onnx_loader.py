@@ -1,0 +1,142 @@
+"""Load an ONNX model for import: without external weight data (only shapes
+matter), with missing Conv kernel_shape filled from the weight, dynamic
+dimensions bound from the command line, and ONNX shape inference run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import onnx
+from google.protobuf.message import DecodeError
+from onnx import TensorProto, helper, shape_inference
+
+from dsec.compiler.diagnostics import Diagnostic, DiagnosticError
+from dsec.dialect.attributes import TensorType
+
+# ONNX element type -> IR element type.
+ELEMENT_TYPES = {
+    TensorProto.FLOAT: "f32", TensorProto.DOUBLE: "f64", TensorProto.FLOAT16: "f16", TensorProto.BFLOAT16: "bf16",
+    TensorProto.INT8: "i8", TensorProto.UINT8: "u8", TensorProto.INT16: "i16", TensorProto.UINT16: "u16",
+    TensorProto.INT32: "i32", TensorProto.UINT32: "u32", TensorProto.INT64: "i64", TensorProto.UINT64: "u64",
+    TensorProto.BOOL: "i1",
+}
+
+
+def _error(message: str) -> DiagnosticError:
+    return DiagnosticError(Diagnostic("error", message))
+
+
+@dataclass
+class LoadedModel:
+    model: onnx.ModelProto
+    types: dict[str, TensorType]  # every value with a known type
+    initializers: set[str]
+    warnings: list[Diagnostic]
+
+    @property
+    def graph(self) -> onnx.GraphProto:
+        return self.model.graph
+
+
+def load_onnx(path: str, shapes: dict[str, tuple[int, ...]] | None = None) -> LoadedModel:
+    try:
+        model = onnx.load(path, load_external_data=False)
+    except FileNotFoundError:
+        raise _error(f"cannot read model '{path}': No such file or directory") from None
+    except OSError as exc:
+        raise _error(f"cannot read model '{path}': {exc.strerror or exc}") from None
+    except (DecodeError, ValueError, RuntimeError) as exc:
+        raise _error(f"'{path}' is not a valid ONNX model (truncated or not ONNX?): {exc}") from None
+    if not model.graph.node:
+        raise _error(f"'{path}' has no nodes; is it an ONNX model?")
+    warnings: list[Diagnostic] = []
+    _bind_input_shapes(model, shapes or {}, path)
+    _fill_conv_kernel_shapes(model, warnings)
+    try:
+        model = shape_inference.infer_shapes(model, check_type=False, strict_mode=False, data_prop=True)
+    except Exception as exc:  # onnx raises several types, all meaning "inference failed"
+        raise _error(f"ONNX shape inference failed on '{path}': {exc}") from None
+    types = _collect_types(model)
+    initializers = {init.name for init in model.graph.initializer}
+    return LoadedModel(model, types, initializers, warnings)
+
+
+def _bind_input_shapes(model: onnx.ModelProto, shapes: dict[str, tuple[int, ...]], path: str) -> None:
+    """Apply --shape bindings, then refuse any graph input still dynamic."""
+    initializers = {init.name for init in model.graph.initializer}
+    inputs = {i.name: i for i in model.graph.input if i.name not in initializers}
+    for name, shape in shapes.items():
+        if name not in inputs:
+            raise _error(f"--shape names '{name}', which is not an input of '{path}' "
+                         f"(inputs: {', '.join(inputs) or 'none'})")
+        dims = inputs[name].type.tensor_type.shape.dim
+        if len(dims) and len(dims) != len(shape):
+            raise _error(f"--shape {name}={'x'.join(map(str, shape))} has rank {len(shape)} but input "
+                         f"'{name}' has rank {len(dims)}")
+        del dims[:]
+        for size in shape:
+            dims.add().dim_value = size
+    for name, value in inputs.items():
+        tensor = value.type.tensor_type
+        if not tensor.HasField("shape"):
+            raise _error(f"input '{name}' of '{path}' has no shape; bind it with --shape {name}=1x3x224x224 "
+                         f"(its real sizes)")
+        for index, dim in enumerate(tensor.shape.dim):
+            if not dim.HasField("dim_value") or dim.dim_value <= 0:
+                label = dim.dim_param or "?"
+                raise _error(f"input '{name}' of '{path}' has a dynamic dimension {index} ('{label}'); bind it "
+                             f"with --shape {name}=" + "x".join(
+                                 str(d.dim_value) if d.HasField("dim_value") and d.dim_value > 0 else "N"
+                                 for d in tensor.shape.dim))
+
+
+def _fill_conv_kernel_shapes(model: onnx.ModelProto, warnings: list[Diagnostic]) -> None:
+    """kernel_shape is optional in ONNX (PyTorch's dynamo export leaves it out):
+    take it from the weight's spatial dims."""
+    weight_dims = {init.name: list(init.dims) for init in model.graph.initializer}
+    for value in list(model.graph.input) + list(model.graph.value_info):
+        dims = value.type.tensor_type.shape.dim
+        if value.name not in weight_dims and all(d.HasField("dim_value") for d in dims):
+            weight_dims[value.name] = [d.dim_value for d in dims]
+    for node in model.graph.node:
+        if node.op_type not in ("Conv", "ConvTranspose"):
+            continue
+        if any(a.name == "kernel_shape" for a in node.attribute):
+            continue
+        weight = node.input[1] if len(node.input) > 1 else ""
+        if weight in weight_dims and len(weight_dims[weight]) > 2:
+            node.attribute.append(helper.make_attribute("kernel_shape", weight_dims[weight][2:]))
+
+
+def _collect_types(model: onnx.ModelProto) -> dict[str, TensorType]:
+    types: dict[str, TensorType] = {}
+    graph = model.graph
+    for init in graph.initializer:
+        types[init.name] = TensorType(tuple(init.dims), ELEMENT_TYPES.get(init.data_type, "f32"))
+    for value in list(graph.input) + list(graph.value_info) + list(graph.output):
+        tensor = value.type.tensor_type
+        if not value.type.HasField("tensor_type") or not tensor.HasField("shape"):
+            continue
+        element = ELEMENT_TYPES.get(tensor.elem_type, "f32")
+        shape = tuple(d.dim_value if d.HasField("dim_value") and d.dim_value > 0 else None for d in tensor.shape.dim)
+        types.setdefault(value.name, TensorType(shape, element))
+    return types
+
+
+def attributes(node: onnx.NodeProto) -> dict[str, object]:
+    """A node's attributes as plain values (tensors by their type, graphs by name)."""
+    result: dict[str, object] = {}
+    for attr in node.attribute:
+        if attr.type == onnx.AttributeProto.TENSOR:
+            t = attr.t
+            result[attr.name] = str(TensorType(tuple(t.dims), ELEMENT_TYPES.get(t.data_type, "f32")))
+        elif attr.type in (onnx.AttributeProto.GRAPH, onnx.AttributeProto.GRAPHS):
+            result[attr.name] = "<subgraph>"
+        else:
+            value = helper.get_attribute_value(attr)
+            if isinstance(value, bytes):
+                value = value.decode("utf-8", "replace")
+            elif isinstance(value, list):
+                value = tuple(v.decode("utf-8", "replace") if isinstance(v, bytes) else v for v in value)
+            result[attr.name] = value
+    return result
