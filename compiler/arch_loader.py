@@ -69,16 +69,17 @@ def load_accelerator(text: str, filename: str) -> ArchSpec:
         for key, advice in TOP_UNSUPPORTED.items():
             if key in root.value:
                 check.error(f"'{key}' is not supported yet; {advice}", root.key_locs[key])
-    if not check.keys(root, "the accelerator", TOP_KEYS, list(TOP_UNSUPPORTED)):
+    if not check.keys(root, "the accelerator", TOP_KEYS, list(TOP_UNSUPPORTED), Loc(filename, 1, 1)):
         check.raise_if_errors()
     name = check.typed(root, "name", str, "the accelerator", "accelerator")
-    array, unit_energy, unit_area, systolic, precision = _operational_array(root.value["operational_array"], check)
+    array, unit_energy, unit_area, systolic, precision = _operational_array(
+        root.value["operational_array"], root.key_locs["operational_array"], check)
     array_dims = [d for d, _ in array]
     memories = _memories(root.value["memories"], array_dims, check)
     check.raise_if_errors()
     accelerator = Accelerator(
         name=_symbol(name), array=tuple(array), unit_energy=unit_energy, unit_area=unit_area,
-        memories=tuple(memories), systolic_dimensions=systolic, loc=root.loc)
+        memories=tuple(memories), systolic_dimensions=systolic, loc=root.key_locs["name"] if "name" in root.key_locs else root.loc)
     if systolic:
         check.warning("systolic_dimensions is recorded in the IR but does not change costs yet "
                       "(ZigZag has no systolic model either)", root.value["operational_array"].key_locs[
@@ -91,9 +92,9 @@ def _symbol(name: str) -> str:
     return clean if re.match(r"[A-Za-z_]", clean) else f"acc_{clean}"
 
 
-def _operational_array(node: YNode, check: Checker):
+def _operational_array(node: YNode, key_loc: Loc, check: Checker):
     where = "operational_array"
-    if not check.keys(node, where, ARRAY_KEYS, ARRAY_OPTIONAL + IMC_KEYS):
+    if not check.keys(node, where, ARRAY_KEYS, ARRAY_OPTIONAL + IMC_KEYS, key_loc):
         return [], 0.0, 0.0, (), None
     if node.value.get("is_imc") is not None and node.value["is_imc"].value is True:
         check.error("in-memory computing (is_imc: true) is not supported yet", node.value["is_imc"].loc)
@@ -116,7 +117,7 @@ def _operational_array(node: YNode, check: Checker):
         check.error("operational_array lists a dimension twice", node.value["dimensions"].loc)
     if "unit_energy" not in node.value:
         check.error("operational_array is missing 'unit_energy' (pJ per MAC), which the cost model needs",
-                    node.loc)
+                    key_loc)
     unit_energy = check.typed(node, "unit_energy", float, where, 0.0)
     unit_area = check.typed(node, "unit_area", float, where, 0.0)
     precision = None
@@ -147,15 +148,15 @@ def _memories(node: YNode, array_dims: list[str], check: Checker) -> list[Memory
     if not node.is_map() or not node.value:
         check.error("'memories' must map each memory's name to its description", node.loc)
         return []
-    memories = [_memory(name, mem, array_dims, check) for name, mem in node.value.items()]
+    memories = [_memory(name, mem, node.key_locs[name], array_dims, check) for name, mem in node.value.items()]
     memories = [m for m in memories if m is not None]
     _check_top_levels_and_directions(memories, check)
     return memories
 
 
-def _memory(name: str, node: YNode, array_dims: list[str], check: Checker) -> Memory | None:
+def _memory(name: str, node: YNode, key_loc: Loc, array_dims: list[str], check: Checker) -> Memory | None:
     where = f"memory '{name}'"
-    if not check.keys(node, where, MEMORY_KEYS, MEMORY_OPTIONAL):
+    if not check.keys(node, where, MEMORY_KEYS, MEMORY_OPTIONAL, key_loc):
         return None
     if node.value.get("auto_cost_extraction") is not None and node.value["auto_cost_extraction"].value is True:
         check.error(f"auto_cost_extraction (CACTI) is not supported; give r_cost, w_cost and area of {where}",
@@ -165,7 +166,7 @@ def _memory(name: str, node: YNode, array_dims: list[str], check: Checker) -> Me
             check.error(f"'{key}' of {where} is not supported yet", node.key_locs[key])
     for key in ("r_cost", "w_cost"):
         if key not in node.value or node.value[key].value is None:
-            check.error(f"{where} is missing '{key}' (pJ per access of one bandwidth_max word)", node.loc)
+            check.error(f"{where} is missing '{key}' (pJ per access of one bandwidth_max word)", key_loc)
     size = check.typed(node, "size", int, where, 0)
     if size <= 0 and isinstance(size, int) and "size" in node.value:
         check.error(f"'size' of {where} must be positive (bits)", node.value["size"].loc)
@@ -196,7 +197,7 @@ def _memory(name: str, node: YNode, array_dims: list[str], check: Checker) -> Me
         w_cost=check.typed(node, "w_cost", float, where, 0.0) or 0.0,
         area=check.typed(node, "area", float, where, 0.0) if area is not None and area.value is not None else 0.0,
         latency=latency, operands=tuple(operands), served_dimensions=tuple(served), ports=tuple(ports),
-        loc=node.loc)
+        loc=key_loc)
 
 
 def _port(node: YNode, memory: str, operands: list[str], check: Checker) -> Port | None:

@@ -103,10 +103,11 @@ class Checker:
         if any(d.severity == "error" for d in self.diagnostics):
             raise DiagnosticError(self.diagnostics)
 
-    def keys(self, node: YNode, where: str, required: list[str], optional: list[str]) -> bool:
-        """Check a mapping's keys: required present, no unknown ones."""
+    def keys(self, node: YNode, where: str, required: list[str], optional: list[str], loc: Loc | None = None) -> bool:
+        """Check a mapping's keys: required present, no unknown ones. Missing
+        keys are reported at `loc` (the key that holds this mapping), if given."""
         if not node.is_map():
-            self.error(f"{where} must be a mapping of keys to values", node.loc)
+            self.error(f"{where} must be a mapping of keys to values", loc or node.loc)
             return False
         ok = True
         allowed = required + optional
@@ -117,7 +118,7 @@ class Checker:
                 ok = False
         for key in required:
             if key not in node.value:
-                self.error(f"{where} is missing required key '{key}'", node.loc)
+                self.error(f"{where} is missing required key '{key}'", loc or node.loc)
                 ok = False
         return ok
 

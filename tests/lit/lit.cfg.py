@@ -16,3 +16,5 @@ config.excludes = ["Inputs", "lit.cfg.py"]
 bin_dir = os.path.dirname(sys.executable)
 config.environment["PATH"] = os.pathsep.join([bin_dir, os.environ.get("PATH", "")])
 config.substitutions.append(("%examples", os.path.normpath(os.path.join(config.test_source_root, "..", "..", "examples"))))
+config.substitutions.append(("%python", sys.executable))
+config.substitutions.append(("%fixtures", os.path.normpath(os.path.join(config.test_source_root, "..", "fixtures"))))
