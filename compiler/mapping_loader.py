@@ -137,8 +137,9 @@ def _hint(node: YNode, where: str, array_dims: list[str], check: Checker):
     hints = []
     for array_dim, items in node.value.items():
         if array_dim not in array_dims:
-            check.error(f"spatial_mapping_hint of {where} uses '{array_dim}', which is not an array dimension "
-                        f"({', '.join(array_dims)})", node.key_locs[array_dim])
+            # Hints are allowed choices, not demands: one file serves arrays of several shapes.
+            check.warning(f"spatial_mapping_hint of {where} names '{array_dim}', which this accelerator does not "
+                          f"have ({', '.join(array_dims)}); that hint is not used", node.key_locs[array_dim])
             continue
         if not items.is_list() or not all(isinstance(v.value, str) for v in items.value):
             check.error(f"spatial_mapping_hint of {where} for {array_dim} must be a list of loop dimensions",

@@ -105,7 +105,9 @@ class Checker:
 
     def keys(self, node: YNode, where: str, required: list[str], optional: list[str], loc: Loc | None = None) -> bool:
         """Check a mapping's keys: required present, no unknown ones. Missing
-        keys are reported at `loc` (the key that holds this mapping), if given."""
+        keys are reported at `loc` (the key that holds this mapping), if given.
+        False when the mapping cannot be read further (not a mapping, or a
+        required key missing); unknown keys are reported but do not stop."""
         if not node.is_map():
             self.error(f"{where} must be a mapping of keys to values", loc or node.loc)
             return False
@@ -115,7 +117,6 @@ class Checker:
             if key not in allowed:
                 self.error(f"unknown key '{key}' in {where}{did_you_mean(key, allowed)} "
                            f"(expected: {', '.join(allowed)})", node.key_locs[key])
-                ok = False
         for key in required:
             if key not in node.value:
                 self.error(f"{where} is missing required key '{key}'", loc or node.loc)

@@ -1,0 +1,102 @@
+"""Every validation rule of the mapping YAML, and the entry lookup order."""
+
+import pytest
+
+from dsec.compiler.arch_loader import load_accelerator
+from dsec.compiler.diagnostics import DiagnosticError
+from dsec.compiler.mapping_loader import constraints_for, load_mapping
+
+from test_arch_loader import BASE
+
+ACC = load_accelerator(BASE, "acc.yaml").accelerator
+
+MAPPING = """\
+- name: default
+  spatial_mapping:
+    D1:
+      - K, 4
+    D2:
+      - C, 2
+      - FX, 2
+  memory_operand_links:
+    O: O
+    W: I2
+    I: I1
+- name: /layer1/conv
+  spatial_mapping_hint:
+    D1: [K, OX]
+    D2: [C]
+  temporal_ordering:
+    - [OX, 8]
+    - [K, "*"]
+- name: Pooling
+  spatial_mapping:
+    D1:
+      - G, 4
+"""
+
+
+def test_lookup_by_name_then_type_then_default():
+    spec = load_mapping(MAPPING, "map.yaml", ACC)
+    assert spec.lookup("/layer1/conv", "Conv").hint == (("D1", ("K", "OX")), ("D2", ("C",)))
+    assert spec.lookup("/other", "MaxPool", "Pooling").name == "Pooling"
+    default = spec.lookup("/other", "Conv")
+    assert default.name == "default"
+    assert [(u.array_dim, [(l.dim, l.factor) for l in u.loops]) for u in default.spatial] == [
+        ("D1", [("K", 4)]), ("D2", [("C", 2), ("FX", 2)])]
+
+
+def test_constraints_drop_dims_the_layer_lacks():
+    spec = load_mapping(MAPPING, "map.yaml", ACC)
+    relu = constraints_for(spec.lookup("relu"), {"B": 1, "G": 8})
+    assert relu is None
+    conv = constraints_for(spec.lookup("/layer1/conv"), {"K": 8, "C": 4, "OX": 8})
+    assert [(l.dim, l.factor) for l in conv.order] == [("OX", 8), ("K", None)]
+
+
+def test_no_mapping_entry_gives_zigzag_default_links():
+    spec = load_mapping("- name: Conv\n", "map.yaml", ACC)
+    assert spec.lookup("x", "Gemm").links == {"O": "O", "W": "I2", "I": "I1"}
+
+
+def _errors(text):
+    with pytest.raises(DiagnosticError) as info:
+        load_mapping(text, "map.yaml", ACC)
+    return [(d.message, d.loc.line if d.loc else None) for d in info.value.diagnostics if d.severity == "error"]
+
+
+CASES = [
+    ("not a list", "name: default\n", "a mapping file is a list of entries", 1),
+    ("unknown key", MAPPING.replace("  spatial_mapping_hint:", "  spatial_mapping_hints:"), "unknown key 'spatial_mapping_hints' in a mapping entry; did you mean 'spatial_mapping_hint'?", 13),
+    ("missing name", "- spatial_mapping:\n    D1: ['K, 4']\n", "a mapping entry is missing required key 'name'", 1),
+    ("spatial not a mapping", "- name: default\n  spatial_mapping: [K, 4]\n", "spatial_mapping of mapping entry 'default' must map array dimensions", 2),
+    ("spatial array dim", MAPPING.replace("    D2:\n      - C, 2", "    D5:\n      - C, 2"), "spatial_mapping of mapping entry 'default' uses 'D5', which is not an array dimension of acc (D1, D2)", 5),
+    ("spatial entry form", MAPPING.replace("      - K, 4", "      - K4"), "spatial_mapping entry 'K4' of mapping entry 'default' must look like 'K, 32'", 4),
+    ("spatial factor", MAPPING.replace("      - K, 4", "      - K, 0"), "spatial_mapping entry 'K, 0' of mapping entry 'default' must look like 'K, 32'", 4),
+    ("hint not list", MAPPING.replace("    D2: [C]", "    D2: C"), "spatial_mapping_hint of mapping entry '/layer1/conv' for D2 must be a list", 15),
+    ("ordering not list", MAPPING.replace("  temporal_ordering:\n    - [OX, 8]\n    - [K, \"*\"]", "  temporal_ordering: OX"), "temporal_ordering of mapping entry '/layer1/conv' must be a list", 16),
+    ("ordering entry", MAPPING.replace("    - [OX, 8]", "    - [OX, 0]"), "temporal_ordering entries of mapping entry '/layer1/conv' must be [dimension, factor]", 17),
+    ("ordering star", MAPPING.replace('    - [K, "*"]', '    - [K, "all"]'), "must be [dimension, factor] with a positive factor or '*', got ['K', 'all']", 18),
+    ("link operand", MAPPING.replace("    I: I1", "    X: I1"), "unknown key 'X' in memory_operand_links of mapping entry 'default'", 11),
+    ("link target", MAPPING.replace("    W: I2", "    W: I3"), "memory_operand_links of mapping entry 'default' links W to 'I3', which no memory of acc holds (I1, I2, O)", 10),
+]
+
+
+@pytest.mark.parametrize("name, text, message, line", CASES, ids=[c[0] for c in CASES])
+def test_validation_rule(name, text, message, line):
+    errors = _errors(text)
+    assert any(message in m and line == ln for m, ln in errors), errors
+
+
+def test_entry_given_twice_warns_and_later_wins():
+    spec = load_mapping(MAPPING + "- name: Pooling\n  spatial_mapping:\n    D1:\n      - G, 2\n", "map.yaml", ACC)
+    assert spec.lookup("Pooling").spatial[0].loops[0].factor == 2
+    assert "mapping entry 'Pooling' is given twice (line 19 and line 23)" in spec.warnings[0].message
+
+
+def test_hint_for_an_array_dim_the_accelerator_lacks_is_a_warning():
+    spec = load_mapping(MAPPING.replace("    D2: [C]", "    D9: [C]"), "map.yaml", ACC)
+    assert spec.lookup("/layer1/conv").hint == (("D1", ("K", "OX")),)
+    (warning,) = spec.warnings
+    assert warning.loc.line == 15
+    assert "names 'D9', which this accelerator does not have (D1, D2); that hint is not used" in warning.message
