@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -53,7 +54,24 @@ def _pass_names(values: tuple[str, ...], flag: str) -> set[str]:
     return names
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """Turns an unexpected exception (a bug in dsec, never a user mistake) into
+    one line that says so; DSEC_DEBUG=1 shows the traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the last line of defence
+            if os.environ.get("DSEC_DEBUG"):
+                raise
+            click.echo(f"dsec: internal error (a bug in dsec; please report it with the input): "
+                       f"{type(exc).__name__}: {exc}", err=True)
+            sys.exit(2)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="dsec")
 def main() -> None:
     """dsec: a design-space-exploration compiler for DNN accelerators."""
