@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from dsec.compiler.diagnostics import Diagnostic, DiagnosticError
+from dsec.compiler.diagnostics import Diagnostic
 from dsec.compiler.location import Loc
-from dsec.compiler.yaml_source import Checker, YNode, load_yaml
+from dsec.compiler.yaml_source import Checker, YNode, load_yaml, read_text_file
 from dsec.dialect.accelerator import DIRECTIONS, MEMORY_OPERANDS, PORT_TYPES, Accelerator, Memory, Port
 
 TOP_KEYS = ["name", "memories", "operational_array"]
@@ -45,13 +45,7 @@ class ArchSpec:
 
 def load_accelerator_file(path: str) -> ArchSpec:
     """Read and validate an accelerator YAML. Raises DiagnosticError."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-    except OSError as exc:
-        raise DiagnosticError(Diagnostic("error", f"cannot read accelerator file '{path}': {exc.strerror}")) from None
-    except UnicodeDecodeError:
-        raise DiagnosticError(Diagnostic("error", f"accelerator file '{path}' is not UTF-8 text")) from None
+    text = read_text_file(path, "accelerator file")
     spec = load_accelerator(text, path)
     spec.text = text
     return spec

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,7 +11,7 @@ import onnx
 from dsec.compiler.arch_loader import ArchSpec, load_accelerator_file
 from dsec.compiler.diagnostics import Diagnostic
 from dsec.compiler.mapping_loader import MappingSpec, constraints_for, load_mapping_file
-from dsec.compiler.onnx_loader import ELEMENT_TYPES, LoadedModel, attributes, load_onnx
+from dsec.compiler.onnx_loader import LoadedModel, attributes, load_onnx
 from dsec.compiler.onnx_lowering import (
     LayerBody,
     Unsupported,

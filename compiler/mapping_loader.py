@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from dsec.compiler.diagnostics import Diagnostic, DiagnosticError
+from dsec.compiler.diagnostics import Diagnostic
 from dsec.compiler.location import Loc
-from dsec.compiler.yaml_source import Checker, YNode, load_yaml
+from dsec.compiler.yaml_source import Checker, YNode, load_yaml, read_text_file
 from dsec.dialect.accelerator import Accelerator
 from dsec.dialect.attributes import Constraints, Loop, Spatial, SpatialUnroll
 
@@ -45,13 +45,7 @@ class MappingSpec:
 
 
 def load_mapping_file(path: str, accelerator: Accelerator) -> MappingSpec:
-    try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-    except OSError as exc:
-        raise DiagnosticError(Diagnostic("error", f"cannot read mapping file '{path}': {exc.strerror}")) from None
-    except UnicodeDecodeError:
-        raise DiagnosticError(Diagnostic("error", f"mapping file '{path}' is not UTF-8 text")) from None
+    text = read_text_file(path, "mapping file")
     spec = load_mapping(text, path, accelerator)
     spec.text = text
     return spec

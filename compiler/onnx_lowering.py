@@ -6,7 +6,6 @@ dilations are read as ONNX orders them, [..., H, W]."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from math import prod
 
 import onnx
 
@@ -125,7 +124,7 @@ def lower_conv(node: onnx.NodeProto, types: dict[str, TensorType]) -> LayerBody:
 def lower_conv_transpose(node: onnx.NodeProto, types: dict[str, TensorType]) -> LayerBody:
     """Each input pixel scatters a kernel-sized patch: out[s*IY + d*FY - pad] += x[IY] * w[FY]."""
     attrs = attributes(node)
-    x, w, y = _shape(types, node.input[0], node), _shape(types, node.input[1], node), _shape(types, node.output[0], node)
+    x, w = _shape(types, node.input[0], node), _shape(types, node.input[1], node)
     rank = len(x) - 2
     if int(attrs.get("group", 1)) != 1:
         raise Unsupported("grouped ConvTranspose is not supported yet")
@@ -143,7 +142,6 @@ def lower_conv_transpose(node: onnx.NodeProto, types: dict[str, TensorType]) -> 
     body = Compute(Access("O", (dim("B"), dim("K"), *scatter)), "+=", "*",
                    (Access("I", (dim("B"), dim("C"), *[dim(i) for i in in_names])),
                     Access("W", (dim("C"), dim("K"), *[dim(f) for f in kernel_names]))))
-    del y  # the output size follows from the accesses
     return LayerBody(dims, body, (("I", node.input[0]), ("W", node.input[1])) + _extra_roles(node, 2, ("bias",)))
 
 
@@ -261,6 +259,3 @@ def _schema_input_names(node: onnx.NodeProto) -> tuple[str, ...]:
         return ()
     return tuple(p.name.lower() for p in schema.inputs)
 
-
-def macs(body: LayerBody) -> int:
-    return prod(body.dims.values())

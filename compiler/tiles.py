@@ -5,7 +5,7 @@ Shared by the verifier's capacity rule and the memory allocator.
 
 from __future__ import annotations
 
-from math import ceil, prod
+from math import ceil
 
 from dsec.dialect.accelerator import Accelerator, Memory
 from dsec.dialect.attributes import Access, Nest, Spatial
@@ -97,6 +97,3 @@ def temporal_needed(size: int, spatial: int) -> int:
     a non-dividing unrolling leaves the last iteration partly idle."""
     return ceil(size / spatial)
 
-
-def total_macs(layer: LayerOp) -> int:
-    return prod(layer.dims.values())

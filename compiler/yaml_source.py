@@ -39,6 +39,17 @@ class YNode:
         return self.value
 
 
+def read_text_file(path: str, what: str) -> str:
+    """The text of a user's file, or a DiagnosticError saying which file and why."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise DiagnosticError(Diagnostic("error", f"cannot read {what} '{path}': {exc.strerror}")) from None
+    except UnicodeDecodeError:
+        raise DiagnosticError(Diagnostic("error", f"{what} '{path}' is not UTF-8 text")) from None
+
+
 def _loc(filename: str, node: yaml.Node) -> Loc:
     return Loc(filename, node.start_mark.line + 1, node.start_mark.column + 1)
 
