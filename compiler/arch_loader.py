@@ -2,7 +2,9 @@
 
 Every problem is reported with file, line and key, all at once. Keys ZigZag
 uses only for in-memory computing or CACTI cost extraction are refused with a
-"not supported yet" error rather than ignored.
+"not supported yet" error rather than ignored. The schema is the one of the
+zigzag-dse 3.9.1 release on PyPI, which has `systolic_dimensions` and
+`force_double_buffering`.
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ ARRAY_KEYS = ["dimensions", "sizes"]
 ARRAY_OPTIONAL = ["unit_energy", "unit_area", "input_precision", "is_imc", "systolic_dimensions"]
 IMC_KEYS = ["imc_type", "adc_resolution", "bit_serial_precision"]
 MEMORY_KEYS = ["size", "latency", "operands", "ports", "served_dimensions"]
-MEMORY_OPTIONAL = ["r_cost", "w_cost", "area", "mem_type", "auto_cost_extraction", "min_r_granularity",
-                   "min_w_granularity"]
+MEMORY_OPTIONAL = ["r_cost", "w_cost", "area", "mem_type", "auto_cost_extraction", "force_double_buffering",
+                   "min_r_granularity", "min_w_granularity"]
 PORT_KEYS = ["name", "type", "bandwidth_min", "bandwidth_max", "allocation"]
 ALLOCATION = re.compile(r"^\s*(\w+)\s*,\s*(\w+)\s*$")
 
@@ -74,10 +76,6 @@ def load_accelerator(text: str, filename: str) -> ArchSpec:
     accelerator = Accelerator(
         name=_symbol(name), array=tuple(array), unit_energy=unit_energy, unit_area=unit_area,
         memories=tuple(memories), systolic_dimensions=systolic, loc=root.key_locs["name"] if "name" in root.key_locs else root.loc)
-    if systolic:
-        check.warning("systolic_dimensions is recorded in the IR but does not change costs yet "
-                      "(ZigZag has no systolic model either)", root.value["operational_array"].key_locs[
-                          "systolic_dimensions"])
     return ArchSpec(accelerator, precision, [d for d in check.diagnostics if d.severity != "error"])
 
 
@@ -191,7 +189,7 @@ def _memory(name: str, node: YNode, key_loc: Loc, array_dims: list[str], check: 
         w_cost=check.typed(node, "w_cost", float, where, 0.0) or 0.0,
         area=check.typed(node, "area", float, where, 0.0) if area is not None and area.value is not None else 0.0,
         latency=latency, operands=tuple(operands), served_dimensions=tuple(served), ports=tuple(ports),
-        loc=key_loc)
+        force_double_buffering=bool(check.typed(node, "force_double_buffering", bool, where, False)), loc=key_loc)
 
 
 def _port(node: YNode, memory: str, operands: list[str], check: Checker) -> Port | None:

@@ -157,16 +157,21 @@ def _show(value: object) -> str:
     return str(_plain(value))
 
 
-def _typed_fields(d: _Dict, schema: dict[str, type], what: str) -> dict[str, object]:
-    """Check a dict against {key: type}: every key required, no others."""
+def _typed_fields(d: _Dict, schema: dict[str, type], what: str,
+                 optional: dict[str, type] | None = None) -> dict[str, object]:
+    """Check a dict against {key: type}: every schema key required, the
+    optional ones allowed, no others."""
     entries = d.by_key()
+    allowed = {**schema, **(optional or {})}
     for key, entry in entries.items():
-        if key not in schema:
-            raise error(f"unknown key '{key}' in {what}; expected one of: {', '.join(schema)}", entry.loc)
+        if key not in allowed:
+            raise error(f"unknown key '{key}' in {what}; expected one of: {', '.join(allowed)}", entry.loc)
     result: dict[str, object] = {}
-    for key, kind in schema.items():
+    for key, kind in allowed.items():
         if key not in entries:
-            raise error(f"{what} is missing '{key}'", d.loc)
+            if key in schema:
+                raise error(f"{what} is missing '{key}'", d.loc)
+            continue
         value = entries[key].value
         if kind is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
@@ -293,7 +298,7 @@ class _Builder(Transformer):
     def memory(self, children):
         symbol, operands, served, fields, *ports = children
         schema = {"size": int, "r_cost": float, "w_cost": float, "area": float, "latency": int}
-        values = _typed_fields(fields, schema, f"memory {symbol}")
+        values = _typed_fields(fields, schema, f"memory {symbol}", {"force_double_buffering": bool})
         return Memory(
             name=symbol[1:], operands=tuple(str(o) for o in operands),
             served_dimensions=tuple(str(s) for s in served), ports=tuple(ports),

@@ -68,7 +68,10 @@ def _accelerator_lines(acc: Accelerator, depth: int) -> list[str]:
 
 def _memory_lines(mem: Memory, depth: int) -> list[str]:
     pad = INDENT * depth
-    fields = {"size": mem.size, "r_cost": mem.r_cost, "w_cost": mem.w_cost, "area": mem.area, "latency": mem.latency}
+    fields: dict[str, object] = {"size": mem.size, "r_cost": mem.r_cost, "w_cost": mem.w_cost, "area": mem.area,
+                                 "latency": mem.latency}
+    if mem.force_double_buffering:
+        fields["force_double_buffering"] = True
     lines = [f"{pad}memory @{mem.name} operands [{', '.join(mem.operands)}] "
              f"served [{', '.join(mem.served_dimensions)}] {format_dict(fields)} {{"]
     for port in mem.ports:

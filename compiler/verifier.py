@@ -233,9 +233,13 @@ def _verify_buffers(layer: LayerOp, nest: Nest, acc: Accelerator) -> list[Diagno
         memory = acc.memory(memory_name)
         assert memory is not None
         need = sum(per_operand.values())
-        if need > memory.size:
+        # A double-buffered memory holds the next tiles beside the current ones.
+        capacity = memory.size // 2 if memory.force_double_buffering else memory.size
+        if need > capacity:
             parts = ", ".join(f"{op}: {bits}" for op, bits in per_operand.items())
             first = next(b for b in nest.buffers if b.memory == memory_name)
+            holds = f"holds {capacity} (half of {memory.size}: double-buffered)" if memory.force_double_buffering \
+                else f"holds {memory.size}"
             out.append(_err(f"layer @{layer.symbol}: tiles in @{memory_name} need {need} bits ({parts}) "
-                            f"but it holds {memory.size}", first.loc))
+                            f"but it {holds}", first.loc))
     return out

@@ -36,6 +36,8 @@ class Memory:
     operands: tuple[str, ...]  # memory operands held: I1, I2, O
     served_dimensions: tuple[str, ...]  # array dims that share one copy
     ports: tuple[Port, ...]
+    # ZigZag's force_double_buffering: tiles here take twice their size.
+    force_double_buffering: bool = False
     loc: Loc | None = field(default=None, compare=False)
 
 
@@ -46,7 +48,7 @@ class Accelerator:
     unit_energy: float  # pJ per MAC
     unit_area: float
     memories: tuple[Memory, ...]  # lowest level first
-    # Array dims along which data moves PE to PE (recorded; no cost effect yet).
+    # Array dims along which data moves PE to PE, one unit per cycle.
     systolic_dimensions: tuple[str, ...] = ()
     loc: Loc | None = field(default=None, compare=False)
 

@@ -131,3 +131,18 @@ def test_duplicate_key_warns_with_both_lines_and_later_wins():
 def test_every_error_of_a_file_is_reported_at_once():
     text = _replace("    r_cost: 0.01", "    r_cots: 0.01").replace("  sizes: [4, 4]", "  sizes: [4, 0]")
     assert {6, 10} <= {line for _, line in _errors(text)}
+
+
+def test_zigzag_391_keys_are_carried():
+    text = _replace("  unit_area: 1", "  unit_area: 1\n  systolic_dimensions: [D2]").replace(
+        "    latency: 1\n    operands: [I2]", "    latency: 1\n    force_double_buffering: true\n    operands: [I2]")
+    spec = load_accelerator(text, "acc.yaml")
+    assert spec.accelerator.systolic_dimensions == ("D2",)
+    assert spec.accelerator.memories[0].force_double_buffering is True
+    assert spec.accelerator.memories[1].force_double_buffering is False
+    assert spec.warnings == []
+
+
+def test_double_buffering_must_be_a_boolean():
+    text = _replace("    latency: 1\n    operands: [I2]", "    latency: 1\n    force_double_buffering: 2\n    operands: [I2]")
+    assert ("'force_double_buffering' of memory 'reg' must be true or false, got 2", 14) in _errors(text)

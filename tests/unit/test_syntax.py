@@ -56,7 +56,7 @@ def test_dynamic_dims_and_index_forms_round_trip():
     text = (
         "dsec.module @m {\n  accelerator @a {\n    array [D1 = 2] {unit_energy = 1.0, unit_area = 1.0}\n"
         "    memory @m0 operands [I1, I2, O] served [D1] {size = 64, r_cost = 1.0, w_cost = 2.0, area = 0.5, "
-        "latency = 1} {\n    }\n  }\n  options {}\n"
+        "latency = 1, force_double_buffering = true} {\n    }\n  }\n  options {}\n"
         "  %x = dsec.input \"x\" : tensor<?x4xf32>\n"
         "  %y = dsec.layer @l \"Custom\"(I: %x) : tensor<?x4xf32> {\n"
         "    dims {B = 1, K = 4, FY = 3}\n"
@@ -68,6 +68,7 @@ def test_dynamic_dims_and_index_forms_round_trip():
     )
     module = parse_module(text)
     assert module.ops[0].result.type.is_dynamic
+    assert module.accelerator.memories[0].force_double_buffering
     assert print_module(module) == text
 
 

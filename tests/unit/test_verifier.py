@@ -34,3 +34,16 @@ def test_buffer_position_outside_the_nest_is_rejected():
     nest = Nest((Loop("C", 4), Loop("K", 4)), (Buffer("mem", ("I", "W", "O"), 3),))
     (diag,) = verify_module(_with_nest(nest))
     assert "inside the nest" in diag.message
+
+
+def test_double_buffered_memory_holds_half():
+    nest = Nest((Loop("C", 4), Loop("K", 4)), (
+        Buffer("mem", ("I", "W", "O"), 2), Buffer("reg", ("I", "W", "O"), 2)))
+    module = _with_nest(nest)
+    # @reg (4096 bits, one per PE) holds the 4x4 W tile (128 bits), 4 I (32) and 4 final O (32): 192 bits.
+    assert verify_module(module) == []
+    small = replace(module.accelerator.memories[0], size=360, force_double_buffering=True)
+    tight = replace(module, accelerator=replace(module.accelerator, memories=(small, module.accelerator.memories[1])))
+    (diag,) = verify_module(tight)
+    assert diag.message.endswith("tiles in @reg need 192 bits (I: 32, W: 128, O: 32) but it holds 180 "
+                                 "(half of 360: double-buffered)")
