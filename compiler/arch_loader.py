@@ -42,15 +42,11 @@ class ArchSpec:
     # used as the default I and W precisions.
     input_precision: tuple[int, int] | None = None
     warnings: list[Diagnostic] = field(default_factory=list)
-    text: str = ""
 
 
 def load_accelerator_file(path: str) -> ArchSpec:
     """Read and validate an accelerator YAML. Raises DiagnosticError."""
-    text = read_text_file(path, "accelerator file")
-    spec = load_accelerator(text, path)
-    spec.text = text
-    return spec
+    return load_accelerator(read_text_file(path, "accelerator file"), path)
 
 
 def load_accelerator(text: str, filename: str) -> ArchSpec:

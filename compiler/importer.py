@@ -57,8 +57,7 @@ class ImportOptions:
 @dataclass
 class ImportResult:
     module: Module
-    diagnostics: list[Diagnostic]
-    sources: dict[str, str]  # file name -> text, for rendering diagnostics
+    diagnostics: list[Diagnostic]  # warnings; errors are raised
 
 
 def import_model(model_path: str, arch_path: str, mapping_path: str | None = None,
@@ -66,10 +65,7 @@ def import_model(model_path: str, arch_path: str, mapping_path: str | None = Non
     """Raises DiagnosticError when an input is invalid; warnings are returned."""
     options = options or ImportOptions()
     arch = load_accelerator_file(arch_path)
-    sources = {arch_path: arch.text}
     mapping = load_mapping_file(mapping_path, arch.accelerator) if mapping_path else MappingSpec({})
-    if mapping_path:
-        sources[mapping_path] = mapping.text
     loaded = load_onnx(model_path, options.shapes)
     builder = _GraphBuilder(loaded, arch, mapping, options)
     ops = builder.build()
@@ -82,7 +78,7 @@ def import_model(model_path: str, arch_path: str, mapping_path: str | None = Non
         module_options["precision"] = dict(options.precision)
     module = Module(name=_symbol(loaded.graph.name or Path(model_path).stem), accelerator=arch.accelerator,
                     options=module_options, ops=tuple(ops))
-    return ImportResult(module, arch.warnings + mapping.warnings + loaded.warnings + builder.warnings, sources)
+    return ImportResult(module, arch.warnings + mapping.warnings + loaded.warnings + builder.warnings)
 
 
 def _symbol(name: str) -> str:

@@ -33,7 +33,6 @@ class MappingEntry:
 class MappingSpec:
     entries: dict[str, MappingEntry]
     warnings: list[Diagnostic] = field(default_factory=list)
-    text: str = ""
 
     def lookup(self, *keys: str) -> MappingEntry:
         """The first entry matching one of the keys (layer name, operator
@@ -45,10 +44,7 @@ class MappingSpec:
 
 
 def load_mapping_file(path: str, accelerator: Accelerator) -> MappingSpec:
-    text = read_text_file(path, "mapping file")
-    spec = load_mapping(text, path, accelerator)
-    spec.text = text
-    return spec
+    return load_mapping(read_text_file(path, "mapping file"), path, accelerator)
 
 
 def load_mapping(text: str, filename: str, accelerator: Accelerator) -> MappingSpec:
