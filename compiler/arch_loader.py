@@ -51,7 +51,7 @@ def load_accelerator_file(path: str) -> ArchSpec:
 
 def load_accelerator(text: str, filename: str) -> ArchSpec:
     root, warnings = load_yaml(text, filename)
-    check = Checker("accelerator")
+    check = Checker()
     check.diagnostics += warnings
     if root is None:
         check.error("the accelerator file is empty", Loc(filename, 1, 1))

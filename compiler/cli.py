@@ -166,13 +166,6 @@ def import_command(model, arch, mapping, output, shapes, precision) -> None:
     """Lower an ONNX model to the dsec IR for an accelerator."""
     options = ImportOptions(shapes=_parse_shapes(shapes), precision=_parse_precision(precision))
     sources = SourceManager()
-    for path in (arch, mapping):
-        if path:
-            try:
-                with open(path, encoding="utf-8") as handle:
-                    sources.add(path, handle.read())
-            except (OSError, UnicodeDecodeError):
-                pass  # the loader reports it
     try:
         result = import_model(model, arch, mapping, options)
     except DiagnosticError as exc:

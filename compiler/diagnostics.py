@@ -44,11 +44,23 @@ class SourceManager:
     def line(self, loc: Loc) -> str | None:
         text = self.sources.get(loc.file)
         if text is None:
+            text = self._read(loc.file)
+        if text is None:
             return None
         lines = text.split("\n")
         if 1 <= loc.line <= len(lines):
             return lines[loc.line - 1].rstrip("\r")
         return None
+
+    def _read(self, name: str) -> str | None:
+        """Files named by diagnostics (accelerator and mapping YAML) are read
+        only when a diagnostic points into them."""
+        try:
+            with open(name, encoding="utf-8") as handle:
+                self.sources[name] = handle.read()
+        except (OSError, UnicodeDecodeError):
+            return None
+        return self.sources[name]
 
     def render(self, diagnostic: Diagnostic) -> str:
         if diagnostic.loc is None:

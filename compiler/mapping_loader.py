@@ -49,7 +49,7 @@ def load_mapping_file(path: str, accelerator: Accelerator) -> MappingSpec:
 
 def load_mapping(text: str, filename: str, accelerator: Accelerator) -> MappingSpec:
     root, warnings = load_yaml(text, filename)
-    check = Checker("mapping")
+    check = Checker()
     check.diagnostics += warnings
     entries: dict[str, MappingEntry] = {}
     if root is None or not root.is_list():

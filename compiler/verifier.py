@@ -99,9 +99,9 @@ def verify_layer(layer: LayerOp, acc: Accelerator) -> list[Diagnostic]:
     if out:  # mapping rules assume a well-formed body
         return out
     if layer.constraints is not None and layer.constraints.spatial is not None:
-        out += _verify_spatial(layer, layer.constraints.spatial, acc, "required spatial mapping")
+        out += _verify_spatial(layer, layer.constraints.spatial, acc, "required spatial mapping", required=True)
     if layer.spatial is not None:
-        out += _verify_spatial(layer, layer.spatial, acc, "spatial mapping")
+        out += _verify_spatial(layer, layer.spatial, acc, "spatial mapping", required=False)
     if layer.nest is not None and not out:
         out += _verify_nest(layer, layer.nest, acc)
     return out
@@ -147,9 +147,10 @@ def _verify_body(layer: LayerOp, acc: Accelerator) -> list[Diagnostic]:
     return out
 
 
-def _verify_spatial(layer: LayerOp, spatial: Spatial, acc: Accelerator, what: str) -> list[Diagnostic]:
+def _verify_spatial(layer: LayerOp, spatial: Spatial, acc: Accelerator, what: str, required: bool) -> list[Diagnostic]:
+    """`required` is the user's request: dims the layer lacks and factors wider
+    than a dim are allowed there (spatial-unroll clamps them, as ZigZag does)."""
     out: list[Diagnostic] = []
-    required = what.startswith("required")
     sizes = acc.array_sizes
     seen: set[str] = set()
     for unroll in spatial.unrolls:
@@ -169,7 +170,7 @@ def _verify_spatial(layer: LayerOp, spatial: Spatial, acc: Accelerator, what: st
             out.append(_err(f"layer @{layer.symbol}: {what} puts {used} iterations on {unroll.array_dim}, "
                             f"which has {sizes[unroll.array_dim]} PEs", loc))
     if required:
-        return out  # a request: spatial-unroll clamps it to the layer, as ZigZag does
+        return out
     for dim, factor in spatial.factors().items():
         if dim in layer.dims and factor > layer.dims[dim]:
             out.append(_err(f"layer @{layer.symbol}: {what} unrolls {dim} {factor} ways but {dim} = "

@@ -100,8 +100,7 @@ def did_you_mean(word: str, choices: list[str]) -> str:
 class Checker:
     """Collects every validation error of one file instead of stopping at the first."""
 
-    def __init__(self, what: str):
-        self.what = what
+    def __init__(self):
         self.diagnostics: list[Diagnostic] = []
 
     def error(self, message: str, loc: Loc | None) -> None:
