@@ -112,7 +112,7 @@ def opt(input_path, pipeline, output, split_input_file, verify_diagnostics, no_v
     _report(sources, result.diagnostics)
     if timing:
         instrumentation.report_timing()
-    if result.output and not result.failed:
+    if result.output and result.complete:
         write_whole(output, result.output)
     sys.exit(1 if result.failed else 0)
 

@@ -15,6 +15,9 @@ class Diagnostic:
     severity: str
     message: str
     loc: Loc | None = None
+    # An error confined to one layer: the layer is left unmapped and the
+    # pipeline goes on with the others (the run still fails).
+    layer_only: bool = False
 
 
 class DiagnosticError(Exception):
@@ -85,6 +88,9 @@ class DiagnosticEngine:
 
     def error(self, message: str, loc: Loc | None = None) -> None:
         self.emit("error", message, loc)
+
+    def layer_error(self, message: str, loc: Loc | None = None) -> None:
+        self.diagnostics.append(Diagnostic("error", message, loc, layer_only=True))
 
     def warning(self, message: str, loc: Loc | None = None) -> None:
         self.emit("warning", message, loc)

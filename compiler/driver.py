@@ -17,6 +17,9 @@ class OptResult:
     output: str  # the IR of every chunk that succeeded
     diagnostics: list[Diagnostic] = field(default_factory=list)
     failed: bool = False
+    # Every chunk ran to the end (layer-only errors leave their layers unmapped
+    # but the IR is whole and is written).
+    complete: bool = True
 
 
 def run_opt_chunk(text: str, filename: str, passes: list[Pass], verify_each: bool,
@@ -51,5 +54,7 @@ def run_opt(text: str, filename: str, passes: list[Pass], *, split: bool = False
             result.failed = True
         if output is not None:
             outputs.append(output)
+        else:
+            result.complete = False
     result.output = "// -----\n".join(outputs)
     return result

@@ -77,4 +77,6 @@ class PassManager:
 
 
 def _error_count(ctx: PassContext) -> int:
-    return sum(1 for d in ctx.diagnostics.diagnostics if d.severity == "error")
+    """Errors that stop the pipeline; a layer-only error leaves that layer
+    unmapped and lets the passes go on with the rest."""
+    return sum(1 for d in ctx.diagnostics.diagnostics if d.severity == "error" and not d.layer_only)

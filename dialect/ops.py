@@ -116,6 +116,11 @@ class Module:
     def layers(self) -> list[LayerOp]:
         return [op for op in self.ops if isinstance(op, LayerOp)]
 
+    def operand_shapes(self, layer: LayerOp) -> dict[str, tuple[int | None, ...] | None]:
+        """The tensor shape bound to each input operand of a layer."""
+        types = {value.name: value.type for op in self.ops for value in results_of(op)}
+        return {role: types[name].shape if name in types else None for role, name in layer.operands}
+
 
 def results_of(op: Op) -> tuple[Value, ...]:
     if isinstance(op, MoveOp):

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from dsec.compiler.pass_base import Pass
+from dsec.passes.cost_annotate import CostAnnotatePass
+from dsec.passes.memory_alloc import MemoryAllocPass
+from dsec.passes.spatial_unroll import SpatialUnrollPass
 from dsec.passes.strip import StripPass
+from dsec.passes.temporal_tile import TemporalTilePass
 
 # Pipeline name -> pass class. A new pass is added here and nowhere else.
-PASSES: dict[str, type[Pass]] = {cls.name: cls for cls in (StripPass,)}
+PASSES: dict[str, type[Pass]] = {
+    cls.name: cls for cls in (SpatialUnrollPass, TemporalTilePass, MemoryAllocPass, CostAnnotatePass, StripPass)
+}

@@ -1,0 +1,132 @@
+"""Memory allocation: which temporal loops each memory level holds, per operand.
+
+ZigZag's policy, so that numbers are comparable: memories are filled bottom-up;
+at each memory every operand it holds takes a prefix of its remaining loops
+(innermost first), the combination of prefixes that fits the capacity together
+and leaves the fewest accesses to the level above wins (ties go to the larger
+tiles). An operand's top memory takes everything left.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import product as combinations
+from math import prod
+
+from dsec.cost.levels import LoopList, spatial_levels
+from dsec.cost.workload import LayerView, OperandView, tensor_elements
+from dsec.dialect.accelerator import Accelerator, Memory
+
+
+@dataclass(frozen=True, slots=True)
+class AllocationError:
+    """Why a placement is impossible: the tile of `operand` needs `needed` bits in `memory`."""
+
+    operand: str
+    memory: str
+    needed: float
+    available: int
+    reason: str
+
+
+def _precision(operand: OperandView, is_output: bool, remaining: list[tuple[str, float]]) -> int:
+    """An output tile holds partial sums while a reduction loop remains outside it."""
+    if is_output and any(not operand.depends_on(dim) and factor > 1 for dim, factor in remaining):
+        return operand.precision
+    return operand.final_precision if is_output else operand.precision
+
+
+def _bits(operand: OperandView, loops: list[tuple[str, float]], precision: int) -> float:
+    extents: dict[str, float] = {}
+    for dim, factor in loops:
+        extents[dim] = extents.get(dim, 1) * factor
+    return tensor_elements(operand, extents) * precision
+
+
+def _slice_sizes(operand: OperandView, is_output: bool, allocated: list, unallocated: list, spatial_above: list,
+                 memory: Memory) -> list[float] | AllocationError:
+    """Bits of the tile for each prefix of the remaining loops that fits (double
+    for a double-buffered memory while loops remain above)."""
+    precision = _precision(operand, is_output, spatial_above + unallocated)
+    whole = _bits(operand, allocated + unallocated, precision)
+    sizes = []
+    for i in range(len(unallocated) + 1):
+        size = _bits(operand, allocated + unallocated[:i], precision)
+        if memory.force_double_buffering and i < len(unallocated) and size < whole:
+            size *= 2
+        if size > memory.size:
+            if i == 0:
+                return AllocationError(operand.name, memory.name, size, memory.size,
+                                       "the tiles placed below it do not fit")
+            break
+        sizes.append(size)
+    return sizes
+
+
+def allocate(view: LayerView, accelerator: Accelerator, spatial: list[tuple[str, LoopList]],
+             order: list[tuple[str, int]]) -> dict[str, list[LoopList]] | AllocationError:
+    """Temporal loops per memory level of each operand (innermost first), for
+    the loop `order` (innermost first) under the unrolling `spatial`."""
+    operands = {op.memory_operand: op for op in view.operands}
+    output = view.output.memory_operand
+    spatial_per_level = {m: spatial_levels(spatial, accelerator.hierarchy(m)) for m in operands}
+    unallocated = {m: list(order) for m in operands}
+    allocated = {m: list(spatial_per_level[m][0]) for m in operands}
+    level = {m: 1 for m in operands}
+    result: dict[str, list[LoopList]] = {op.name: [] for op in view.operands}
+    tops = {m: accelerator.hierarchy(m)[-1].name for m in operands}
+
+    for memory in accelerator.memories:
+        held = [m for m in memory.operands if m in operands]
+        if not held:
+            continue
+        sizes: dict[str, list[float]] = {}
+        for m in held:
+            above = [loop for lvl in spatial_per_level[m][level[m]:] for loop in lvl]
+            found = _slice_sizes(operands[m], m == output, allocated[m], unallocated[m], above, memory)
+            if isinstance(found, AllocationError):
+                return found
+            sizes[m] = found
+        choice = _best_prefixes(held, sizes, unallocated, memory, tops)
+        if isinstance(choice, AllocationError):
+            return choice
+        for m, count in zip(held, choice):
+            loops = unallocated[m][:count]
+            del unallocated[m][:count]
+            allocated[m] += loops
+            result[operands[m].name].append(tuple(loops))
+            allocated[m] += list(spatial_per_level[m][level[m]])
+            if memory.name == tops[m] and unallocated[m]:
+                rest = _bits(operands[m], allocated[m] + unallocated[m], operands[m].precision)
+                return AllocationError(operands[m].name, memory.name, rest, memory.size,
+                                       "the top memory cannot hold the whole operand")
+            level[m] += 1
+    return result
+
+
+def _best_prefixes(held: list[str], sizes: dict[str, list[float]], unallocated: dict[str, list],
+                   memory: Memory, tops: dict[str, str]) -> list[int] | AllocationError:
+    offsets = {m: 0 for m in held}
+    options = {}
+    for m in held:
+        if memory.name == tops[m]:
+            offsets[m] = len(sizes[m]) - 1
+            options[m] = [sizes[m][-1]]
+        else:
+            options[m] = sizes[m]
+    traffic = {m: [0.0 if memory.name == tops[m] else
+                   prod(f for _, f in unallocated[m][i + offsets[m]:]) * size for i, size in enumerate(options[m])]
+               for m in held}
+    best, best_traffic = None, float("inf")
+    for index, combo in enumerate(combinations(*(range(len(options[m])) for m in held))):
+        total = sum(options[m][i] for m, i in zip(held, combo))
+        if total > memory.size:
+            if index == 0:
+                return AllocationError("+".join(operands[m].name for m in held), memory.name, total, memory.size,
+                                       "the operands' tiles placed below it do not fit together")
+            continue
+        moved = sum(traffic[m][i] for m, i in zip(held, combo))
+        if moved <= best_traffic:
+            best, best_traffic = [i + offsets[m] for m, i in zip(held, combo)], moved
+    assert best is not None
+    return best

@@ -1,0 +1,96 @@
+"""One layer's cost from a complete mapping (spatial unrolling + placed nest)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import ceil, prod
+
+from dsec.cost.energy import access_energy, mac_energy, operand_accesses, port_for
+from dsec.cost.latency import (Latency, double_buffered, loading_cycles, memory_utilization, offloading_cycles,
+                               onloading_cycles, stall_cycles, systolic_drain)
+from dsec.cost.levels import effective_unrolling, operand_levels
+from dsec.cost.traffic import OperandTraffic, operand_traffic
+from dsec.cost.workload import LayerView, layer_view
+from dsec.dialect.accelerator import Accelerator
+from dsec.dialect.ops import LayerOp
+
+
+@dataclass(frozen=True, slots=True)
+class LayerCost:
+    macs: int
+    mac_energy: float
+    # {memory: {operand: {direction: pJ}}}
+    memory_energy: dict[str, dict[str, dict[str, float]]]
+    # {memory: {operand: {direction: word accesses}}}
+    accesses: dict[str, dict[str, dict[str, int]]]
+    latency: Latency
+    # {memory: {operand: fraction of the memory one tile fills}}
+    memory_utilization: dict[str, dict[str, float]]
+
+    @property
+    def energy(self) -> float:
+        return self.mac_energy + sum(e for ops in self.memory_energy.values() for d in ops.values()
+                                     for e in d.values())
+
+    @property
+    def spatial_utilization(self) -> float:
+        """Busy PEs on average while the temporal loops run."""
+        return self.latency.ideal_cycles / self.latency.temporal_cycles
+
+    @property
+    def utilization(self) -> float:
+        """MACs / (PEs x latency): how close to the array's bound the layer runs."""
+        return self.latency.ideal_cycles / self.latency.total
+
+
+def _traffic(view: LayerView, layer: LayerOp, accelerator: Accelerator, fractional: bool
+             ) -> dict[str, OperandTraffic]:
+    assert layer.spatial is not None and layer.nest is not None
+    unrolling = effective_unrolling(layer.spatial, view.dims, accelerator.array_sizes, fractional)
+    result = {}
+    for index, operand in enumerate(view.operands):
+        levels = operand_levels(view, operand, accelerator, layer.nest, unrolling)
+        lowest = levels.memories[0] if levels.memories else None
+        port = port_for(lowest, operand.memory_operand, "tl") if lowest is not None else None
+        result[operand.name] = operand_traffic(view, levels, index == 0, port.bandwidth_max if port else None)
+    return result
+
+
+def evaluate_layer(layer: LayerOp, accelerator: Accelerator,
+                   shapes: dict[str, tuple[int | None, ...] | None]) -> LayerCost:
+    """Energy and latency of a mapped layer. `shapes`: each input operand's
+    tensor shape (sliding windows are cut at the tensor's edges)."""
+    view = layer_view(layer, shapes)
+    # Energy counts the average busy PEs of a non-dividing unrolling; latency
+    # the whole PEs (ZigZag's spatial_mapping vs spatial_mapping_int).
+    energy_traffic = _traffic(view, layer, accelerator, fractional=True)
+    latency_traffic = _traffic(view, layer, accelerator, fractional=False)
+
+    memory_energy: dict[str, dict[str, dict[str, float]]] = {}
+    accesses: dict[str, dict[str, dict[str, int]]] = {}
+    for name, traffic in energy_traffic.items():
+        for memory, counts in zip(traffic.levels.memories, operand_accesses(traffic)):
+            accesses.setdefault(memory.name, {})[name] = counts
+            memory_energy.setdefault(memory.name, {})[name] = access_energy(counts, memory)
+
+    order = [op.name for op in view.operands]
+    flags = double_buffered(energy_traffic, order)
+    by_memory_operand = {op.memory_operand: op.name for op in view.operands}
+    stall = stall_cycles(accelerator, latency_traffic, flags, by_memory_operand)
+    temporal = latency_traffic[view.output.name].total_cycles
+    loads = loading_cycles(accelerator, latency_traffic, view.output.name, by_memory_operand, ceil(temporal) + stall)
+    per_array_dim = {u.array_dim: prod(min(lp.factor or 1, view.dims.get(lp.dim, 1)) for lp in u.loops)
+                     for u in layer.spatial.unrolls}
+    latency = Latency(
+        ideal_cycles=ceil(view.macs / accelerator.num_pes),
+        temporal_cycles=temporal,
+        stall_cycles=stall,
+        onloading_cycles=onloading_cycles(loads, [op.name for op in view.inputs], latency_traffic),
+        offloading_cycles=offloading_cycles(loads, view.output.name, latency_traffic),
+        drain_cycles=systolic_drain(accelerator, per_array_dim),
+    )
+    utilization: dict[str, dict[str, float]] = {}
+    for (name, memory), fraction in memory_utilization(energy_traffic, effective=False).items():
+        utilization.setdefault(memory, {})[name] = fraction
+    return LayerCost(view.macs, mac_energy(view.macs, accelerator.unit_energy), memory_energy, accesses, latency,
+                     utilization)
