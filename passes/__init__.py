@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dsec.compiler.pass_base import Pass
 from dsec.passes.cost_annotate import CostAnnotatePass
+from dsec.passes.cost_report import CostReportPass
 from dsec.passes.memory_alloc import MemoryAllocPass
 from dsec.passes.spatial_unroll import SpatialUnrollPass
 from dsec.passes.strip import StripPass
@@ -11,5 +12,6 @@ from dsec.passes.temporal_tile import TemporalTilePass
 
 # Pipeline name -> pass class. A new pass is added here and nowhere else.
 PASSES: dict[str, type[Pass]] = {
-    cls.name: cls for cls in (SpatialUnrollPass, TemporalTilePass, MemoryAllocPass, CostAnnotatePass, StripPass)
+    cls.name: cls for cls in (SpatialUnrollPass, TemporalTilePass, MemoryAllocPass, CostAnnotatePass,
+                                 CostReportPass, StripPass)
 }

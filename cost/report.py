@@ -1,0 +1,130 @@
+"""The cost report: per-layer rows and network totals, from the IR's `cost`
+attributes, as text, markdown, JSON or CSV.
+
+JSON schema (schema_version 1):
+  {"schema_version": 1, "module": str, "accelerator": str,
+   "layers": [{"name", "symbol", "op", "status": "ok" | "error" | "unmapped",
+               "error": str | null, "macs", "spatial", "temporal",
+               "energy_pj", "latency_cycles", "dominant",
+               "utilization": {"spatial", "total"},
+               "energy_breakdown_pj": {"mac": pJ, "<memory>": {"<operand>": pJ}},
+               "latency_breakdown_cycles": {"ideal", "temporal", "stall", "onloading",
+                                            "offloading", "drain"},
+               "accesses": {"<memory>": {"<operand>": {"<fh|tl|fl|th>": words}}}}],
+   "totals": {"energy_pj", "latency_cycles", "macs", "layers", "mapped"}}
+Layers that are not mapped have null numbers and are left out of the totals.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from dsec.dialect.ops import LayerOp, Module
+
+SCHEMA_VERSION = 1
+
+
+def dominant_term(energy: dict) -> str:
+    """The largest energy term: `mac` or `memory:operand`."""
+    terms = {"mac": energy.get("mac", 0.0)}
+    for memory, per_operand in energy.items():
+        if isinstance(per_operand, dict):
+            for operand, pj in per_operand.items():
+                terms[f"{memory}:{operand}"] = pj
+    return max(terms, key=terms.get)
+
+
+def layer_row(layer: LayerOp) -> dict:
+    cost = layer.cost or {}
+    temporal = " ".join(f"{lp.dim}{lp.factor}" for lp in reversed(layer.nest.loops)) if layer.nest else ""
+    spatial = " ".join(f"{u.array_dim}:" + ",".join(f"{lp.dim}{lp.factor}" for lp in u.loops)
+                       for u in layer.spatial.unrolls) if layer.spatial else ""
+    row = {"name": layer.name, "symbol": layer.symbol, "op": layer.op_type, "spatial": spatial,
+           "temporal": temporal}
+    if "energy_pj" not in cost:
+        row.update(status="error" if "error" in cost else "unmapped", error=cost.get("error"), macs=None,
+                   energy_pj=None, latency_cycles=None, dominant=None, utilization=None, energy_breakdown_pj=None,
+                   latency_breakdown_cycles=None, accesses=None)
+        return row
+    row.update(status="ok", error=None, macs=cost["macs"], energy_pj=cost["energy_pj"],
+               latency_cycles=cost["latency_cycles"], dominant=dominant_term(cost["energy"]),
+               utilization=cost["utilization"], energy_breakdown_pj=cost["energy"],
+               latency_breakdown_cycles=cost["latency"], accesses=cost["accesses"])
+    return row
+
+
+def build_report(module: Module) -> dict:
+    rows = [layer_row(layer) for layer in module.layers()]
+    mapped = [r for r in rows if r["status"] == "ok"]
+    totals = {"energy_pj": round(sum(r["energy_pj"] for r in mapped), 2),
+              "latency_cycles": round(sum(r["latency_cycles"] for r in mapped), 2),
+              "macs": sum(r["macs"] for r in mapped), "layers": len(rows), "mapped": len(mapped)}
+    return {"schema_version": SCHEMA_VERSION, "module": module.name, "accelerator": module.accelerator.name,
+            "layers": rows, "totals": totals}
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _number(value) -> str:
+    return "-" if value is None else f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+COLUMNS = (("layer", 14, "<"), ("op", 6, "<"), ("MACs", 10, ">"), ("spatial", 16, "<"),
+           ("temporal, outer first", 26, "<"), ("util", 6, ">"), ("energy pJ", 10, ">"),
+           ("cycles", 9, ">"), ("dominant", 12, "<"))
+
+
+def _cells(row: dict) -> list[str]:
+    util = "-" if row["utilization"] is None else f"{100 * row['utilization']['total']:.1f}%"
+    return [row["symbol"], row["op"], _number(row["macs"]), row["spatial"], row["temporal"], util,
+            _number(row["energy_pj"]), _number(row["latency_cycles"]), row["dominant"] or row["status"]]
+
+
+def format_text(report: dict) -> str:
+    """A table that fits 120 columns."""
+    lines = [" ".join(f"{name:{align}{width}}" for name, width, align in COLUMNS)]
+    lines.append(" ".join("-" * width for _, width, _ in COLUMNS))
+    for row in report["layers"]:
+        lines.append(" ".join(f"{_fit(cell, width):{align}{width}}"
+                              for cell, (_, width, align) in zip(_cells(row), COLUMNS)))
+    totals = report["totals"]
+    lines.append(f"total: {totals['mapped']}/{totals['layers']} layers mapped, {totals['macs']} MACs, "
+                 f"{totals['energy_pj']:.6g} pJ, {totals['latency_cycles']:.6g} cycles")
+    for row in report["layers"]:
+        if row["error"]:
+            lines.append(f"error: @{row['symbol']}: {row['error']}")
+    return "\n".join(lines) + "\n"
+
+
+def format_markdown(report: dict) -> str:
+    lines = ["| " + " | ".join(name for name, _, _ in COLUMNS) + " |",
+             "|" + "|".join("---:" if align == ">" else "---" for _, _, align in COLUMNS) + "|"]
+    lines += ["| " + " | ".join(_cells(row)) + " |" for row in report["layers"]]
+    totals = report["totals"]
+    lines.append(f"\n**Total**: {totals['mapped']}/{totals['layers']} layers mapped, {totals['energy_pj']:.6g} pJ, "
+                 f"{totals['latency_cycles']:.6g} cycles")
+    return "\n".join(lines) + "\n"
+
+
+def format_json(report: dict) -> str:
+    return json.dumps(report, indent=1) + "\n"
+
+
+def format_csv(report: dict) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["name", "symbol", "op", "status", "macs", "spatial", "temporal", "spatial_utilization",
+                     "utilization", "energy_pj", "latency_cycles", "dominant"])
+    for row in report["layers"]:
+        util = row["utilization"] or {}
+        writer.writerow([row["name"], row["symbol"], row["op"], row["status"], row["macs"], row["spatial"],
+                         row["temporal"], util.get("spatial"), util.get("total"), row["energy_pj"],
+                         row["latency_cycles"], row["dominant"]])
+    return out.getvalue()
+
+
+FORMATS = {"text": format_text, "markdown": format_markdown, "json": format_json, "csv": format_csv}
