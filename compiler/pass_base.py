@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar, Literal
 
 from dsec.compiler.diagnostics import DiagnosticEngine
-from dsec.dialect.ops import Module
+from dsec.dialect.ops import LayerOp, Module
 
 
 @dataclass
@@ -65,6 +65,12 @@ class Pass(ABC):
             if value != f.default:
                 changed.append(f"{key}={format_option_value(value)}")
         return f"{self.name}{{{' '.join(changed)}}}" if changed else self.name
+
+
+def rewrite_layers(module: Module, rewrite: typing.Callable[[LayerOp], LayerOp]) -> Module:
+    """The module with every layer replaced by rewrite(layer); other ops kept."""
+    return dataclasses.replace(
+        module, ops=tuple(rewrite(op) if isinstance(op, LayerOp) else op for op in module.ops))
 
 
 def format_option_value(value) -> str:

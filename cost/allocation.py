@@ -87,7 +87,7 @@ def allocate(view: LayerView, accelerator: Accelerator, spatial: list[tuple[str,
             if isinstance(found, AllocationError):
                 return found
             sizes[m] = found
-        choice = _best_prefixes(held, sizes, unallocated, memory, tops)
+        choice = _best_prefixes(held, sizes, unallocated, memory, tops, {m: op.name for m, op in operands.items()})
         if isinstance(choice, AllocationError):
             return choice
         for m, count in zip(held, choice):
@@ -105,7 +105,7 @@ def allocate(view: LayerView, accelerator: Accelerator, spatial: list[tuple[str,
 
 
 def _best_prefixes(held: list[str], sizes: dict[str, list[float]], unallocated: dict[str, list],
-                   memory: Memory, tops: dict[str, str]) -> list[int] | AllocationError:
+                   memory: Memory, tops: dict[str, str], names: dict[str, str]) -> list[int] | AllocationError:
     offsets = {m: 0 for m in held}
     options = {}
     for m in held:
@@ -122,7 +122,7 @@ def _best_prefixes(held: list[str], sizes: dict[str, list[float]], unallocated: 
         total = sum(options[m][i] for m, i in zip(held, combo))
         if total > memory.size:
             if index == 0:
-                return AllocationError("+".join(operands[m].name for m in held), memory.name, total, memory.size,
+                return AllocationError("+".join(names[m] for m in held), memory.name, total, memory.size,
                                        "the operands' tiles placed below it do not fit together")
             continue
         moved = sum(traffic[m][i] for m, i in zip(held, combo))

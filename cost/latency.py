@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from math import ceil
 
-from dsec.cost.energy import port_for
 from dsec.cost.traffic import OperandTraffic
 from dsec.dialect.accelerator import Accelerator, Memory, Port
 

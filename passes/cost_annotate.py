@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from dsec.compiler.pass_base import Pass, PassContext
+from dsec.compiler.pass_base import Pass, PassContext, rewrite_layers
 from dsec.cost.evaluate import LayerCost, evaluate_layer
 from dsec.dialect.ops import LayerOp, Module
 
@@ -48,10 +48,10 @@ class CostAnnotatePass(Pass):
     summary = "Annotate each mapped layer with energy, latency, utilization and memory traffic"
 
     def run(self, module: Module, ctx: PassContext) -> Module:
-        ops = []
-        for op in module.ops:
-            if isinstance(op, LayerOp) and op.nest is not None and op.nest.buffers:
-                cost = evaluate_layer(op, module.accelerator, module.operand_shapes(op))
-                op = replace(op, cost=cost_attribute(cost))
-            ops.append(op)
-        return replace(module, ops=tuple(ops))
+        def annotate(layer: LayerOp) -> LayerOp:
+            if layer.nest is None or not layer.nest.buffers:
+                return layer
+            cost = evaluate_layer(layer, module.accelerator, module.operand_shapes(layer))
+            return replace(layer, cost=cost_attribute(cost))
+
+        return rewrite_layers(module, annotate)

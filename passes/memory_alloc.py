@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from math import ceil
 
-from dsec.compiler.pass_base import Pass, PassContext
+from dsec.compiler.pass_base import Pass, PassContext, rewrite_layers
 from dsec.cost.allocation import AllocationError, allocate
 from dsec.cost.levels import effective_unrolling
 from dsec.cost.workload import layer_view
@@ -46,12 +46,9 @@ class MemoryAllocPass(Pass):
     summary = "Place each operand's tiles on its memory levels (ZigZag's bottom-up policy)"
 
     def run(self, module: Module, ctx: PassContext) -> Module:
-        ops = []
-        for op in module.ops:
-            if isinstance(op, LayerOp) and op.nest is not None and not op.nest.buffers and op.spatial is not None:
-                op = self._allocate(module, op, ctx)
-            ops.append(op)
-        return replace(module, ops=tuple(ops))
+        return rewrite_layers(module, lambda layer: self._allocate(module, layer, ctx)
+                              if layer.nest is not None and not layer.nest.buffers and layer.spatial is not None
+                              else layer)
 
     def _allocate(self, module: Module, layer: LayerOp, ctx: PassContext) -> LayerOp:
         accelerator = module.accelerator

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from dsec.compiler.pass_base import Pass, PassContext
+from dsec.compiler.pass_base import Pass, PassContext, rewrite_layers
 from dsec.cost.spatial_limits import limit_unrolling
 from dsec.cost.workload import layer_view
 from dsec.dialect.attributes import Loop, Spatial, SpatialUnroll
@@ -40,12 +40,8 @@ class SpatialUnrollPass(Pass):
 
     def run(self, module: Module, ctx: PassContext) -> Module:
         array = module.accelerator.array_sizes
-        ops = []
-        for op in module.ops:
-            if isinstance(op, LayerOp) and op.spatial is None:
-                op = self._unroll(module, op, array, ctx)
-            ops.append(op)
-        return replace(module, ops=tuple(ops))
+        return rewrite_layers(module, lambda layer: self._unroll(module, layer, array, ctx)
+                              if layer.spatial is None else layer)
 
     def _unroll(self, module: Module, layer: LayerOp, array: dict[str, int], ctx: PassContext) -> LayerOp:
         given = layer.constraints.spatial if layer.constraints else None

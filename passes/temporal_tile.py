@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from math import ceil, prod
 
-from dsec.compiler.pass_base import Pass, PassContext
+from dsec.compiler.pass_base import Pass, PassContext, rewrite_layers
 from dsec.dialect.attributes import Loop, Nest
 from dsec.dialect.ops import LayerOp, Module
 
@@ -58,12 +58,8 @@ class TemporalTilePass(Pass):
     summary = "Order the temporal loops as the mapping file's temporal_ordering says"
 
     def run(self, module: Module, ctx: PassContext) -> Module:
-        ops = []
-        for op in module.ops:
-            if isinstance(op, LayerOp) and op.spatial is not None and op.nest is None:
-                op = self._tile(op, ctx)
-            ops.append(op)
-        return replace(module, ops=tuple(ops))
+        return rewrite_layers(module, lambda layer: self._tile(layer, ctx)
+                              if layer.spatial is not None and layer.nest is None else layer)
 
     def _tile(self, layer: LayerOp, ctx: PassContext) -> LayerOp:
         sizes = temporal_sizes(layer)

@@ -120,3 +120,13 @@ def test_tiny_layer_by_hand():
     assert cost.latency.stall_cycles == 29
     assert cost.latency.total == 33
     assert cost.utilization == pytest.approx(4 / 33)
+
+
+def test_allocation_reports_operands_that_do_not_fit_together():
+    from dsec.cost.allocation import AllocationError, _best_prefixes
+
+    shared = Memory("m", 10, 1.0, 1.0, 0.0, 1, ("I1", "O"), (), ())
+    # Each tile alone fits in 10 bits; the two together (8 + 8) do not.
+    found = _best_prefixes(["I1", "O"], {"I1": [8], "O": [8]}, {"I1": [], "O": []}, shared,
+                           {"I1": "dram", "O": "dram"}, {"I1": "I", "O": "O"})
+    assert found == AllocationError("I+O", "m", 16, 10, "the operands' tiles placed below it do not fit together")
