@@ -125,8 +125,7 @@ def port_stall(activities: list[PortActivity]) -> float:
     return positive + max(0, negative + windows - window_union(activities))
 
 
-def _served(accelerator: Accelerator, memory: Memory, port: Port, traffic: dict[str, OperandTraffic],
-            by_memory_operand: dict[str, str]):
+def _served(accelerator: Accelerator, memory: Memory, port: Port, by_memory_operand: dict[str, str]):
     """(operand, level index, direction) for each allocation of the port this layer uses."""
     for memory_operand, direction in port.allocation:
         name = by_memory_operand.get(memory_operand)
@@ -142,7 +141,7 @@ def stall_cycles(accelerator: Accelerator, traffic: dict[str, OperandTraffic], f
     for memory in accelerator.memories:
         for port in memory.ports:
             activities = []
-            for name, _, level, direction in _served(accelerator, memory, port, traffic, by_memory_operand):
+            for name, _, level, direction in _served(accelerator, memory, port, by_memory_operand):
                 t = traffic[name].transfers[level][direction]
                 if t.count == 0:
                     continue
@@ -178,7 +177,7 @@ def loading_cycles(accelerator: Accelerator, traffic: dict[str, OperandTraffic],
         for port in memory.ports:
             shared = len({op for op, _ in port.allocation if op in INPUT_MEMORY_OPERANDS}) > 1
             once, repeated = [], []
-            for name, _, level, direction in _served(accelerator, memory, port, traffic, by_memory_operand):
+            for name, _, level, direction in _served(accelerator, memory, port, by_memory_operand):
                 if name == output and direction in ("tl", "fh"):
                     continue  # partial sums do not flow in the final offloading
                 count = traffic[name].transfers[level][direction].count

@@ -166,11 +166,11 @@ class OperandLevels:
             result.append(total / below)
         return result
 
-    def bandwidth_boost(self) -> list[int]:
-        """How many distinct words one access of each memory level feeds to the
-        units below it, with 1 on top."""
-        unique = self.unique_units()
-        return [round(unique[lv] / unique[lv + 1]) for lv in range(len(unique) - 1)] + [1]
+
+def bandwidth_boost(unique: list[float]) -> list[int]:
+    """How many distinct words one access of each memory level feeds to the
+    units below it (from the unique units per arch level), with 1 on top."""
+    return [round(unique[lv] / unique[lv + 1]) for lv in range(len(unique) - 1)] + [1]
 
 
 def _extents(levels) -> dict[str, float]:

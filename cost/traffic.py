@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from math import prod
 
-from dsec.cost.levels import OperandLevels, top_loop_products
+from dsec.cost.levels import OperandLevels, bandwidth_boost, top_loop_products
 from dsec.cost.workload import LayerView, tensor_elements
 
 DIRECTIONS = ("fh", "tl", "fl", "th")
@@ -65,7 +65,7 @@ def _loop_product(extents: dict[str, float]) -> float:
     return prod(extents.values()) if extents else 1
 
 
-def psum_levels(view: LayerView, levels: OperandLevels, with_spatial: list[tuple]) -> list[bool]:
+def psum_levels(view: LayerView, with_spatial: list[tuple]) -> list[bool]:
     """For each arch level of the output, True when it holds partial sums:
     an irrelevant loop of the output runs at that level or above."""
     output = view.output
@@ -94,7 +94,7 @@ def operand_traffic(view: LayerView, levels: OperandLevels, is_output: bool, low
     accesses_shifted = [round(view.macs / r) for r in reuse_shifted]
 
     if is_output:
-        psum = psum_levels(view, levels, same_level)
+        psum = psum_levels(view, same_level)
         precision = [operand.precision if psum[i] else operand.final_precision for i in range(memories + 1)]
         irrelevant = [prod(f for d, f in level if not operand.depends_on(d)) for level in same_level]
         above = [prod(irrelevant[lv:]) for lv in range(memories + 1)] + [1, 1]
@@ -107,7 +107,7 @@ def operand_traffic(view: LayerView, levels: OperandLevels, is_output: bool, low
 
     unique = levels.unique_units()
     tile_bits = [r_shifted[lv] * precision[lv] for lv in range(memories + 1)]
-    boost = levels.bandwidth_boost()
+    boost = bandwidth_boost(unique)
     need_low = [r_shifted[lv] * precision[lv] / cycles[lv] for lv in range(memories + 1)]
     need_high = [need_low[lv] * boost[lv] for lv in range(memories + 1)]
     top_r, top_ir = top_loop_products(list(levels.temporal), operand)

@@ -116,10 +116,15 @@ class Module:
     def layers(self) -> list[LayerOp]:
         return [op for op in self.ops if isinstance(op, LayerOp)]
 
-    def operand_shapes(self, layer: LayerOp) -> dict[str, tuple[int | None, ...] | None]:
-        """The tensor shape bound to each input operand of a layer."""
-        types = {value.name: value.type for op in self.ops for value in results_of(op)}
-        return {role: types[name].shape if name in types else None for role, name in layer.operands}
+    def value_shapes(self) -> dict[str, tuple[int | None, ...] | None]:
+        """The tensor shape of every SSA value (build once, then look layers up)."""
+        return {value.name: value.type.shape for op in self.ops for value in results_of(op)}
+
+
+def operand_shapes(layer: LayerOp, value_shapes: dict[str, tuple[int | None, ...] | None]
+                   ) -> dict[str, tuple[int | None, ...] | None]:
+    """The tensor shape bound to each input operand of a layer."""
+    return {role: value_shapes.get(name) for role, name in layer.operands}
 
 
 def results_of(op: Op) -> tuple[Value, ...]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 from dsec.compiler.pass_base import Pass, PassContext, rewrite_layers
 from dsec.cost.evaluate import LayerCost, evaluate_layer
-from dsec.dialect.ops import LayerOp, Module
+from dsec.dialect.ops import LayerOp, Module, operand_shapes
 
 
 def _pj(value: float) -> float:
@@ -48,10 +48,12 @@ class CostAnnotatePass(Pass):
     summary = "Annotate each mapped layer with energy, latency, utilization and memory traffic"
 
     def run(self, module: Module, ctx: PassContext) -> Module:
+        shapes = module.value_shapes()
+
         def annotate(layer: LayerOp) -> LayerOp:
             if layer.nest is None or not layer.nest.buffers:
                 return layer
-            cost = evaluate_layer(layer, module.accelerator, module.operand_shapes(layer))
+            cost = evaluate_layer(layer, module.accelerator, operand_shapes(layer, shapes))
             return replace(layer, cost=cost_attribute(cost))
 
         return rewrite_layers(module, annotate)

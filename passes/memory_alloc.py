@@ -17,7 +17,7 @@ from dsec.cost.levels import effective_unrolling
 from dsec.cost.workload import layer_view
 from dsec.dialect.accelerator import Accelerator
 from dsec.dialect.attributes import Buffer, Nest
-from dsec.dialect.ops import LayerOp, Module
+from dsec.dialect.ops import LayerOp, Module, operand_shapes
 
 
 def buffers_from_levels(levels: dict[str, list[tuple]], accelerator: Accelerator, links: dict[str, str]
@@ -46,18 +46,20 @@ class MemoryAllocPass(Pass):
     summary = "Place each operand's tiles on its memory levels (ZigZag's bottom-up policy)"
 
     def run(self, module: Module, ctx: PassContext) -> Module:
-        return rewrite_layers(module, lambda layer: self._allocate(module, layer, ctx)
+        shapes = module.value_shapes()
+        return rewrite_layers(module, lambda layer: self._allocate(module, layer, shapes, ctx)
                               if layer.nest is not None and not layer.nest.buffers and layer.spatial is not None
                               else layer)
 
-    def _allocate(self, module: Module, layer: LayerOp, ctx: PassContext) -> LayerOp:
+    def _allocate(self, module: Module, layer: LayerOp, shapes: dict, ctx: PassContext) -> LayerOp:
         accelerator = module.accelerator
-        view = layer_view(layer, module.operand_shapes(layer))
+        view = layer_view(layer, operand_shapes(layer, shapes))
         unrolling = effective_unrolling(layer.spatial, view.dims, accelerator.array_sizes, fractional=True)
         order = [(loop.dim, loop.factor or 1) for loop in layer.nest.loops]
         levels = allocate(view, accelerator, unrolling, order)
         if isinstance(levels, AllocationError):
-            ctx.diagnostics.layer_error(describe(levels, layer), layer.nest.loc or layer.loc)
-            return replace(layer, cost={"error": describe(levels, layer)})
+            message = describe(levels, layer)
+            ctx.diagnostics.layer_error(message, layer.nest.loc or layer.loc)
+            return replace(layer, cost={"error": message})
         buffers = buffers_from_levels(levels, accelerator, layer.links)
         return replace(layer, nest=Nest(layer.nest.loops, buffers, layer.nest.loc))

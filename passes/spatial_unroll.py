@@ -4,8 +4,8 @@ This pass applies the spatial mapping the mapping file gives a layer
 (`require spatial ...`). Factors larger than the array dimension or the layer
 dimension are capped, and so are factors the innermost memories cannot feed
 (port width) or hold (capacity), with a warning saying which memory limited
-them, as ZigZag does (dsec.cost.spatial_limits). A factor that does not divide its dimension leaves the
-last temporal iteration partly idle (the cost model spreads the dimension over
+them, as ZigZag does (dsec.cost.spatial_limits). A factor that does not
+divide its dimension leaves the last temporal iteration partly idle (the cost model spreads the dimension over
 ceil(dim / factor) iterations, as ZigZag does). A layer without a given
 spatial mapping is an error for that layer; the candidate search is not part
 of this pass yet.
@@ -19,7 +19,7 @@ from dsec.compiler.pass_base import Pass, PassContext, rewrite_layers
 from dsec.cost.spatial_limits import limit_unrolling
 from dsec.cost.workload import layer_view
 from dsec.dialect.attributes import Loop, Spatial, SpatialUnroll
-from dsec.dialect.ops import LayerOp, Module
+from dsec.dialect.ops import LayerOp, Module, operand_shapes
 
 
 def capped_spatial(spatial: Spatial, dims: dict[str, int], array: dict[str, int]) -> Spatial:
@@ -39,11 +39,12 @@ class SpatialUnrollPass(Pass):
     summary = "Unroll loops onto the PE array as the mapping file's spatial_mapping says"
 
     def run(self, module: Module, ctx: PassContext) -> Module:
-        array = module.accelerator.array_sizes
-        return rewrite_layers(module, lambda layer: self._unroll(module, layer, array, ctx)
+        shapes = module.value_shapes()
+        return rewrite_layers(module, lambda layer: self._unroll(module, layer, shapes, ctx)
                               if layer.spatial is None else layer)
 
-    def _unroll(self, module: Module, layer: LayerOp, array: dict[str, int], ctx: PassContext) -> LayerOp:
+    def _unroll(self, module: Module, layer: LayerOp, shapes: dict, ctx: PassContext) -> LayerOp:
+        array = module.accelerator.array_sizes
         given = layer.constraints.spatial if layer.constraints else None
         if given is None:
             ctx.diagnostics.layer_error(
@@ -57,7 +58,7 @@ class SpatialUnrollPass(Pass):
                 f"@{layer.symbol}'s accelerator does not have (it has {', '.join(array)})", given.loc)
             return layer
         capped = capped_spatial(given, layer.dims, array)
-        view = layer_view(layer, module.operand_shapes(layer))
+        view = layer_view(layer, operand_shapes(layer, shapes))
         unrolling = [(u.array_dim, [(lp.dim, lp.factor or 1) for lp in u.loops]) for u in capped.unrolls]
         limited, limits = limit_unrolling(view, module.accelerator, unrolling)
         for limit in limits:

@@ -33,8 +33,8 @@ def complete_order(order: tuple[Loop, ...], sizes: dict[str, int]) -> tuple[list
             given[loop.dim] = given.get(loop.dim, 1) * loop.factor
     loops: list[Loop] = []
     for loop in order:
-        if loop.dim not in sizes:
-            continue
+        if loop.dim not in sizes and (loop.factor or 1) == 1:
+            continue  # `K = *` for a dim the unrolling already covers: nothing left to order
         factor = loop.factor
         if factor is None:
             rest = sizes[loop.dim] / given.get(loop.dim, 1)
@@ -43,9 +43,7 @@ def complete_order(order: tuple[Loop, ...], sizes: dict[str, int]) -> tuple[list
             factor = int(rest)
             given[loop.dim] = sizes[loop.dim]
         loops.append(Loop(loop.dim, factor, loop.loc))
-    placed: dict[str, int] = {}
-    for loop in loops:
-        placed[loop.dim] = placed.get(loop.dim, 1) * (loop.factor or 1)
+    placed = Nest(tuple(loops)).factors()
     wrong = [f"{dim} needs {size} but the ordering gives {placed.get(dim, 1)}" for dim, size in sizes.items()
              if placed.get(dim, 1) != size]
     wrong += [f"{dim} is not a temporal loop of the layer" for dim in placed if dim not in sizes and placed[dim] > 1]

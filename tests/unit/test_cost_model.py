@@ -10,6 +10,7 @@ from dsec.cost.traffic import Transfer
 from dsec.cost.workload import OperandView, WindowIndex, tensor_elements, window_size
 from dsec.compiler.parser import parse_module
 from dsec.dialect.accelerator import Memory, Port
+from dsec.dialect.ops import operand_shapes
 
 
 def test_window_size_counts_distinct_inputs():
@@ -109,7 +110,7 @@ def test_tiny_layer_by_hand():
     """
     module = parse_module(TINY)
     layer = module.layers()[0]
-    cost = evaluate_layer(layer, module.accelerator, module.operand_shapes(layer))
+    cost = evaluate_layer(layer, module.accelerator, operand_shapes(layer, module.value_shapes()))
     assert cost.mac_energy == 4.0
     energy = {op: sum(d.values()) for op, d in cost.memory_energy["buf"].items()}
     assert energy == {"O": 48.0, "I": 4.0, "W": 8.0}
