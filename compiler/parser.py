@@ -374,7 +374,7 @@ class _Builder(Transformer):
 
     def layer_body(self, children):
         name, dims, compute, precision, links, *rest = children
-        *requires, spatial, nest, cost = rest
+        *requires, spatial, search, nest, cost = rest
         constraints = self._constraints([r for r in requires if r is not None])
         nested_spatial = nest[1] if nest is not None else None
         if spatial is not None and nested_spatial is not None:
@@ -385,6 +385,7 @@ class _Builder(Transformer):
             constraints=constraints,
             spatial=spatial if spatial is not None else nested_spatial,
             nest=nest[0] if nest is not None else None,
+            search=search,
             cost=cost,
         )
 
@@ -412,6 +413,9 @@ class _Builder(Transformer):
         return _unique([c for c in children if c is not None], "link for operand")
 
     def cost(self, children):
+        return _plain(children[0])
+
+    def search(self, children):
         return _plain(children[0])
 
     def term_dim(self, children):

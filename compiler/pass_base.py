@@ -16,9 +16,16 @@ from dsec.dialect.ops import LayerOp, Module
 
 @dataclass
 class PassContext:
-    """What a pass may use besides the module: where to report."""
+    """What a pass may use besides the module: where to report, and where a
+    long-running pass tells how far it is (pass name, layers done, total)."""
 
     diagnostics: DiagnosticEngine = field(default_factory=DiagnosticEngine)
+    progress: typing.Callable[[str, int, int], None] | None = None
+
+    def report_progress(self, pass_name: str) -> typing.Callable[[int, int], None] | None:
+        if self.progress is None:
+            return None
+        return lambda done, total: self.progress(pass_name, done, total)
 
 
 class OptionError(ValueError):

@@ -115,12 +115,31 @@ def _layer_lines(layer: LayerOp, depth: int) -> list[str]:
     lines.append(f"{inner}links {{{', '.join(f'{k} = {v}' for k, v in layer.links.items())}}}")
     if layer.constraints is not None:
         lines += _constraint_lines(layer.constraints, inner)
+    if layer.nest is None and layer.spatial is not None:
+        lines.append(f"{inner}{_spatial_text(layer.spatial)}")
+    if layer.search is not None:
+        lines += _search_lines(layer.search, inner)
     if layer.nest is not None:
         lines += _nest_lines(layer.nest, layer.spatial, depth + 1)
-    elif layer.spatial is not None:
-        lines.append(f"{inner}{_spatial_text(layer.spatial)}")
     if layer.cost is not None:
         lines.append(f"{inner}cost {format_dict(layer.cost)}")
+    lines.append(f"{pad}}}")
+    return lines
+
+
+def _search_lines(search: dict, pad: str) -> list[str]:
+    """One line per entry, and one per list item, so a search remark stays readable."""
+    lines = [f"{pad}search {{"]
+    entries = list(search.items())
+    for index, (key, value) in enumerate(entries):
+        comma = "," if index < len(entries) - 1 else ""
+        if isinstance(value, (list, tuple)) and value:
+            lines.append(f"{pad}{INDENT}{format_key(key)} = [")
+            lines += [f"{pad}{INDENT * 2}{format_value(item)}{',' if i < len(value) - 1 else ''}"
+                      for i, item in enumerate(value)]
+            lines.append(f"{pad}{INDENT}]{comma}")
+        else:
+            lines.append(f"{pad}{INDENT}{format_key(key)} = {format_value(value)}{comma}")
     lines.append(f"{pad}}}")
     return lines
 

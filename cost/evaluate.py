@@ -8,10 +8,11 @@ from math import ceil, prod
 from dsec.cost.energy import access_energy, mac_energy, operand_accesses, port_for
 from dsec.cost.latency import (Latency, double_buffered, loading_cycles, memory_utilization, offloading_cycles,
                                onloading_cycles, stall_cycles, systolic_drain)
-from dsec.cost.levels import effective_unrolling, operand_levels
+from dsec.cost.levels import LoopList, effective_unrolling, operand_levels, temporal_levels
 from dsec.cost.traffic import OperandTraffic, operand_traffic
 from dsec.cost.workload import LayerView, layer_view
 from dsec.dialect.accelerator import Accelerator
+from dsec.dialect.attributes import Spatial
 from dsec.dialect.ops import LayerOp
 
 
@@ -43,13 +44,12 @@ class LayerCost:
         return self.latency.ideal_cycles / self.latency.total
 
 
-def _traffic(view: LayerView, layer: LayerOp, accelerator: Accelerator, fractional: bool
-             ) -> dict[str, OperandTraffic]:
-    assert layer.spatial is not None and layer.nest is not None
-    unrolling = effective_unrolling(layer.spatial, view.dims, accelerator.array_sizes, fractional)
+def _traffic(view: LayerView, spatial: Spatial, temporal: dict[str, list[LoopList]], accelerator: Accelerator,
+             fractional: bool) -> dict[str, OperandTraffic]:
+    unrolling = effective_unrolling(spatial, view.dims, accelerator.array_sizes, fractional)
     result = {}
     for index, operand in enumerate(view.operands):
-        levels = operand_levels(view, operand, accelerator, layer.nest, unrolling)
+        levels = operand_levels(view, operand, accelerator, temporal[operand.name], unrolling)
         lowest = levels.memories[0] if levels.memories else None
         port = port_for(lowest, operand.memory_operand, "tl") if lowest is not None else None
         result[operand.name] = operand_traffic(view, levels, index == 0, port.bandwidth_max if port else None)
@@ -60,11 +60,21 @@ def evaluate_layer(layer: LayerOp, accelerator: Accelerator,
                    shapes: dict[str, tuple[int | None, ...] | None]) -> LayerCost:
     """Energy and latency of a mapped layer. `shapes`: each input operand's
     tensor shape (sliding windows are cut at the tensor's edges)."""
+    assert layer.spatial is not None and layer.nest is not None
     view = layer_view(layer, shapes)
+    temporal = {op.name: temporal_levels(layer.nest, accelerator.hierarchy(op.memory_operand), op.name)
+                for op in view.operands}
+    return evaluate_mapping(view, accelerator, layer.spatial, temporal)
+
+
+def evaluate_mapping(view: LayerView, accelerator: Accelerator, spatial: Spatial,
+                     temporal: dict[str, list[LoopList]]) -> LayerCost:
+    """Energy and latency of a layer under `spatial` with each operand's
+    temporal loops per memory level (innermost first), as memory-alloc places them."""
     # Energy counts the average busy PEs of a non-dividing unrolling; latency
     # the whole PEs (ZigZag's spatial_mapping vs spatial_mapping_int).
-    energy_traffic = _traffic(view, layer, accelerator, fractional=True)
-    latency_traffic = _traffic(view, layer, accelerator, fractional=False)
+    energy_traffic = _traffic(view, spatial, temporal, accelerator, fractional=True)
+    latency_traffic = _traffic(view, spatial, temporal, accelerator, fractional=False)
 
     memory_energy: dict[str, dict[str, dict[str, float]]] = {}
     accesses: dict[str, dict[str, dict[str, int]]] = {}
@@ -80,7 +90,7 @@ def evaluate_layer(layer: LayerOp, accelerator: Accelerator,
     temporal = latency_traffic[view.output.name].total_cycles
     loads = loading_cycles(accelerator, latency_traffic, view.output.name, by_memory_operand, ceil(temporal) + stall)
     per_array_dim = {u.array_dim: prod(min(lp.factor or 1, view.dims.get(lp.dim, 1)) for lp in u.loops)
-                     for u in layer.spatial.unrolls}
+                     for u in spatial.unrolls}
     latency = Latency(
         ideal_cycles=ceil(view.macs / accelerator.num_pes),
         temporal_cycles=temporal,

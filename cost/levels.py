@@ -181,9 +181,12 @@ def _extents(levels) -> dict[str, float]:
     return extents
 
 
-def operand_levels(view: LayerView, operand: OperandView, accelerator: Accelerator, nest: Nest,
+def operand_levels(view: LayerView, operand: OperandView, accelerator: Accelerator, temporal: list[LoopList],
                    unrolling: list[tuple[str, LoopList]]) -> OperandLevels:
+    """`temporal`: the operand's temporal loops per memory level, innermost first."""
     memories = accelerator.hierarchy(operand.memory_operand)
-    temporal, stationary = merge_stationary_loops(temporal_levels(nest, memories, operand.name), operand)
+    # Loops of one iteration change nothing; ZigZag drops them too.
+    temporal = [tuple(loop for loop in level if loop[1] > 1) for level in temporal]
+    temporal, stationary = merge_stationary_loops(temporal, operand)
     return OperandLevels(operand, tuple(memories), tuple(temporal), tuple(spatial_levels(unrolling, memories)),
                          stationary)

@@ -69,6 +69,8 @@ class LayerOp:
     constraints: Constraints | None = None
     spatial: Spatial | None = None
     nest: Nest | None = None
+    # What the search tried: candidates, their scores, discarded ones and why.
+    search: dict[str, AttrValue] | None = None
     cost: dict[str, AttrValue] | None = None
     loc: Loc | None = field(default=None, compare=False)
 

@@ -1,25 +1,37 @@
 """`spatial-unroll`: unroll loops onto the PE array.
 
-This pass applies the spatial mapping the mapping file gives a layer
-(`require spatial ...`). Factors larger than the array dimension or the layer
-dimension are capped, and so are factors the innermost memories cannot feed
-(port width) or hold (capacity), with a warning saying which memory limited
-them, as ZigZag does (dsec.cost.spatial_limits). A factor that does not
-divide its dimension leaves the last temporal iteration partly idle (the cost model spreads the dimension over
-ceil(dim / factor) iterations, as ZigZag does). A layer without a given
-spatial mapping is an error for that layer; the candidate search is not part
-of this pass yet.
+A layer with a spatial mapping in the mapping file (`require spatial ...`)
+gets it: factors larger than the array dimension or the layer dimension are
+capped, and so are factors the innermost memories cannot feed (port width) or
+hold (capacity), with a warning saying which memory limited them, as ZigZag
+does (dsec.cost.spatial_limits). A factor that does not divide its dimension
+leaves the last temporal iteration partly idle.
+
+Any other layer is searched (dsec.mapper): up to `candidates` unrollings
+(`require hint` limits the dims of each array dimension; `mixed` lets one
+array dimension take several dims), each scored by its best temporal order
+for `objective`. A candidate none of whose orders fits the memories is
+discarded with the reason and the search goes on; the layer is an error only
+when every candidate is. The `search` remark in the IR lists the candidates
+tried with their scores and the discarded ones with operand, memory, bits
+needed and bits available.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from math import ceil
+from typing import Literal
 
-from dsec.compiler.pass_base import Pass, PassContext, rewrite_layers
+from dsec.compiler.pass_base import Pass, PassContext, option, rewrite_layers
+from dsec.cost.allocation import AllocationError
 from dsec.cost.spatial_limits import limit_unrolling
 from dsec.cost.workload import layer_view
 from dsec.dialect.attributes import Loop, Spatial, SpatialUnroll
 from dsec.dialect.ops import LayerOp, Module, operand_shapes
+from dsec.mapper.layer import LayerSearch, SpatialOptions, layer_key, remember, search_layer
+from dsec.mapper.parallel import run_tasks
+from dsec.mapper.temporal import TemporalOptions
 
 
 def capped_spatial(spatial: Spatial, dims: dict[str, int], array: dict[str, int]) -> Spatial:
@@ -33,24 +45,80 @@ def capped_spatial(spatial: Spatial, dims: dict[str, int], array: dict[str, int]
     return Spatial(tuple(unrolls), spatial.loc)
 
 
+def describe_shortfall(reason: AllocationError | str) -> dict:
+    if isinstance(reason, str):
+        return {"reason": reason}
+    return {"operand": reason.operand, "memory": reason.memory, "needed_bits": ceil(reason.needed),
+            "available_bits": reason.available, "reason": reason.reason}
+
+
+def search_remark(found: LayerSearch, objective: str) -> dict:
+    """What the search tried, as an IR attribute."""
+    tried = [{"spatial": str(t.candidate.spatial), "energy_pj": round(t.best.cost.energy, 2),
+              "latency_cycles": round(t.best.cost.latency.total, 2), "orders": t.evaluated} for t in found.tried]
+    discarded = [{"spatial": str(d.candidate.spatial), **describe_shortfall(d.reason)} for d in found.discarded]
+    return {"objective": objective, "tried": tried, "discarded": discarded}
+
+
+def smallest_shortfall(found: LayerSearch) -> str:
+    errors = [d.reason for d in found.discarded if isinstance(d.reason, AllocationError)]
+    if not errors:
+        return "; ".join(str(d.reason) for d in found.discarded) or "no candidate unrolling"
+    e = min(errors, key=lambda e: e.needed - e.available)
+    return (f"the closest, {e.operand} in @{e.memory}, needs {ceil(e.needed)} bits of {e.available} "
+            f"({e.reason})")
+
+
 @dataclass
 class SpatialUnrollPass(Pass):
     name = "spatial-unroll"
-    summary = "Unroll loops onto the PE array as the mapping file's spatial_mapping says"
+    summary = "Unroll loops onto the PE array: the mapping file's spatial_mapping, or the best searched candidate"
+    candidates: int = option(3, "spatial candidates to score per layer (ZigZag's nb_mappings_generated)")
+    mixed: bool = option(False, "let one array dimension unroll several loop dims")
+    objective: Literal["energy", "latency", "edp"] = option("energy", "what the candidates are ranked by")
+    lpf_limit: int = option(6, "loop prime factors of the temporal search that scores each candidate")
+    jobs: int = option(1, "layers searched in parallel (0: all cores); results do not change")
 
     def run(self, module: Module, ctx: PassContext) -> Module:
         shapes = module.value_shapes()
-        return rewrite_layers(module, lambda layer: self._unroll(module, layer, shapes, ctx)
-                              if layer.spatial is None else layer)
+        accelerator = module.accelerator
+        spatial_options = SpatialOptions(self.candidates, self.mixed)
+        temporal_options = TemporalOptions(self.objective, self.lpf_limit)
+        searched = [layer for layer in module.layers() if layer.spatial is None and not self._given(layer)]
+        tasks = {}
+        for layer in searched:
+            view = layer_view(layer, operand_shapes(layer, shapes))
+            tasks[layer.symbol] = (view, accelerator, layer.constraints, spatial_options, temporal_options)
+        unique = list({layer_key(*task): task for task in tasks.values()}.values())
+        for task, found in zip(unique, run_tasks(search_layer, unique, self.jobs, ctx.report_progress(self.name))):
+            remember(*task, found)
 
-    def _unroll(self, module: Module, layer: LayerOp, shapes: dict, ctx: PassContext) -> LayerOp:
-        array = module.accelerator.array_sizes
-        given = layer.constraints.spatial if layer.constraints else None
-        if given is None:
+        def unroll(layer: LayerOp) -> LayerOp:
+            if layer.spatial is not None:
+                return layer
+            if self._given(layer):
+                return self._apply_given(module, layer, shapes, ctx)
+            return self._choose(layer, search_layer(*tasks[layer.symbol]), ctx)
+
+        return rewrite_layers(module, unroll)
+
+    @staticmethod
+    def _given(layer: LayerOp) -> bool:
+        return layer.constraints is not None and layer.constraints.spatial is not None
+
+    def _choose(self, layer: LayerOp, found: LayerSearch, ctx: PassContext) -> LayerOp:
+        remark = search_remark(found, self.objective)
+        if found.best is None:
             ctx.diagnostics.layer_error(
-                f"layer @{layer.symbol}: no spatial mapping given; add a spatial_mapping for it (by name, operator "
-                f"type or 'default') to the mapping file", layer.loc)
-            return layer
+                f"layer @{layer.symbol}: none of the {len(found.discarded)} spatial candidates fits the memories; "
+                f"{smallest_shortfall(found)}; give the memories more capacity or allow other unrollings",
+                layer.loc)
+            return replace(layer, search=remark)
+        return replace(layer, spatial=found.best.candidate.spatial, search=remark)
+
+    def _apply_given(self, module: Module, layer: LayerOp, shapes: dict, ctx: PassContext) -> LayerOp:
+        array = module.accelerator.array_sizes
+        given = layer.constraints.spatial
         unknown = [u.array_dim for u in given.unrolls if u.array_dim not in array]
         if unknown:
             ctx.diagnostics.layer_error(

@@ -1,28 +1,30 @@
 """`temporal-tile`: the temporal loop nest of each unrolled layer.
 
-This pass applies the temporal_ordering the mapping file gives (innermost
-loop first). A `*` factor takes what is left of its dimension, so an ordering
-that lists every remaining dimension once with `*` is complete too. What the
-spatial unrolling leaves of a dimension is ceil(dim / unrolled): a
-non-dividing unrolling adds a partly idle last iteration. A layer whose
-ordering is missing or does not cover its loops is an error for that layer.
+A complete `require order` (innermost loop first; a `*` factor takes what is
+left of its dimension) is taken as given. Otherwise the loops left after the
+spatial unrolling are split into prime factors (at most `lpf-limit` of them,
+merged as ZigZag's LOMA merges them) and ordered by the search in
+dsec.mapper.temporal, each order scored with memory-alloc's placement and the
+cost model; a partial `require order` fixes the innermost loops and the
+search orders the rest above them. What the unrolling leaves of a dimension
+is ceil(dim / unrolled): a non-dividing unrolling adds a partly idle last
+iteration. A layer none of whose orders fits its memories is an error for
+that layer, naming the smallest shortfall.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from math import ceil, prod
+from math import ceil
+from typing import Literal
 
-from dsec.compiler.pass_base import Pass, PassContext, rewrite_layers
+from dsec.compiler.pass_base import Pass, PassContext, option, rewrite_layers
+from dsec.cost.workload import layer_view
 from dsec.dialect.attributes import Loop, Nest
-from dsec.dialect.ops import LayerOp, Module
-
-
-def temporal_sizes(layer: LayerOp) -> dict[str, int]:
-    """Iterations each dimension needs in time after the spatial unrolling."""
-    unrolled = layer.spatial.factors() if layer.spatial else {}
-    sizes = {dim: ceil(size / unrolled.get(dim, 1)) for dim, size in layer.dims.items()}
-    return {dim: size for dim, size in sizes.items() if size > 1}
+from dsec.dialect.ops import LayerOp, Module, operand_shapes
+from dsec.mapper.layer import remember_temporal, temporal_key, temporal_search
+from dsec.mapper.parallel import run_tasks
+from dsec.mapper.temporal import TemporalOptions, TemporalResult, temporal_sizes
 
 
 def complete_order(order: tuple[Loop, ...], sizes: dict[str, int]) -> tuple[list[Loop], str | None]:
@@ -50,30 +52,79 @@ def complete_order(order: tuple[Loop, ...], sizes: dict[str, int]) -> tuple[list
     return [lp for lp in loops if (lp.factor or 1) > 1], "; ".join(wrong) or None
 
 
+def is_complete(order: tuple[Loop, ...], sizes: dict[str, int]) -> bool:
+    """Every dim left is listed with `*` or with factors reaching its size."""
+    listed = {lp.dim for lp in order if lp.factor is None}
+    factors: dict[str, int] = {}
+    for lp in order:
+        factors[lp.dim] = factors.get(lp.dim, 1) * (lp.factor or 1)
+    return all(dim in listed or factors.get(dim, 1) >= size for dim, size in sizes.items())
+
+
 @dataclass
 class TemporalTilePass(Pass):
     name = "temporal-tile"
-    summary = "Order the temporal loops as the mapping file's temporal_ordering says"
+    summary = "Order the temporal loops: the mapping file's temporal_ordering, or the best searched order"
+    objective: Literal["energy", "latency", "edp"] = option("energy", "what the search minimises")
+    lpf_limit: int = option(6, "at most this many loop prime factors to order (LOMA's lpf_limit)")
+    search: Literal["exhaustive", "pruned"] = option(
+        "pruned", "pruned skips orders that differ only within runs of alike loops; exhaustive visits all")
+    seed: int = option(0, "order in which the search visits the space (changes the result only among equals)")
+    jobs: int = option(1, "layers searched in parallel (0: all cores); results do not change")
 
     def run(self, module: Module, ctx: PassContext) -> Module:
-        return rewrite_layers(module, lambda layer: self._tile(layer, ctx)
-                              if layer.spatial is not None and layer.nest is None else layer)
+        shapes = module.value_shapes()
+        accelerator = module.accelerator
+        options = TemporalOptions(self.objective, self.lpf_limit, self.search, self.seed)
+        tasks = {}
+        for layer in module.layers():
+            if layer.spatial is None or layer.nest is not None or self._given(layer):
+                continue
+            view = layer_view(layer, operand_shapes(layer, shapes))
+            order = layer.constraints.order if layer.constraints else None
+            tasks[layer.symbol] = (view, accelerator, layer.spatial, order, options)
+        unique = list({temporal_key(*task): task for task in tasks.values()}.values())
+        for task, result in zip(unique, run_tasks(temporal_search, unique, self.jobs,
+                                                  ctx.report_progress(self.name))):
+            remember_temporal(task, result)
 
-    def _tile(self, layer: LayerOp, ctx: PassContext) -> LayerOp:
-        sizes = temporal_sizes(layer)
-        order = layer.constraints.order if layer.constraints else None
-        if order is None:
-            if sizes:
-                ctx.diagnostics.layer_error(
-                    f"layer @{layer.symbol}: no temporal_ordering given; list its loops "
-                    f"({', '.join(f'{d} = {s}' for d, s in sizes.items())}) innermost first in the mapping file",
-                    layer.loc)
+        def tile(layer: LayerOp) -> LayerOp:
+            if layer.spatial is None or layer.nest is not None:
                 return layer
-            return replace(layer, nest=Nest(()))
-        loops, problem = complete_order(order, sizes)
+            if layer.symbol in tasks:
+                return self._searched(layer, temporal_search(*tasks[layer.symbol]), ctx)
+            return self._given_order(layer, ctx)
+
+        return rewrite_layers(module, tile)
+
+    @staticmethod
+    def _given(layer: LayerOp) -> bool:
+        order = layer.constraints.order if layer.constraints else None
+        return order is not None and is_complete(order, temporal_sizes(layer.dims, layer.spatial))
+
+    def _searched(self, layer: LayerOp, result: TemporalResult | str, ctx: PassContext) -> LayerOp:
+        if isinstance(result, str):
+            ctx.diagnostics.layer_error(f"layer @{layer.symbol}: the partial temporal_ordering cannot be kept: "
+                                        f"{result}", layer.constraints.loc)
+            return layer
+        if result.best is None:
+            e = result.shortfall
+            ctx.diagnostics.layer_error(
+                f"layer @{layer.symbol}: no temporal order fits the memories; the closest, {e.operand} in "
+                f"@{e.memory}, needs {ceil(e.needed)} bits of {e.available} ({e.reason}); unroll less or give "
+                f"the memory more capacity", layer.loc)
+            return layer
+        remark = dict(layer.search or {})
+        remark["temporal"] = {"objective": self.objective, "lpf_limit": self.lpf_limit, "search": self.search,
+                              "orders": result.evaluated}
+        loops = tuple(Loop(dim, factor) for dim, factor in result.best.order)
+        return replace(layer, nest=Nest(loops), search=remark)
+
+    def _given_order(self, layer: LayerOp, ctx: PassContext) -> LayerOp:
+        sizes = temporal_sizes(layer.dims, layer.spatial)
+        loops, problem = complete_order(layer.constraints.order, sizes)
         if problem is not None:
             ctx.diagnostics.layer_error(f"layer @{layer.symbol}: temporal_ordering does not cover the loops left "
                                         f"after the spatial unrolling: {problem}", layer.constraints.loc)
             return layer
-        assert prod(lp.factor or 1 for lp in loops) == prod(sizes.values())
         return replace(layer, nest=Nest(tuple(loops)))

@@ -1,0 +1,132 @@
+"""Spatial candidates: which loops to unroll on each array dimension.
+
+As ZigZag generates them: on each array dimension, one dim unrolled by each
+divisor of its largest factor (no larger than the dim, the array dimension
+and what the innermost memories' ports can feed), and with `mixed` several
+dims together within the array dimension's size; candidates across the array
+dimensions are ranked by the PEs they use, best first, and the innermost
+memories' capacity then caps each one. A user's spatial mapping is the only
+candidate; `spatial_mapping_hint` limits the dims each array dimension may take.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import combinations, product
+from math import prod
+
+from dsec.cost.spatial_limits import Limit, limit_unrolling
+from dsec.cost.workload import LayerView
+from dsec.dialect.accelerator import Accelerator
+from dsec.dialect.attributes import Loop, Spatial, SpatialUnroll
+
+Unrolling = tuple[tuple[str, tuple[tuple[str, int], ...]], ...]  # ((array dim, ((dim, factor), ...)), ...)
+
+# Mixed unrollings combine at most this many dims on one array dimension.
+MAX_MIXED_DIMS = 3
+
+
+@dataclass(frozen=True)
+class SpatialCandidate:
+    spatial: Spatial
+    limits: tuple[Limit, ...]  # caps the innermost memories applied
+
+
+def divisors(n: int) -> list[int]:
+    return [d for d in range(1, n + 1) if n % d == 0]
+
+
+def to_spatial(unrolling: Unrolling) -> Spatial:
+    return Spatial(tuple(SpatialUnroll(a, tuple(Loop(d, f) for d, f in loops)) for a, loops in unrolling if loops))
+
+
+def _largest_factors(view: LayerView, accelerator: Accelerator, allowed: dict[str, tuple[str, ...]]
+                     ) -> dict[str, dict[str, int]]:
+    """array dim -> dim -> largest factor the layer, the array and the ports allow."""
+    result = {}
+    for array_dim, size in accelerator.array:
+        factors = {}
+        for dim in allowed[array_dim]:
+            factor = min(view.dims.get(dim, 1), size)
+            if factor > 1:
+                limited, _ = limit_unrolling(view, accelerator, [(array_dim, [(dim, factor)])])
+                factors[dim] = limited[0][1][0][1]
+        result[array_dim] = {d: f for d, f in factors.items() if f > 1}
+    return result
+
+
+def _options(largest: dict[str, int], size: int, mixed: bool) -> list[tuple[tuple[str, int], ...]]:
+    """The unrollings of one array dimension, most PEs first."""
+    options: list[tuple[tuple[str, int], ...]] = [()]
+    for dim, most in largest.items():
+        options += [((dim, f),) for f in divisors(most) if f > 1]
+    if mixed:
+        for count in range(2, min(MAX_MIXED_DIMS, len(largest)) + 1):
+            for dims in combinations(largest, count):
+                for factors in product(*([f for f in divisors(largest[d]) if f > 1] for d in dims)):
+                    if prod(factors) <= size:
+                        options.append(tuple(zip(dims, factors)))
+    return sorted(options, key=lambda option: -prod(f for _, f in option))
+
+
+def _fits_layer(unrolling: Unrolling, dims: dict[str, int]) -> bool:
+    total: dict[str, int] = {}
+    for _, loops in unrolling:
+        for dim, factor in loops:
+            total[dim] = total.get(dim, 1) * factor
+    return all(total[d] <= dims[d] for d in total)
+
+
+def _best_unrollings(per_array_dim: list[tuple[str, list]], dims: dict[str, int], count: int) -> list[Unrolling]:
+    """The `count` valid combinations using the most PEs (ties: generation order)."""
+    kept: list[tuple[int, int, Unrolling]] = []  # (-PEs, sequence, unrolling)
+    best_rest = [1] * (len(per_array_dim) + 1)
+    for i in range(len(per_array_dim) - 1, -1, -1):
+        options = per_array_dim[i][1]
+        best_rest[i] = best_rest[i + 1] * max(prod(f for _, f in o) for o in options)
+    sequence = 0
+
+    def visit(depth: int, used: int, chosen: list) -> None:
+        nonlocal sequence
+        if len(kept) >= count and used * best_rest[depth] < -kept[-1][0]:
+            return
+        if depth == len(per_array_dim):
+            unrolling = tuple(chosen)
+            if _fits_layer(unrolling, dims):
+                sequence += 1
+                kept.append((-used, sequence, unrolling))
+                kept.sort(key=lambda k: k[:2])
+                del kept[count:]
+            return
+        array_dim, options = per_array_dim[depth]
+        for option in options:
+            visit(depth + 1, used * prod(f for _, f in option), chosen + [(array_dim, option)])
+
+    visit(0, 1, [])
+    return [unrolling for _, _, unrolling in kept]
+
+
+def spatial_candidates(view: LayerView, accelerator: Accelerator, given: Spatial | None,
+                       hint: tuple[tuple[str, tuple[str, ...]], ...] | None, mixed: bool, count: int
+                       ) -> list[SpatialCandidate]:
+    """Up to `count` distinct candidates, best first (the given mapping alone if there is one)."""
+    if given is not None:
+        unrollings = [tuple((u.array_dim, tuple((lp.dim, lp.factor or 1) for lp in u.loops)) for u in given.unrolls)]
+    else:
+        hints = dict(hint or ())
+        allowed = {a: tuple(d for d in hints.get(a, tuple(view.dims)) if d in view.dims)
+                   for a, _ in accelerator.array}
+        largest = _largest_factors(view, accelerator, allowed)
+        sizes = dict(accelerator.array)
+        per_array_dim = [(a, _options(largest[a], sizes[a], mixed)) for a, _ in accelerator.array]
+        unrollings = _best_unrollings(per_array_dim, view.dims, count)
+    candidates: list[SpatialCandidate] = []
+    seen = set()
+    for unrolling in unrollings:
+        limited, limits = limit_unrolling(view, accelerator, [(a, list(loops)) for a, loops in unrolling])
+        key = tuple((a, tuple((d, f) for d, f in loops if f > 1)) for a, loops in limited)
+        if key in seen:
+            continue
+        seen.add(key)
+        candidates.append(SpatialCandidate(to_spatial(key), tuple(limits)))
+    return candidates

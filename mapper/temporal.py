@@ -1,0 +1,106 @@
+"""Temporal search: factor the loops left after the spatial unrolling and
+order them, scoring each order with memory-alloc's placement and the cost
+model; the best order wins (the first found among equals).
+
+A complete `require order` is taken as given; a partial one fixes the
+innermost loops and the search orders the rest above them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import ceil
+from typing import Literal
+
+from dsec.cost.allocation import AllocationError, allocate
+from dsec.cost.evaluate import LayerCost, evaluate_mapping
+from dsec.cost.levels import LoopList, effective_unrolling
+from dsec.cost.workload import LayerView
+from dsec.dialect.accelerator import Accelerator
+from dsec.dialect.attributes import Loop, Spatial
+from dsec.mapper.factors import loop_prime_factors
+from dsec.mapper.objective import Objective, score
+from dsec.mapper.orders import Factor, loop_orders, relevance_classes
+
+Search = Literal["exhaustive", "pruned"]
+
+
+@dataclass(frozen=True)
+class TemporalOptions:
+    objective: Objective = "energy"
+    lpf_limit: int = 8
+    search: Search = "pruned"
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class Scored:
+    order: tuple[Factor, ...]  # innermost first
+    levels: dict[str, list[LoopList]]  # memory-alloc's placement, per operand
+    cost: LayerCost
+    score: float
+
+
+@dataclass(frozen=True)
+class TemporalResult:
+    best: Scored | None
+    evaluated: int
+    # The infeasible order whose tile missed its memory by the least, when no order fits.
+    shortfall: AllocationError | None = None
+
+
+def temporal_sizes(dims: dict[str, int], spatial: Spatial) -> dict[str, int]:
+    """Iterations each dim needs in time after the unrolling (ceil: a
+    non-dividing unrolling adds a partly idle last iteration)."""
+    unrolled = spatial.factors()
+    sizes = {dim: ceil(size / unrolled.get(dim, 1)) for dim, size in dims.items()}
+    return {dim: size for dim, size in sizes.items() if size > 1}
+
+
+def fixed_prefix(order: tuple[Loop, ...], sizes: dict[str, int]) -> tuple[list[Factor], dict[str, int]] | str:
+    """A partial ordering's loops (innermost first, `*` taking what is left of
+    its dim) and the iterations left to search, or what is wrong with it."""
+    prefix: list[Factor] = []
+    left = dict(sizes)
+    for loop in order:
+        if loop.dim not in left:
+            if (loop.factor or 1) > 1:
+                return f"{loop.dim} has no temporal iterations left after the spatial unrolling"
+            continue
+        factor = left[loop.dim] if loop.factor is None else loop.factor
+        if left[loop.dim] % factor:
+            return f"{loop.dim} = {factor} does not divide the {left[loop.dim]} iterations of {loop.dim} left"
+        left[loop.dim] //= factor
+        if factor > 1:
+            prefix.append((loop.dim, factor))
+    return prefix, {dim: size for dim, size in left.items() if size > 1}
+
+
+def score_order(view: LayerView, accelerator: Accelerator, spatial: Spatial, order: tuple[Factor, ...],
+                objective: Objective) -> Scored | AllocationError:
+    unrolling = effective_unrolling(spatial, view.dims, accelerator.array_sizes, fractional=True)
+    levels = allocate(view, accelerator, unrolling, list(order))
+    if isinstance(levels, AllocationError):
+        return levels
+    cost = evaluate_mapping(view, accelerator, spatial, levels)
+    return Scored(order, levels, cost, score(cost, objective))
+
+
+def search_temporal(view: LayerView, accelerator: Accelerator, spatial: Spatial, prefix: list[Factor],
+                    left: dict[str, int], options: TemporalOptions) -> TemporalResult:
+    """The best order of the `left` iterations above the fixed innermost `prefix`."""
+    factors = loop_prime_factors(left, options.lpf_limit)
+    classes = relevance_classes(view.operands) if options.search == "pruned" else None
+    best: Scored | None = None
+    shortfall: AllocationError | None = None
+    evaluated = 0
+    for rest in loop_orders(factors, classes, options.seed):
+        result = score_order(view, accelerator, spatial, tuple(prefix) + rest, options.objective)
+        evaluated += 1
+        if isinstance(result, AllocationError):
+            if shortfall is None or result.needed - result.available < shortfall.needed - shortfall.available:
+                shortfall = result
+            continue
+        if best is None or result.score < best.score:
+            best = result
+    return TemporalResult(best, evaluated, None if best is not None else shortfall)
