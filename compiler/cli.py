@@ -10,6 +10,7 @@ import click
 from dsec.compiler.diagnostics import Diagnostic, DiagnosticError, SourceManager
 from dsec.compiler.driver import run_opt
 from dsec.compiler.importer import ImportOptions, import_model
+from dsec.compiler.lower import LowerOptions, lower
 from dsec.compiler.location import Loc
 from dsec.compiler.output import write_whole
 from dsec.compiler.pass_base import format_option_value
@@ -17,6 +18,7 @@ from dsec.compiler.pass_manager import Instrumentation
 from dsec.compiler.pipeline import PipelineError, build_pipeline
 from dsec.compiler.printer import print_module
 from dsec.compiler.verifier import verify_module
+from dsec.cost.report import FORMATS
 from dsec.passes import PASSES
 
 PIPELINE_SOURCE = "<pipeline>"
@@ -177,3 +179,63 @@ def import_command(model, arch, mapping, output, shapes, precision) -> None:
         _report(sources, problems)
         sys.exit(1)
     write_whole(output, print_module(result.module))
+
+
+class _ProgressBar:
+    """`spatial-unroll [#####.....] 12/21` on one stderr line, redrawn in place."""
+
+    def __init__(self, width: int = 30):
+        self.width = width
+
+    def __call__(self, step: str, done: int, total: int) -> None:
+        filled = self.width * done // max(total, 1)
+        end = "\n" if done == total else ""
+        click.echo(f"\r{step:<15} [{'#' * filled}{'.' * (self.width - filled)}] {done}/{total} layers{end}",
+                   err=True, nl=False)
+
+
+@main.command("lower")
+@click.argument("model", metavar="MODEL.onnx")
+@click.option("--arch", "arch", required=True, metavar="ACC.yaml", help="Accelerator description (ZigZag YAML).")
+@click.option("--mapping", metavar="MAP.yaml", help="Mapping constraints (ZigZag YAML).")
+@click.option("--objective", type=click.Choice(["energy", "latency", "edp"]), default="energy", show_default=True,
+              help="What the search minimises.")
+@click.option("--emit", type=click.Choice(["report", "ir", "json", "csv", "markdown"]), default="report",
+              show_default=True, help="What to write: the report (text, JSON, CSV, markdown) or the final IR.")
+@click.option("-o", "--output", default="-", help="Where to write it (default: stdout).")
+@click.option("--spatial-candidates", type=click.IntRange(min=1), default=3, show_default=True,
+              help="Spatial unrollings scored per layer.")
+@click.option("--mixed/--no-mixed", default=False, show_default=True,
+              help="Let one array dimension unroll several loop dims.")
+@click.option("--lpf-limit", type=click.IntRange(min=1), default=6, show_default=True,
+              help="Loop prime factors the temporal search orders.")
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=1, show_default=True,
+              help="Layers searched in parallel (0: all cores); the result does not change.")
+@click.option("--pipeline", "pipeline", default=None, help="Replace the default pass pipeline.")
+@click.option("--print-ir-after-all", is_flag=True, help="Print the IR after every pass on stderr.")
+@click.option("--timing", is_flag=True, help="Report the time of each pass on stderr.")
+@click.option("--shape", "shapes", multiple=True, metavar="INPUT=1x3x224x224", help="Bind a dynamic input's shape.")
+@click.option("--precision", metavar="I=8,W=8,O=16,O_final=8", help="Operand precisions in bits.")
+def lower_command(model, arch, mapping, objective, emit, output, spatial_candidates, mixed, lpf_limit, jobs,
+                  pipeline, print_ir_after_all, timing, shapes, precision) -> None:
+    """Import an ONNX model, map every layer, cost it and report."""
+    options = LowerOptions(objective, spatial_candidates, mixed, lpf_limit, jobs, pipeline,
+                           ImportOptions(shapes=_parse_shapes(shapes), precision=_parse_precision(precision)))
+    sources = SourceManager()
+    instrumentation = Instrumentation(print_after_all=print_ir_after_all, timing=timing)
+    progress = _ProgressBar() if sys.stderr.isatty() else None
+    try:
+        result = lower(model, arch, mapping, options, instrumentation, progress)
+    except PipelineError as exc:
+        sources.add(PIPELINE_SOURCE, pipeline or "")
+        _report(sources, [Diagnostic("error", str(exc), Loc(PIPELINE_SOURCE, 1, exc.column))])
+        sys.exit(1)
+    _report(sources, result.diagnostics)
+    if timing:
+        instrumentation.report_timing()
+    if result.module is None:
+        sys.exit(1)
+    text = print_module(result.module) if emit == "ir" else FORMATS[emit if emit != "report" else "text"](
+        result.report)
+    write_whole(output, text)
+    sys.exit(0 if result.ok else 1)

@@ -10,7 +10,12 @@ JSON schema (schema_version 1):
                "energy_breakdown_pj": {"mac": pJ, "<memory>": {"<operand>": pJ}},
                "latency_breakdown_cycles": {"ideal", "temporal", "stall", "onloading",
                                             "offloading", "drain"},
-               "accesses": {"<memory>": {"<operand>": {"<fh|tl|fl|th>": words}}}}],
+               "accesses": {"<memory>": {"<operand>": {"<fh|tl|fl|th>": words}}},
+               "search": null | {"objective", "tried": [{"spatial", "energy_pj", "latency_cycles",
+                                                         "orders"}],
+                                 "discarded": [{"spatial", "operand", "memory", "needed_bits",
+                                                "available_bits", "reason"}],
+                                 "temporal": {"objective", "lpf_limit", "search", "orders"}}}],
    "totals": {"energy_pj", "latency_cycles", "macs", "layers", "mapped"}}
 Layers that are not mapped have null numbers and are left out of the totals.
 """
@@ -42,7 +47,7 @@ def layer_row(layer: LayerOp) -> dict:
     spatial = " ".join(f"{u.array_dim}:" + ",".join(f"{lp.dim}{lp.factor}" for lp in u.loops)
                        for u in layer.spatial.unrolls) if layer.spatial else ""
     row = {"name": layer.name, "symbol": layer.symbol, "op": layer.op_type, "spatial": spatial,
-           "temporal": temporal}
+           "temporal": temporal, "search": layer.search}
     if "energy_pj" not in cost:
         row.update(status="error" if "error" in cost else "unmapped", error=cost.get("error"), macs=None,
                    energy_pj=None, latency_cycles=None, dominant=None, utilization=None, energy_breakdown_pj=None,
@@ -97,7 +102,25 @@ def format_text(report: dict) -> str:
     for row in report["layers"]:
         if row["error"]:
             lines.append(f"error: @{row['symbol']}: {row['error']}")
+    lines += discarded_lines(report)
     return "\n".join(lines) + "\n"
+
+
+def discarded_lines(report: dict) -> list[str]:
+    """The spatial candidates the search discarded, and why."""
+    lines = []
+    for row in report["layers"]:
+        search = row.get("search") or {}
+        discarded = search.get("discarded") or []
+        if not discarded:
+            continue
+        tried = len(search.get("tried") or [])
+        lines.append(f"@{row['symbol']}: {len(discarded)} of {tried + len(discarded)} spatial candidates discarded:")
+        for d in discarded:
+            where = (f"{d['operand']} in @{d['memory']} needs {d['needed_bits']} bits of {d['available_bits']} "
+                     if "memory" in d else "")
+            lines.append(f"  {d['spatial']}: {where}({d['reason']})")
+    return lines
 
 
 def format_markdown(report: dict) -> str:
@@ -107,6 +130,9 @@ def format_markdown(report: dict) -> str:
     totals = report["totals"]
     lines.append(f"\n**Total**: {totals['mapped']}/{totals['layers']} layers mapped, {totals['energy_pj']:.6g} pJ, "
                  f"{totals['latency_cycles']:.6g} cycles")
+    discarded = discarded_lines(report)
+    if discarded:
+        lines += ["", "```", *discarded, "```"]
     return "\n".join(lines) + "\n"
 
 

@@ -1,0 +1,70 @@
+"""`dsec lower` without the command line: import an ONNX model for an
+accelerator, map every layer, cost it, and return the module and the report."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from dsec.compiler.diagnostics import Diagnostic, DiagnosticError
+from dsec.compiler.importer import ImportOptions, import_model
+from dsec.compiler.pass_base import PassContext
+from dsec.compiler.pass_manager import Instrumentation, PassManager
+from dsec.compiler.pipeline import build_pipeline
+from dsec.cost.report import build_report
+from dsec.dialect.ops import Module
+
+
+@dataclass
+class LowerOptions:
+    objective: str = "energy"
+    spatial_candidates: int = 3
+    mixed: bool = False
+    lpf_limit: int = 6
+    jobs: int = 1
+    # Replaces the default pipeline when given (pipeline syntax).
+    pipeline: str | None = None
+    import_options: ImportOptions = field(default_factory=ImportOptions)
+
+
+@dataclass
+class LowerResult:
+    module: Module | None  # None when the import or a pass failed for the whole model
+    report: dict | None  # dsec.cost.report's schema
+    diagnostics: list[Diagnostic]
+
+    @property
+    def ok(self) -> bool:
+        return self.module is not None and not any(d.severity == "error" for d in self.diagnostics)
+
+
+def default_pipeline(options: LowerOptions) -> str:
+    """import → spatial-unroll → temporal-tile → memory-alloc → cost-annotate (the report is built from the IR)."""
+    common = f"objective={options.objective} lpf-limit={options.lpf_limit} jobs={options.jobs}"
+    return (f"spatial-unroll{{candidates={options.spatial_candidates} mixed={str(options.mixed).lower()} {common}}},"
+            f"temporal-tile{{{common}}},memory-alloc,cost-annotate")
+
+
+def lower(model: str, arch: str, mapping: str | None = None, options: LowerOptions | None = None,
+          instrumentation: Instrumentation | None = None,
+          progress: Callable[[str, int, int], None] | None = None) -> LowerResult:
+    """Map and cost every layer of `model` (ONNX path) on `arch` (ZigZag
+    accelerator YAML), with `mapping` constraints (ZigZag mapping YAML) if given.
+    Raises PipelineError for a malformed `options.pipeline`."""
+    options = options or LowerOptions()
+    passes = build_pipeline(options.pipeline if options.pipeline is not None else default_pipeline(options),
+                            _registry())
+    try:
+        imported = import_model(model, arch, mapping, options.import_options)
+    except DiagnosticError as exc:
+        return LowerResult(None, None, exc.diagnostics)
+    ctx = PassContext(progress=progress)
+    ctx.diagnostics.extend(imported.diagnostics)
+    module = PassManager(passes, True, instrumentation or Instrumentation()).run(imported.module, ctx)
+    report = build_report(module) if module is not None else None
+    return LowerResult(module, report, ctx.diagnostics.diagnostics)
+
+
+def _registry():
+    from dsec.passes import PASSES  # passes import the compiler core; import them only when lowering
+    return PASSES
