@@ -4,22 +4,25 @@ user sees every problem of a file at once."""
 
 from __future__ import annotations
 
-from math import prod
+from math import ceil, prod
 
 from dsec.compiler.diagnostics import Diagnostic
 from dsec.compiler.location import Loc
-from dsec.compiler.tiles import memory_usage, temporal_needed
+from dsec.cost.allocation import placed_tile_bits
+from dsec.cost.levels import effective_unrolling
+from dsec.cost.workload import layer_view
 from dsec.dialect.accelerator import DIRECTIONS, MEMORY_OPERANDS, PORT_TYPES, Accelerator
 from dsec.dialect.attributes import Nest, Spatial
-from dsec.dialect.ops import LayerOp, Module, MoveOp, operands_of, results_of
+from dsec.dialect.ops import LayerOp, Module, MoveOp, operand_shapes, operands_of, results_of
 
 
 def verify_module(module: Module) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     out += verify_accelerator(module.accelerator)
     out += _verify_graph(module)
+    shapes = module.value_shapes()
     for layer in module.layers():
-        out += verify_layer(layer, module.accelerator)
+        out += verify_layer(layer, module.accelerator, operand_shapes(layer, shapes))
     return out
 
 
@@ -94,7 +97,7 @@ def _verify_graph(module: Module) -> list[Diagnostic]:
 # ---- layers ------------------------------------------------------------------
 
 
-def verify_layer(layer: LayerOp, acc: Accelerator) -> list[Diagnostic]:
+def verify_layer(layer: LayerOp, acc: Accelerator, shapes: dict | None = None) -> list[Diagnostic]:
     out = _verify_body(layer, acc)
     if out:  # mapping rules assume a well-formed body
         return out
@@ -103,7 +106,7 @@ def verify_layer(layer: LayerOp, acc: Accelerator) -> list[Diagnostic]:
     if layer.spatial is not None:
         out += _verify_spatial(layer, layer.spatial, acc, "spatial mapping", required=False)
     if layer.nest is not None and not out:
-        out += _verify_nest(layer, layer.nest, acc)
+        out += _verify_nest(layer, layer.nest, acc, shapes or {})
     return out
 
 
@@ -178,7 +181,7 @@ def _verify_spatial(layer: LayerOp, spatial: Spatial, acc: Accelerator, what: st
     return out
 
 
-def _verify_nest(layer: LayerOp, nest: Nest, acc: Accelerator) -> list[Diagnostic]:
+def _verify_nest(layer: LayerOp, nest: Nest, acc: Accelerator, shapes: dict) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     for loop in nest.loops:
         if loop.dim not in layer.dims:
@@ -188,18 +191,19 @@ def _verify_nest(layer: LayerOp, nest: Nest, acc: Accelerator) -> list[Diagnosti
     spatial = layer.spatial.factors() if layer.spatial is not None else {}
     temporal = nest.factors()
     for dim, size in layer.dims.items():
-        need = temporal_needed(size, spatial.get(dim, 1))
+        # A non-dividing unrolling leaves the last iteration partly idle.
+        need = ceil(size / spatial.get(dim, 1))
         have = temporal.get(dim, 1)
         if have != need:
             how = f"{dim} = {size}" if dim not in spatial else f"{dim} = {size} unrolled {spatial[dim]} ways"
             out.append(_err(f"layer @{layer.symbol}: temporal loops over {dim} multiply to {have}, "
                             f"but {how} needs {need}", nest.loc))
     if nest.buffers:
-        out += _verify_buffers(layer, nest, acc)
+        out += _verify_buffers(layer, nest, acc, shapes)
     return out
 
 
-def _verify_buffers(layer: LayerOp, nest: Nest, acc: Accelerator) -> list[Diagnostic]:
+def _verify_buffers(layer: LayerOp, nest: Nest, acc: Accelerator, shapes: dict) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     operands = [a.operand for a in layer.compute.accesses()]
     positions = [b.position for b in nest.buffers]
@@ -230,17 +234,29 @@ def _verify_buffers(layer: LayerOp, nest: Nest, acc: Accelerator) -> list[Diagno
                             f"{layer.links[operand]} lives in [{', '.join('@' + e for e in expected)}]", nest.loc))
     if out:
         return out
-    for memory_name, per_operand in memory_usage(layer, acc).items():
+    for memory_name, per_operand in memory_usage(layer, acc, shapes).items():
         memory = acc.memory(memory_name)
         assert memory is not None
         need = sum(per_operand.values())
-        # A double-buffered memory holds the next tiles beside the current ones.
-        capacity = memory.size // 2 if memory.force_double_buffering else memory.size
-        if need > capacity:
+        if need > memory.size:
             parts = ", ".join(f"{op}: {bits}" for op, bits in per_operand.items())
             first = next(b for b in nest.buffers if b.memory == memory_name)
-            holds = f"holds {capacity} (half of {memory.size}: double-buffered)" if memory.force_double_buffering \
-                else f"holds {memory.size}"
+            doubled = " (tiles of a double-buffered memory count twice)" if memory.force_double_buffering else ""
             out.append(_err(f"layer @{layer.symbol}: tiles in @{memory_name} need {need} bits ({parts}) "
-                            f"but it {holds}", first.loc))
+                            f"but it holds {memory.size}{doubled}", first.loc))
     return out
+
+
+def memory_usage(layer: LayerOp, acc: Accelerator, shapes: dict) -> dict[str, dict[str, int]]:
+    """Bits per memory and operand of a placed nest, counted as memory-alloc
+    counts them (distinct inputs of a sliding window, cut at the tensor's edge)."""
+    view = layer_view(layer, shapes)
+    unrolling = effective_unrolling(layer.spatial or Spatial(()), view.dims, acc.array_sizes, fractional=True)
+    order = [(loop.dim, loop.factor or 1) for loop in layer.nest.loops]
+    usage: dict[str, dict[str, int]] = {}
+    for buffer in layer.nest.buffers:
+        memory = acc.memory(buffer.memory)
+        for name in buffer.operands:
+            bits = placed_tile_bits(view, acc, unrolling, order, view.operand(name), memory, buffer.position)
+            usage.setdefault(memory.name, {})[name] = ceil(bits)
+    return usage

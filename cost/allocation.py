@@ -130,3 +130,21 @@ def _best_prefixes(held: list[str], sizes: dict[str, list[float]], unallocated: 
             best, best_traffic = [i + offsets[m] for m, i in zip(held, combo)], moved
     assert best is not None
     return best
+
+
+def placed_tile_bits(view: LayerView, accelerator: Accelerator, spatial: list[tuple[str, LoopList]],
+                     order: list[tuple[str, int]], operand: OperandView, memory: Memory, position: int) -> float:
+    """Bits `allocate` counts for the tile of `operand` that `memory` holds
+    when it takes the `position` innermost loops of `order` (the rule the
+    verifier checks placed nests against)."""
+    hierarchy = accelerator.hierarchy(operand.memory_operand)
+    level = [m.name for m in hierarchy].index(memory.name)
+    spatial_per_level = spatial_levels(spatial, hierarchy)
+    below = [loop for lvl in spatial_per_level[:level + 1] for loop in lvl]
+    above = [loop for lvl in spatial_per_level[level + 1:] for loop in lvl]
+    precision = _precision(operand, operand is view.output, above + list(order[position:]))
+    size = _bits(operand, below + list(order[:position]), precision)
+    whole = _bits(operand, below + list(order), precision)
+    if memory.force_double_buffering and position < len(order) and size < whole:
+        size *= 2
+    return size

@@ -10,10 +10,11 @@ Objective = Literal["energy", "latency", "edp"]
 OBJECTIVES: tuple[str, ...] = ("energy", "latency", "edp")
 
 
-def score(cost: LayerCost, objective: Objective) -> float:
-    """The objective's value (pJ, cycles or pJ x cycles); lower is better."""
+def score(cost: LayerCost, objective: Objective) -> tuple[float, float]:
+    """The objective's value (pJ, cycles or pJ x cycles), then the other
+    quantity to break ties (latency for energy, energy otherwise); lower is better."""
     if objective == "energy":
-        return cost.energy
+        return cost.energy, cost.latency.total
     if objective == "latency":
-        return cost.latency.total
-    return cost.energy * cost.latency.total
+        return cost.latency.total, cost.energy
+    return cost.energy * cost.latency.total, cost.energy

@@ -57,7 +57,7 @@ def _largest_factors(view: LayerView, accelerator: Accelerator, allowed: dict[st
 
 def _options(largest: dict[str, int], size: int, mixed: bool) -> list[tuple[tuple[str, int], ...]]:
     """The unrollings of one array dimension, most PEs first."""
-    options: list[tuple[tuple[str, int], ...]] = [()]
+    options: list[tuple[tuple[str, int], ...]] = []
     for dim, most in largest.items():
         options += [((dim, f),) for f in divisors(most) if f > 1]
     if mixed:
@@ -66,7 +66,8 @@ def _options(largest: dict[str, int], size: int, mixed: bool) -> list[tuple[tupl
                 for factors in product(*([f for f in divisors(largest[d]) if f > 1] for d in dims)):
                     if prod(factors) <= size:
                         options.append(tuple(zip(dims, factors)))
-    return sorted(options, key=lambda option: -prod(f for _, f in option))
+    # An array dimension is left idle only when no dim may go on it.
+    return sorted(options, key=lambda option: -prod(f for _, f in option)) or [()]
 
 
 def _fits_layer(unrolling: Unrolling, dims: dict[str, int]) -> bool:

@@ -38,7 +38,7 @@ class Scored:
     order: tuple[Factor, ...]  # innermost first
     levels: dict[str, list[LoopList]]  # memory-alloc's placement, per operand
     cost: LayerCost
-    score: float
+    score: tuple[float, float]  # objective, tie-breaker
 
 
 @dataclass(frozen=True)

@@ -36,14 +36,17 @@ def test_buffer_position_outside_the_nest_is_rejected():
     assert "inside the nest" in diag.message
 
 
-def test_double_buffered_memory_holds_half():
+def test_double_buffered_memory_counts_tiles_twice_while_loops_remain_above():
     nest = Nest((Loop("C", 4), Loop("K", 4)), (
-        Buffer("mem", ("I", "W", "O"), 2), Buffer("reg", ("I", "W", "O"), 2)))
+        Buffer("mem", ("I", "W", "O"), 2), Buffer("reg", ("I", "W", "O"), 1)))
     module = _with_nest(nest)
-    # @reg (4096 bits, one per PE) holds the 4x4 W tile (128 bits), 4 I (32) and 4 final O (32): 192 bits.
-    assert verify_module(module) == []
-    small = replace(module.accelerator.memories[0], size=360, force_double_buffering=True)
-    tight = replace(module, accelerator=replace(module.accelerator, memories=(small, module.accelerator.memories[1])))
-    (diag,) = verify_module(tight)
-    assert diag.message.endswith("tiles in @reg need 192 bits (I: 32, W: 128, O: 32) but it holds 180 "
-                                 "(half of 360: double-buffered)")
+    # @reg holds the C = 4 loop: 4 I (32 bits), 4 W (32) and one final O (8). K runs
+    # above it, so a double-buffered @reg holds the next W and O tiles too; I is
+    # whole (it does not change along K) and is not doubled: 32 + 64 + 16 = 112 bits.
+    def with_reg(size):
+        reg = replace(module.accelerator.memories[0], size=size, force_double_buffering=True)
+        return replace(module, accelerator=replace(module.accelerator, memories=(reg, module.accelerator.memories[1])))
+    assert verify_module(with_reg(112)) == []
+    (diag,) = verify_module(with_reg(111))
+    assert diag.message.endswith("tiles in @reg need 112 bits (I: 32, W: 64, O: 16) but it holds 111 "
+                                 "(tiles of a double-buffered memory count twice)")
