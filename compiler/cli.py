@@ -239,3 +239,7 @@ def lower_command(model, arch, mapping, objective, emit, output, spatial_candida
         result.report)
     write_whole(output, text)
     sys.exit(0 if result.ok else 1)
+
+
+if __name__ == "__main__":
+    main()

@@ -108,7 +108,13 @@ def format_text(report: dict) -> str:
 
 def discarded_lines(report: dict) -> list[str]:
     """The spatial candidates the search discarded, and why."""
+    searched = [row["search"] for row in report["layers"] if (row.get("search") or {}).get("tried") is not None]
     lines = []
+    if searched:
+        tried = sum(len(s["tried"]) for s in searched)
+        dropped = sum(len(s["discarded"]) for s in searched)
+        lines.append(f"search: {len(searched)} layers searched, {tried + dropped} spatial candidates scored, "
+                     f"{dropped} discarded")
     for row in report["layers"]:
         search = row.get("search") or {}
         discarded = search.get("discarded") or []
