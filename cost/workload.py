@@ -30,7 +30,7 @@ class WindowIndex:
 class OperandView:
     name: str  # layer operand: I, W, O, ...
     memory_operand: str  # accelerator operand it is linked to: I1, I2, O
-    relevant: frozenset[str]
+    relevant: tuple[str, ...]  # sorted: products over it come out the same in every process
     windows: tuple[WindowIndex, ...]
     precision: int  # bits; for the output: partial sums
     final_precision: int  # bits of a finished output
@@ -99,7 +99,7 @@ def operand_view(layer: LayerOp, access: Access, shape: tuple[int | None, ...] |
     name = access.operand
     precision = layer.precision[name]
     final_precision = layer.precision.get(f"{name}_final", precision) if final else precision
-    return OperandView(name, layer.links[name], frozenset(relevant), tuple(windows), precision, final_precision)
+    return OperandView(name, layer.links[name], tuple(sorted(relevant)), tuple(windows), precision, final_precision)
 
 
 def layer_view(layer: LayerOp, shapes: dict[str, tuple[int | None, ...] | None]) -> LayerView:

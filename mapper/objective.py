@@ -12,9 +12,12 @@ OBJECTIVES: tuple[str, ...] = ("energy", "latency", "edp")
 
 def score(cost: LayerCost, objective: Objective) -> tuple[float, float]:
     """The objective's value (pJ, cycles or pJ x cycles), then the other
-    quantity to break ties (latency for energy, energy otherwise); lower is better."""
+    quantity to break ties (latency for energy, energy otherwise); lower is better.
+    Rounded to 12 significant digits so that orders equal up to float rounding tie."""
     if objective == "energy":
-        return cost.energy, cost.latency.total
-    if objective == "latency":
-        return cost.latency.total, cost.energy
-    return cost.energy * cost.latency.total, cost.energy
+        pair = cost.energy, cost.latency.total
+    elif objective == "latency":
+        pair = cost.latency.total, cost.energy
+    else:
+        pair = cost.energy * cost.latency.total, cost.energy
+    return tuple(float(f"{value:.12g}") for value in pair)

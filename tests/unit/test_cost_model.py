@@ -20,7 +20,7 @@ def test_window_size_counts_distinct_inputs():
 
 
 def test_tensor_elements_cuts_windows_at_the_tensor_edge():
-    padded = OperandView("I", "I1", frozenset({"C"}), (WindowIndex("OY", 1, "FY", 3, 4),), 8, 8)
+    padded = OperandView("I", "I1", ("C",), (WindowIndex("OY", 1, "FY", 3, 4),), 8, 8)
     assert tensor_elements(padded, {"C": 2, "OY": 4, "FY": 3}) == 2 * 4  # 6 rows, only 4 exist
     assert tensor_elements(padded, {"C": 2, "OY": 2, "FY": 3}) == 2 * 4
 
@@ -44,7 +44,7 @@ def test_access_energy_reads_and_writes():
 
 
 def test_irrelevant_loops_at_the_bottom_of_a_level_merge_down():
-    weights = OperandView("W", "I2", frozenset({"K", "C"}), (), 8, 8)
+    weights = OperandView("W", "I2", ("C", "K"), (), 8, 8)
     # Level 1 starts with OX (irrelevant to W): it moves to the top of level 0.
     levels, stationary = merge_stationary_loops([(("OY", 2), ("C", 2)), (("OX", 4), ("K", 2))], weights)
     assert levels == [(("OY", 2), ("C", 2), ("OX", 4)), (("K", 2),)]
