@@ -14,13 +14,13 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Iterator
+from math import factorial, prod
 
 Factor = tuple[str, int]
 
 
 def count_orders(factors: list[Factor]) -> int:
     """How many distinct orders the multiset has (n! / prod(count!))."""
-    from math import factorial, prod
     return factorial(len(factors)) // prod(factorial(c) for c in Counter(factors).values())
 
 
