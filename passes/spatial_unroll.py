@@ -80,6 +80,10 @@ class SpatialUnrollPass(Pass):
     jobs: int = option(1, "layers searched in parallel (0: all cores); results do not change")
 
     def run(self, module: Module, ctx: PassContext) -> Module:
+        if self.candidates < 1 or self.lpf_limit < 1 or self.jobs < 0:
+            ctx.diagnostics.error(f"{self.name}: candidates and lpf-limit must be at least 1 and jobs at least 0 "
+                                  f"(got {self.pipeline_text()})")
+            return module
         shapes = module.value_shapes()
         accelerator = module.accelerator
         spatial_options = SpatialOptions(self.candidates, self.mixed)
