@@ -76,9 +76,9 @@ def fixed_prefix(order: tuple[Loop, ...], sizes: dict[str, int]) -> tuple[list[F
     return prefix, {dim: size for dim, size in left.items() if size > 1}
 
 
-def score_order(view: LayerView, accelerator: Accelerator, spatial: Spatial, order: tuple[Factor, ...],
-                objective: Objective) -> Scored | AllocationError:
-    unrolling = effective_unrolling(spatial, view.dims, accelerator.array_sizes, fractional=True)
+def score_order(view: LayerView, accelerator: Accelerator, spatial: Spatial, unrolling: list,
+                order: tuple[Factor, ...], objective: Objective) -> Scored | AllocationError:
+    """`unrolling`: effective_unrolling(spatial, ..., fractional=True), as memory-alloc places with it."""
     levels = allocate(view, accelerator, unrolling, list(order))
     if isinstance(levels, AllocationError):
         return levels
@@ -90,12 +90,13 @@ def search_temporal(view: LayerView, accelerator: Accelerator, spatial: Spatial,
                     left: dict[str, int], options: TemporalOptions) -> TemporalResult:
     """The best order of the `left` iterations above the fixed innermost `prefix`."""
     factors = loop_prime_factors(left, options.lpf_limit)
+    unrolling = effective_unrolling(spatial, view.dims, accelerator.array_sizes, fractional=True)
     classes = relevance_classes(view.operands) if options.search == "pruned" else None
     best: Scored | None = None
     shortfall: AllocationError | None = None
     evaluated = 0
     for rest in loop_orders(factors, classes, options.seed):
-        result = score_order(view, accelerator, spatial, tuple(prefix) + rest, options.objective)
+        result = score_order(view, accelerator, spatial, unrolling, tuple(prefix) + rest, options.objective)
         evaluated += 1
         if isinstance(result, AllocationError):
             if shortfall is None or result.needed - result.available < shortfall.needed - shortfall.available:
