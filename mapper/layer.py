@@ -83,14 +83,14 @@ def layer_key(view: LayerView, accelerator: Accelerator, constraints: Constraint
 
 def search_layer(view: LayerView, accelerator: Accelerator, constraints: Constraints | None,
                  spatial_options: SpatialOptions, temporal_options: TemporalOptions) -> LayerSearch:
-    hint = constraints.hint if constraints else None
-    order = constraints.order if constraints else None
     key = layer_key(view, accelerator, constraints, spatial_options, temporal_options)
     if key in _LAYER_CACHE:
         return _LAYER_CACHE[key]
+    hint = constraints.hint if constraints else None
+    order = constraints.order if constraints else None
     tried: list[Tried] = []
     discarded: list[Discarded] = []
-    for candidate in spatial_candidates(view, accelerator, None, hint, spatial_options.mixed,
+    for candidate in spatial_candidates(view, accelerator, hint, spatial_options.mixed,
                                         spatial_options.candidates):
         result = temporal_search(view, accelerator, candidate.spatial, order, temporal_options)
         if isinstance(result, str):

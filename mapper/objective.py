@@ -7,7 +7,6 @@ from typing import Literal
 from dsec.cost.evaluate import LayerCost
 
 Objective = Literal["energy", "latency", "edp"]
-OBJECTIVES: tuple[str, ...] = ("energy", "latency", "edp")
 
 
 def score(cost: LayerCost, objective: Objective) -> tuple[float, float]:

@@ -5,8 +5,9 @@ divisor of its largest factor (no larger than the dim, the array dimension
 and what the innermost memories' ports can feed), and with `mixed` several
 dims together within the array dimension's size; candidates across the array
 dimensions are ranked by the PEs they use, best first, and the innermost
-memories' capacity then caps each one. A user's spatial mapping is the only
-candidate; `spatial_mapping_hint` limits the dims each array dimension may take.
+memories' capacity then caps each one. `spatial_mapping_hint` limits the
+dims each array dimension may take. (A user's spatial mapping is not searched:
+spatial-unroll applies it.)
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from itertools import combinations, product
 from math import prod
 
-from dsec.cost.spatial_limits import Limit, limit_unrolling
+from dsec.cost.spatial_limits import limit_unrolling
 from dsec.cost.workload import LayerView
 from dsec.dialect.accelerator import Accelerator
 from dsec.dialect.attributes import Loop, Spatial, SpatialUnroll
@@ -29,7 +30,6 @@ MAX_MIXED_DIMS = 3
 @dataclass(frozen=True)
 class SpatialCandidate:
     spatial: Spatial
-    limits: tuple[Limit, ...]  # caps the innermost memories applied
 
 
 def divisors(n: int) -> list[int]:
@@ -107,27 +107,22 @@ def _best_unrollings(per_array_dim: list[tuple[str, list]], dims: dict[str, int]
     return [unrolling for _, _, unrolling in kept]
 
 
-def spatial_candidates(view: LayerView, accelerator: Accelerator, given: Spatial | None,
+def spatial_candidates(view: LayerView, accelerator: Accelerator,
                        hint: tuple[tuple[str, tuple[str, ...]], ...] | None, mixed: bool, count: int
                        ) -> list[SpatialCandidate]:
-    """Up to `count` distinct candidates, best first (the given mapping alone if there is one)."""
-    if given is not None:
-        unrollings = [tuple((u.array_dim, tuple((lp.dim, lp.factor or 1) for lp in u.loops)) for u in given.unrolls)]
-    else:
-        hints = dict(hint or ())
-        allowed = {a: tuple(d for d in hints.get(a, tuple(view.dims)) if d in view.dims)
-                   for a, _ in accelerator.array}
-        largest = _largest_factors(view, accelerator, allowed)
-        sizes = dict(accelerator.array)
-        per_array_dim = [(a, _options(largest[a], sizes[a], mixed)) for a, _ in accelerator.array]
-        unrollings = _best_unrollings(per_array_dim, view.dims, count)
+    """Up to `count` distinct candidates, best first."""
+    hints = dict(hint or ())
+    allowed = {a: tuple(d for d in hints.get(a, tuple(view.dims)) if d in view.dims) for a, _ in accelerator.array}
+    largest = _largest_factors(view, accelerator, allowed)
+    sizes = dict(accelerator.array)
+    per_array_dim = [(a, _options(largest[a], sizes[a], mixed)) for a, _ in accelerator.array]
     candidates: list[SpatialCandidate] = []
     seen = set()
-    for unrolling in unrollings:
-        limited, limits = limit_unrolling(view, accelerator, [(a, list(loops)) for a, loops in unrolling])
+    for unrolling in _best_unrollings(per_array_dim, view.dims, count):
+        limited, _ = limit_unrolling(view, accelerator, [(a, list(loops)) for a, loops in unrolling])
         key = tuple((a, tuple((d, f) for d, f in loops if f > 1)) for a, loops in limited)
         if key in seen:
             continue
         seen.add(key)
-        candidates.append(SpatialCandidate(to_spatial(key), tuple(limits)))
+        candidates.append(SpatialCandidate(to_spatial(key)))
     return candidates

@@ -14,7 +14,7 @@ from typing import Literal
 
 from dsec.cost.allocation import AllocationError, allocate
 from dsec.cost.evaluate import LayerCost, evaluate_mapping
-from dsec.cost.levels import LoopList, effective_unrolling
+from dsec.cost.levels import effective_unrolling
 from dsec.cost.workload import LayerView
 from dsec.dialect.accelerator import Accelerator
 from dsec.dialect.attributes import Loop, Spatial
@@ -28,7 +28,7 @@ Search = Literal["exhaustive", "pruned"]
 @dataclass(frozen=True)
 class TemporalOptions:
     objective: Objective = "energy"
-    lpf_limit: int = 8
+    lpf_limit: int = 6
     search: Search = "pruned"
     seed: int = 0
 
@@ -36,7 +36,6 @@ class TemporalOptions:
 @dataclass(frozen=True)
 class Scored:
     order: tuple[Factor, ...]  # innermost first
-    levels: dict[str, list[LoopList]]  # memory-alloc's placement, per operand
     cost: LayerCost
     score: tuple[float, float]  # objective, tie-breaker
 
@@ -83,7 +82,7 @@ def score_order(view: LayerView, accelerator: Accelerator, spatial: Spatial, unr
     if isinstance(levels, AllocationError):
         return levels
     cost = evaluate_mapping(view, accelerator, spatial, levels)
-    return Scored(order, levels, cost, score(cost, objective))
+    return Scored(order, cost, score(cost, objective))
 
 
 def search_temporal(view: LayerView, accelerator: Accelerator, spatial: Spatial, prefix: list[Factor],
