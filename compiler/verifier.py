@@ -169,7 +169,8 @@ def _verify_spatial(layer: LayerOp, spatial: Spatial, acc: Accelerator, what: st
             if loop.dim not in layer.dims and not required:
                 out.append(_err(f"layer @{layer.symbol}: {what} unrolls unknown dim {loop.dim}", loop.loc or loc))
         used = prod(loop.factor or 1 for loop in unroll.loops)
-        if used > sizes[unroll.array_dim]:
+        # A single requested factor wider than the array is clamped by spatial-unroll (ZigZag reduces it too).
+        if used > sizes[unroll.array_dim] and not (required and len(unroll.loops) == 1):
             out.append(_err(f"layer @{layer.symbol}: {what} puts {used} iterations on {unroll.array_dim}, "
                             f"which has {sizes[unroll.array_dim]} PEs", loc))
     if required:

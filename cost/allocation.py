@@ -63,10 +63,30 @@ def _slice_sizes(operand: OperandView, is_output: bool, allocated: list, unalloc
     return sizes
 
 
+@dataclass(frozen=True, slots=True)
+class Undecided:
+    """The placement depends on the order of loops not yet decided. Per
+    operand: the levels already decided, where its undecided loops start in
+    the order, and whether only the set of those loops matters so far (its
+    next level is a memory it alone fills, so it ends at the first tile that
+    outgrows it)."""
+
+    levels: dict[str, list[LoopList]]
+    starts: dict[str, int]
+    set_only: dict[str, bool]
+
+
 def allocate(view: LayerView, accelerator: Accelerator, spatial: list[tuple[str, LoopList]],
-             order: list[tuple[str, int]]) -> dict[str, list[LoopList]] | AllocationError:
+             order: list[tuple[str, int]], known: int | None = None
+             ) -> dict[str, list[LoopList]] | AllocationError | Undecided:
     """Temporal loops per memory level of each operand (innermost first), for
-    the loop `order` (innermost first) under the unrolling `spatial`."""
+    the loop `order` (innermost first) under the unrolling `spatial`.
+
+    With `known`, only the first `known` loops of `order` are decided and the
+    rest may come in any order: the placement is returned when it is the same
+    for every such order (each level's loops end inside the decided part, or
+    the level takes everything left), an error when every such order fails
+    with it, else what is decided so far."""
     operands = {op.memory_operand: op for op in view.operands}
     output = view.output.memory_operand
     spatial_per_level = {m: spatial_levels(spatial, accelerator.hierarchy(m)) for m in operands}
@@ -75,21 +95,29 @@ def allocate(view: LayerView, accelerator: Accelerator, spatial: list[tuple[str,
     level = {m: 1 for m in operands}
     result: dict[str, list[LoopList]] = {op.name: [] for op in view.operands}
     tops = {m: accelerator.hierarchy(m)[-1].name for m in operands}
+    blocked: dict[str, bool] = {}  # memory operand -> only its set of undecided loops matters
 
     for memory in accelerator.memories:
         held = [m for m in memory.operands if m in operands]
         if not held:
+            continue
+        if any(m in blocked for m in held):
+            blocked.update({m: False for m in held if m not in blocked})
             continue
         sizes: dict[str, list[float]] = {}
         for m in held:
             above = [loop for lvl in spatial_per_level[m][level[m]:] for loop in lvl]
             found = _slice_sizes(operands[m], m == output, allocated[m], unallocated[m], above, memory)
             if isinstance(found, AllocationError):
-                return found
+                return found if not blocked else _undecided(result, unallocated, operands, order, blocked)
             sizes[m] = found
+        if known is not None and not _decided(held, sizes, unallocated, memory, tops, known, len(order)):
+            alone = sum(memory.name != tops[m] for m in held) == 1
+            blocked.update({m: alone and memory.name != tops[m] for m in held})
+            continue
         choice = _best_prefixes(held, sizes, unallocated, memory, tops, {m: op.name for m, op in operands.items()})
         if isinstance(choice, AllocationError):
-            return choice
+            return choice if not blocked else _undecided(result, unallocated, operands, order, blocked)
         for m, count in zip(held, choice):
             loops = unallocated[m][:count]
             del unallocated[m][:count]
@@ -97,11 +125,40 @@ def allocate(view: LayerView, accelerator: Accelerator, spatial: list[tuple[str,
             result[operands[m].name].append(tuple(loops))
             allocated[m] += list(spatial_per_level[m][level[m]])
             if memory.name == tops[m] and unallocated[m]:
+                if blocked:
+                    return _undecided(result, unallocated, operands, order, blocked)
                 rest = _bits(operands[m], allocated[m] + unallocated[m], operands[m].precision)
                 return AllocationError(operands[m].name, memory.name, rest, memory.size,
                                        "the top memory cannot hold the whole operand")
             level[m] += 1
-    return result
+    return _undecided(result, unallocated, operands, order, blocked) if blocked else result
+
+
+def _undecided(result: dict[str, list[LoopList]], unallocated: dict[str, list], operands: dict,
+               order: list, blocked: dict[str, bool]) -> Undecided:
+    return Undecided(result, {operands[m].name: len(order) - len(rest) for m, rest in unallocated.items()},
+                     {operands[m].name: blocked.get(m, False) for m in operands})
+
+
+def _decided(held: list[str], sizes: dict[str, list[float]], unallocated: dict[str, list], memory: Memory,
+             tops: dict[str, str], known: int, total: int) -> bool:
+    """Whether the prefixes `memory` takes are the same for every order of
+    the loops after the first `known` of the `total`: each holder's tiles
+    outgrow the memory inside the decided loops (or all its loops are
+    decided), or all holders' whole remaining tiles fit together (then each
+    takes everything: the whole tile moves fewest words)."""
+    known_all, fits_whole, whole = True, True, 0.0
+    for m in held:
+        count = len(unallocated[m])
+        decided = max(0, known - (total - count))
+        if len(sizes[m]) <= count:  # a prefix outgrew the memory
+            if len(sizes[m]) > decided:
+                return False
+            fits_whole = False
+        else:
+            whole += sizes[m][-1]
+            known_all = known_all and (count <= decided or memory.name == tops[m])
+    return known_all or (fits_whole and whole <= memory.size)
 
 
 def _best_prefixes(held: list[str], sizes: dict[str, list[float]], unallocated: dict[str, list],

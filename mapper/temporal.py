@@ -20,7 +20,8 @@ from dsec.dialect.accelerator import Accelerator
 from dsec.dialect.attributes import Loop, Spatial
 from dsec.mapper.factors import loop_prime_factors
 from dsec.mapper.objective import Objective, score
-from dsec.mapper.orders import Factor, loop_orders, relevance_classes
+from dsec.mapper.order_tree import decided_orders
+from dsec.mapper.orders import Factor, loop_orders
 
 Search = Literal["exhaustive", "pruned"]
 
@@ -90,12 +91,16 @@ def search_temporal(view: LayerView, accelerator: Accelerator, spatial: Spatial,
     """The best order of the `left` iterations above the fixed innermost `prefix`."""
     factors = loop_prime_factors(left, options.lpf_limit)
     unrolling = effective_unrolling(spatial, view.dims, accelerator.array_sizes, fractional=True)
-    classes = relevance_classes(view.operands) if options.search == "pruned" else None
+    if options.search == "pruned":
+        orders = decided_orders(view, accelerator, unrolling, prefix, factors, options.seed)
+    else:
+        orders = (tuple(prefix) + rest for rest in loop_orders(factors, options.seed))
     best: Scored | None = None
     shortfall: AllocationError | None = None
     evaluated = 0
-    for rest in loop_orders(factors, classes, options.seed):
-        result = score_order(view, accelerator, spatial, unrolling, tuple(prefix) + rest, options.objective)
+    for order in orders:
+        result = order if isinstance(order, AllocationError) else \
+            score_order(view, accelerator, spatial, unrolling, order, options.objective)
         evaluated += 1
         if isinstance(result, AllocationError):
             if shortfall is None or result.needed - result.available < shortfall.needed - shortfall.available:

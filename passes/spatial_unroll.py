@@ -130,6 +130,12 @@ class SpatialUnrollPass(Pass):
                 f"@{layer.symbol}'s accelerator does not have (it has {', '.join(array)})", given.loc)
             return layer
         capped = capped_spatial(given, layer.dims, array)
+        for unroll in given.unrolls:
+            for loop in unroll.loops:
+                if loop.dim in layer.dims and (loop.factor or 1) > array[unroll.array_dim] < layer.dims[loop.dim]:
+                    ctx.diagnostics.warning(
+                        f"layer @{layer.symbol}: unrolling of {loop.dim} on {unroll.array_dim} reduced from "
+                        f"{loop.factor} to the {array[unroll.array_dim]} PEs of {unroll.array_dim}", loop.loc or unroll.loc)
         view = layer_view(layer, operand_shapes(layer, shapes))
         unrolling = [(u.array_dim, [(lp.dim, lp.factor or 1) for lp in u.loops]) for u in capped.unrolls]
         limited, limits = limit_unrolling(view, module.accelerator, unrolling)

@@ -30,16 +30,6 @@ def test_distinct_orders_of_a_multiset():
                            (("K", 3), ("C", 2), ("C", 2))}
 
 
-def test_pruned_orders_keep_runs_of_alike_dims_sorted():
-    factors = [("OX", 2), ("OY", 2), ("K", 2)]
-    classes = {"OX": "o", "OY": "o", "K": "k"}
-    pruned = list(loop_orders(factors, classes))
-    # 6 orders; OY directly before OX is dropped wherever they are adjacent: 4 remain.
-    assert len(pruned) == 4
-    assert (("OY", 2), ("OX", 2), ("K", 2)) not in pruned
-    assert (("OY", 2), ("K", 2), ("OX", 2)) in pruned
-
-
 def test_seed_changes_the_visiting_order_only():
     factors = [("C", 2), ("K", 3), ("OX", 5)]
     assert sorted(loop_orders(factors, seed=3)) == sorted(loop_orders(factors))

@@ -1,0 +1,196 @@
+"""The tree of temporal loop orders, cut where the cost stops depending on
+the order: the orders LOMA enumerates, visited once per distinct cost.
+
+Orders grow from the innermost loop out. Once the decided loops fix where
+every operand's memory levels end (memory-alloc's rule, `allocate(known=)`),
+the loops left all land in each operand's last level, and within a level the
+cost model sees their order in three places only: the innermost run of loops
+an operand does not depend on (they merge down: the data stays put), and the
+outermost runs of relevant and of irrelevant loops (ZigZag's top_r/top_ir).
+For the loops left, one order per combination of those runs is scored.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+from itertools import takewhile
+import random
+
+from dsec.cost.allocation import AllocationError, Undecided, allocate
+from dsec.cost.workload import LayerView, OperandView, tensor_elements
+
+Factor = tuple[str, int]
+
+
+def decided_orders(view: LayerView, accelerator, unrolling: list, prefix: list[Factor], factors: list[Factor],
+                   seed: int | None = None) -> Iterator[tuple[Factor, ...] | AllocationError]:
+    """Orders (innermost first, `prefix` then an order of `factors`) that
+    cover every distinct cost of the orders of `factors` above `prefix`, and
+    the error of each subtree whose orders all fail to fit."""
+    items = sorted(set(factors))
+    if seed is not None:
+        random.Random(seed).shuffle(items)
+    counts = Counter(factors)
+    order = list(prefix)
+    seen: set[tuple] = set()
+    roomy = _roomy_tops(view, accelerator)
+
+    def visit() -> Iterator[tuple[Factor, ...] | AllocationError]:
+        rest = sorted(counts.elements())
+        placed = allocate(view, accelerator, unrolling, order + rest, known=len(order))
+        if isinstance(placed, AllocationError):
+            yield placed
+            return
+        state = _state(view, placed, order, rest, roomy)
+        if state in seen:
+            return  # an equivalent prefix was expanded: its subtree has the same costs
+        seen.add(state)
+        if not isinstance(placed, Undecided):
+            inner, outer = _level_views(view, placed, len(order), roomy)
+            for tail in representatives(rest, view.operands, inner, outer):
+                yield tuple(order) + tail
+            return
+        for item in items:
+            if not counts[item]:
+                continue
+            counts[item] -= 1
+            order.append(item)
+            yield from visit()
+            order.pop()
+            counts[item] += 1
+
+    yield from visit()
+
+
+def _roomy_tops(view: LayerView, accelerator) -> tuple[int, ...]:
+    """Per operand: the index of its top level when that memory is at least
+    twice what all the layer's operands need whole, else -1. Such a memory
+    double-buffers any tile, and the outermost runs of its level change
+    nothing (ZigZag only weighs them against the memory's size)."""
+    need: dict[str, float] = {}
+    for operand in view.operands:
+        top = accelerator.hierarchy(operand.memory_operand)[-1]
+        bits = tensor_elements(operand, view.dims) * max(operand.precision, operand.final_precision)
+        need[top.name] = need.get(top.name, 0) + bits
+    result = []
+    for operand in view.operands:
+        hierarchy = accelerator.hierarchy(operand.memory_operand)
+        result.append(len(hierarchy) - 1 if 2 * need[hierarchy[-1].name] <= hierarchy[-1].size else -1)
+    return tuple(result)
+
+
+def _state(view: LayerView, placed: Undecided | dict[str, list], order: list[Factor], rest: list[Factor],
+           roomy: tuple[int, ...]) -> tuple:
+    """What the orders above `order` can still see of it: per operand, the
+    runs of each decided level and the loops not yet placed (as a set when
+    that is all their placement depends on)."""
+    known = len(order)
+    decided = placed.levels if isinstance(placed, Undecided) else placed
+    state: list = [tuple(rest)]
+    for operand, quiet in zip(view.operands, roomy):
+        levels, start = [], 0
+        for index, level in enumerate(decided[operand.name]):
+            levels.append(_runs(tuple(order[start:min(start + len(level), known)]), operand, index != quiet))
+            start += len(level)
+        if isinstance(placed, Undecided):
+            waiting = tuple(order[placed.starts[operand.name]:known])
+            levels.append(_runs(waiting, operand) if placed.set_only[operand.name] else waiting)
+        state.append(tuple(levels))
+    return tuple(state)
+
+
+def _runs(loops: tuple[Factor, ...], operand: OperandView, outer: bool = True) -> tuple:
+    """A level as the cost model sees it: its loops as a set, the innermost
+    run the operand does not depend on, the outermost relevant and irrelevant
+    runs (when they matter)."""
+    irrelevant = lambda loop: not operand.depends_on(loop[0])  # noqa: E731
+    relevant = lambda loop: loop[0] in operand.relevant  # noqa: E731
+    if not outer:
+        return tuple(sorted(loops)), tuple(sorted(takewhile(irrelevant, loops)))
+    return (tuple(sorted(loops)), tuple(sorted(takewhile(irrelevant, loops))),
+            tuple(sorted(takewhile(relevant, reversed(loops)))), tuple(sorted(takewhile(irrelevant, reversed(loops)))))
+
+
+def _level_views(view: LayerView, placed: dict[str, list], known: int, roomy: tuple[int, ...]
+                 ) -> tuple[tuple[bool, ...], tuple[bool, ...]]:
+    """Per operand, for the level the undecided loops land in: whether their
+    innermost loops can merge down (the decided loops of the level are all
+    irrelevant to it) and whether the level's outermost runs matter."""
+    inner, outer = [], []
+    for operand, quiet in zip(view.operands, roomy):
+        start = 0
+        for index, level in enumerate(placed[operand.name]):
+            if start + len(level) > known:
+                decided = level[:max(0, known - start)]
+                inner.append(all(not operand.depends_on(dim) for dim, _ in decided))
+                outer.append(index != quiet)
+                break
+            start += len(level)
+        else:
+            inner.append(False)
+            outer.append(False)
+    return tuple(inner), tuple(outer)
+
+
+def signature(rest: tuple[Factor, ...], operands: tuple[OperandView, ...], inner: tuple[bool, ...],
+              outer: tuple[bool, ...]) -> tuple:
+    """What the cost model sees of the order of the loops in one level."""
+    result = []
+    for operand, merges, tops in zip(operands, inner, outer):
+        _, inner_run, *top_runs = _runs(rest, operand, tops)
+        result.append((inner_run if merges else (), *top_runs))
+    return tuple(result)
+
+
+def representatives(rest: list[Factor], operands: tuple[OperandView, ...], inner: tuple[bool, ...],
+                    outer: tuple[bool, ...]) -> list[tuple[Factor, ...]]:
+    """One order of `rest` (innermost first) per signature: an innermost part
+    long enough to end every merging run, an outermost part long enough to
+    end every top run, anything in between."""
+    def head_done(head: list[Factor]) -> bool:
+        return all(any(op.depends_on(d) for d, _ in head) for op, merges in zip(operands, inner) if merges)
+
+    def tail_done(tail: list[Factor]) -> bool:
+        return all(any(d not in op.relevant for d, _ in tail) and any(op.depends_on(d) for d, _ in tail)
+                   for op, tops in zip(operands, outer) if tops)
+
+    found: dict[tuple, tuple[Factor, ...]] = {}
+    heads = {}
+    for head in _prefixes(Counter(rest), head_done):
+        merging = tuple(runs[0] for runs in signature(tuple(head), operands, inner, outer))
+        key = (merging, tuple(sorted(head)))
+        heads.setdefault(key, head)
+    tails_of: dict[tuple, list] = {}
+    for head in heads.values():
+        left = Counter(rest)
+        left.subtract(head)
+        key = tuple(sorted(left.elements()))
+        if key not in tails_of:
+            tails_of[key] = list(_prefixes(+left, tail_done))
+        for tail in tails_of[key]:
+            middle = Counter(key)
+            middle.subtract(tail)
+            candidate = tuple(head) + tuple(sorted(middle.elements())) + tuple(reversed(tail))
+            found.setdefault(signature(candidate, operands, inner, outer), candidate)
+    return list(found.values())
+
+
+def _prefixes(counts: Counter, done: Callable[[list[Factor]], bool]) -> Iterator[list[Factor]]:
+    """Sequences drawn from the multiset, each extended until `done` holds or nothing is left."""
+    items = sorted(counts)
+    sequence: list[Factor] = []
+
+    def visit() -> Iterator[list[Factor]]:
+        if done(sequence) or not any(counts[i] for i in items):
+            yield list(sequence)
+            return
+        for item in items:
+            if counts[item]:
+                counts[item] -= 1
+                sequence.append(item)
+                yield from visit()
+                sequence.pop()
+                counts[item] += 1
+
+    yield from visit()

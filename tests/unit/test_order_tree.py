@@ -1,0 +1,51 @@
+"""The pruned temporal search (mapper/order_tree.py) finds the same best
+cost as scoring every order, on every fixture architecture and objective,
+while scoring fewer orders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import dsec
+from dsec.compiler.lower import LowerOptions
+from dsec.cost.workload import layer_view
+from dsec.dialect.ops import operand_shapes
+from dsec.mapper.temporal import TemporalOptions, search_temporal, temporal_sizes
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "tests" / "fixtures"
+CASES = [
+    (ROOT / "examples/models/conv3x3.onnx", FIXTURES / "arch" / f"{arch}.yaml", None)
+    for arch in ("tpu_like", "edge_tpu_like", "eyeriss_like", "gemm_l1")
+] + [(FIXTURES / "seed-lowmem/BasicNetwork.onnx", FIXTURES / "seed-lowmem/accelerator.yaml",
+      FIXTURES / "seed-lowmem/mapping.yaml")]
+
+
+def unrolled_layers(model: Path, arch: Path, mapping: Path | None):
+    found = dsec.lower(str(model), str(arch), str(mapping) if mapping else None,
+                       LowerOptions(pipeline="spatial-unroll{candidates=2}"))
+    module = found.module
+    for layer in module.layers():
+        if layer.spatial is not None:
+            yield module, layer
+
+
+@pytest.mark.parametrize("objective", ["energy", "latency"])
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c[0].stem}-{c[1].stem}")
+def test_pruned_search_finds_the_exhaustive_optimum(case, objective):
+    layers = 0
+    for module, layer in unrolled_layers(*case):
+        view = layer_view(layer, operand_shapes(layer, module.value_shapes()))
+        sizes = temporal_sizes(view.dims, layer.spatial)
+        found = {search: search_temporal(view, module.accelerator, layer.spatial, [], sizes,
+                                         TemporalOptions(objective, 5, search, 0))
+                 for search in ("pruned", "exhaustive")}
+        pruned, exhaustive = found["pruned"], found["exhaustive"]
+        assert (pruned.best is None) == (exhaustive.best is None), layer.name
+        if exhaustive.best is not None:
+            assert pruned.best.score == exhaustive.best.score, layer.name
+        assert pruned.evaluated <= exhaustive.evaluated
+        layers += 1
+    assert layers > 0
