@@ -49,9 +49,15 @@ def _slice_sizes(operand: OperandView, is_output: bool, allocated: list, unalloc
     for a double-buffered memory while loops remain above)."""
     precision = _precision(operand, is_output, spatial_above + unallocated)
     whole = _bits(operand, allocated + unallocated, precision)
+    extents: dict[str, float] = {}
+    for dim, factor in allocated:
+        extents[dim] = extents.get(dim, 1) * factor
     sizes = []
     for i in range(len(unallocated) + 1):
-        size = _bits(operand, allocated + unallocated[:i], precision)
+        if i:  # one more loop in the tile than the last prefix
+            dim, factor = unallocated[i - 1]
+            extents[dim] = extents.get(dim, 1) * factor
+        size = tensor_elements(operand, extents) * precision
         if memory.force_double_buffering and i < len(unallocated) and size < whole:
             size *= 2
         if size > memory.size:
@@ -102,7 +108,16 @@ def allocate(view: LayerView, accelerator: Accelerator, spatial: list[tuple[str,
         if not held:
             continue
         if any(m in blocked for m in held):
-            blocked.update({m: False for m in held if m not in blocked})
+            if not _holds_all(memory, held, operands, allocated, unallocated):
+                blocked.update({m: False for m in held if m not in blocked})
+                continue
+            # Every holder will take everything it has left here, wherever its lower levels end.
+            for m in held:
+                if m not in blocked:
+                    result[operands[m].name].append(tuple(unallocated[m]))
+                    allocated[m] += unallocated[m] + list(spatial_per_level[m][level[m]])
+                    unallocated[m] = []
+                    level[m] += 1
             continue
         sizes: dict[str, list[float]] = {}
         for m in held:
@@ -138,6 +153,19 @@ def _undecided(result: dict[str, list[LoopList]], unallocated: dict[str, list], 
                order: list, blocked: dict[str, bool]) -> Undecided:
     return Undecided(result, {operands[m].name: len(order) - len(rest) for m, rest in unallocated.items()},
                      {operands[m].name: blocked.get(m, False) for m in operands})
+
+
+def _holds_all(memory: Memory, held: list[str], operands: dict, allocated: dict, unallocated: dict) -> bool:
+    """Whether all holders' whole tiles fit together (at the wider of their
+    precisions): then each takes everything it has left, the whole tile
+    moving fewest words. A double-buffered memory could still fail on the
+    doubled tiles below, so it is never assumed to."""
+    if memory.force_double_buffering:
+        return False
+    whole = sum(_bits(operands[m], allocated[m] + unallocated[m], max(operands[m].precision,
+                                                                      operands[m].final_precision))
+                for m in held)
+    return whole <= memory.size
 
 
 def _decided(held: list[str], sizes: dict[str, list[float]], unallocated: dict[str, list], memory: Memory,

@@ -100,6 +100,11 @@ def _state(view: LayerView, placed: Undecided | dict[str, list], order: list[Fac
     return tuple(state)
 
 
+def placement_key(view: LayerView, placed: dict[str, list]) -> tuple:
+    """A complete placement as the cost model sees it: equal keys, equal costs."""
+    return tuple(tuple(_runs(tuple(level), operand) for level in placed[operand.name]) for operand in view.operands)
+
+
 def _runs(loops: tuple[Factor, ...], operand: OperandView, outer: bool = True) -> tuple:
     """A level as the cost model sees it: its loops as a set, the innermost
     run the operand does not depend on, the outermost relevant and irrelevant

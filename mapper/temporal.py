@@ -20,7 +20,7 @@ from dsec.dialect.accelerator import Accelerator
 from dsec.dialect.attributes import Loop, Spatial
 from dsec.mapper.factors import loop_prime_factors
 from dsec.mapper.objective import Objective, score
-from dsec.mapper.order_tree import decided_orders
+from dsec.mapper.order_tree import decided_orders, placement_key
 from dsec.mapper.orders import Factor, loop_orders
 
 Search = Literal["exhaustive", "pruned"]
@@ -77,12 +77,20 @@ def fixed_prefix(order: tuple[Loop, ...], sizes: dict[str, int]) -> tuple[list[F
 
 
 def score_order(view: LayerView, accelerator: Accelerator, spatial: Spatial, unrolling: list,
-                order: tuple[Factor, ...], objective: Objective) -> Scored | AllocationError:
-    """`unrolling`: effective_unrolling(spatial, ..., fractional=True), as memory-alloc places with it."""
+                order: tuple[Factor, ...], objective: Objective, costs: dict | None = None
+                ) -> Scored | AllocationError:
+    """`unrolling`: effective_unrolling(spatial, ..., fractional=True), as memory-alloc places with it.
+    `costs` remembers the cost of each placement as the cost model sees it
+    (placements that differ only where the model does not look cost the same)."""
     levels = allocate(view, accelerator, unrolling, list(order))
     if isinstance(levels, AllocationError):
         return levels
-    cost = evaluate_mapping(view, accelerator, spatial, levels)
+    key = placement_key(view, levels) if costs is not None else None
+    cost = costs.get(key) if costs is not None else None
+    if cost is None:
+        cost = evaluate_mapping(view, accelerator, spatial, levels)
+        if costs is not None:
+            costs[key] = cost
     return Scored(order, cost, score(cost, objective))
 
 
@@ -91,16 +99,18 @@ def search_temporal(view: LayerView, accelerator: Accelerator, spatial: Spatial,
     """The best order of the `left` iterations above the fixed innermost `prefix`."""
     factors = loop_prime_factors(left, options.lpf_limit)
     unrolling = effective_unrolling(spatial, view.dims, accelerator.array_sizes, fractional=True)
+    costs: dict | None = None
     if options.search == "pruned":
         orders = decided_orders(view, accelerator, unrolling, prefix, factors, options.seed)
-    else:
+        costs = {}
+    else:  # every order costed from scratch: the reference the pruned search is tested against
         orders = (tuple(prefix) + rest for rest in loop_orders(factors, options.seed))
     best: Scored | None = None
     shortfall: AllocationError | None = None
     evaluated = 0
     for order in orders:
         result = order if isinstance(order, AllocationError) else \
-            score_order(view, accelerator, spatial, unrolling, order, options.objective)
+            score_order(view, accelerator, spatial, unrolling, order, options.objective, costs)
         evaluated += 1
         if isinstance(result, AllocationError):
             if shortfall is None or result.needed - result.available < shortfall.needed - shortfall.available:
