@@ -191,6 +191,8 @@ def _decided(held: list[str], sizes: dict[str, list[float]], unallocated: dict[s
 
 def _best_prefixes(held: list[str], sizes: dict[str, list[float]], unallocated: dict[str, list],
                    memory: Memory, tops: dict[str, str], names: dict[str, str]) -> list[int] | AllocationError:
+    if len(held) == 1:
+        return [_best_prefix(sizes[held[0]], unallocated[held[0]], memory.name == tops[held[0]])]
     offsets = {m: 0 for m in held}
     options = {}
     for m in held:
@@ -214,6 +216,19 @@ def _best_prefixes(held: list[str], sizes: dict[str, list[float]], unallocated: 
         if moved <= best_traffic:
             best, best_traffic = [i + offsets[m] for m, i in zip(held, combo)], moved
     assert best is not None
+    return best
+
+
+def _best_prefix(sizes: list[float], unallocated: list, top: bool) -> int:
+    """_best_prefixes for a memory with one holder (every size fits): the
+    last prefix that leaves the fewest accesses above."""
+    if top:
+        return len(sizes) - 1
+    best, best_traffic = 0, float("inf")
+    for i, size in enumerate(sizes):
+        moved = prod(f for _, f in unallocated[i:]) * size
+        if moved <= best_traffic:
+            best, best_traffic = i, moved
     return best
 
 

@@ -9,6 +9,7 @@ loops sit at the memory level whose tile they belong to.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import takewhile
 from math import ceil, prod
 
 from dsec.cost.workload import LayerView, OperandView, tensor_elements
@@ -83,6 +84,20 @@ def temporal_levels(nest: Nest, memories: list[Memory], operand: str) -> list[Lo
         levels.append(tuple((loop.dim, loop.factor) for loop in nest.loops[start:end] if (loop.factor or 1) > 1))
         start = end
     return levels
+
+
+def level_signature(loops: LoopList, operand: OperandView, outer: bool = True) -> tuple:
+    """A level's temporal loops as the cost model sees them: as a set, the
+    innermost run the operand does not depend on (merged down by
+    merge_stationary_loops) and the outermost relevant and irrelevant runs
+    (top_loop_products), which matter unless `outer` is False. Levels with
+    equal signatures cost the same."""
+    irrelevant = lambda loop: not operand.depends_on(loop[0])  # noqa: E731
+    relevant = lambda loop: loop[0] in operand.relevant  # noqa: E731
+    if not outer:
+        return tuple(sorted(loops)), tuple(sorted(takewhile(irrelevant, loops)))
+    return (tuple(sorted(loops)), tuple(sorted(takewhile(irrelevant, loops))),
+            tuple(sorted(takewhile(relevant, reversed(loops)))), tuple(sorted(takewhile(irrelevant, reversed(loops)))))
 
 
 def merge_stationary_loops(levels: list[LoopList], operand: OperandView) -> tuple[list[LoopList], float]:

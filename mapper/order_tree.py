@@ -14,20 +14,21 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterator
-from itertools import takewhile
 import random
 
 from dsec.cost.allocation import AllocationError, Undecided, allocate
+from dsec.cost.levels import level_signature
 from dsec.cost.workload import LayerView, OperandView, tensor_elements
 
 Factor = tuple[str, int]
 
 
 def decided_orders(view: LayerView, accelerator, unrolling: list, prefix: list[Factor], factors: list[Factor],
-                   seed: int | None = None) -> Iterator[tuple[Factor, ...] | AllocationError]:
+                   seed: int | None = None) -> Iterator[tuple[tuple[Factor, ...], dict] | AllocationError]:
     """Orders (innermost first, `prefix` then an order of `factors`) that
-    cover every distinct cost of the orders of `factors` above `prefix`, and
-    the error of each subtree whose orders all fail to fit."""
+    cover every distinct cost of the orders of `factors` above `prefix`, each
+    with its placement, and the error of each subtree whose orders all fail
+    to fit."""
     items = sorted(set(factors))
     if seed is not None:
         random.Random(seed).shuffle(items)
@@ -36,7 +37,7 @@ def decided_orders(view: LayerView, accelerator, unrolling: list, prefix: list[F
     seen: set[tuple] = set()
     roomy = _roomy_tops(view, accelerator)
 
-    def visit() -> Iterator[tuple[Factor, ...] | AllocationError]:
+    def visit() -> Iterator[tuple[tuple[Factor, ...], dict] | AllocationError]:
         rest = sorted(counts.elements())
         placed = allocate(view, accelerator, unrolling, order + rest, known=len(order))
         if isinstance(placed, AllocationError):
@@ -49,7 +50,7 @@ def decided_orders(view: LayerView, accelerator, unrolling: list, prefix: list[F
         if not isinstance(placed, Undecided):
             inner, outer = _level_views(view, placed, len(order), roomy)
             for tail in representatives(rest, view.operands, inner, outer):
-                yield tuple(order) + tail
+                yield tuple(order) + tail, _with_tail(placed, len(order), tail)
             return
         for item in items:
             if not counts[item]:
@@ -91,30 +92,31 @@ def _state(view: LayerView, placed: Undecided | dict[str, list], order: list[Fac
     for operand, quiet in zip(view.operands, roomy):
         levels, start = [], 0
         for index, level in enumerate(decided[operand.name]):
-            levels.append(_runs(tuple(order[start:min(start + len(level), known)]), operand, index != quiet))
+            levels.append(level_signature(tuple(order[start:min(start + len(level), known)]), operand, index != quiet))
             start += len(level)
         if isinstance(placed, Undecided):
             waiting = tuple(order[placed.starts[operand.name]:known])
-            levels.append(_runs(waiting, operand) if placed.set_only[operand.name] else waiting)
+            levels.append(level_signature(waiting, operand) if placed.set_only[operand.name] else waiting)
         state.append(tuple(levels))
     return tuple(state)
 
 
 def placement_key(view: LayerView, placed: dict[str, list]) -> tuple:
     """A complete placement as the cost model sees it: equal keys, equal costs."""
-    return tuple(tuple(_runs(tuple(level), operand) for level in placed[operand.name]) for operand in view.operands)
+    return tuple(tuple(level_signature(tuple(level), operand) for level in placed[operand.name]) for operand in view.operands)
 
 
-def _runs(loops: tuple[Factor, ...], operand: OperandView, outer: bool = True) -> tuple:
-    """A level as the cost model sees it: its loops as a set, the innermost
-    run the operand does not depend on, the outermost relevant and irrelevant
-    runs (when they matter)."""
-    irrelevant = lambda loop: not operand.depends_on(loop[0])  # noqa: E731
-    relevant = lambda loop: loop[0] in operand.relevant  # noqa: E731
-    if not outer:
-        return tuple(sorted(loops)), tuple(sorted(takewhile(irrelevant, loops)))
-    return (tuple(sorted(loops)), tuple(sorted(takewhile(irrelevant, loops))),
-            tuple(sorted(takewhile(relevant, reversed(loops)))), tuple(sorted(takewhile(irrelevant, reversed(loops)))))
+def _with_tail(placed: dict[str, list], known: int, tail: tuple[Factor, ...]) -> dict[str, list]:
+    """The placement with the undecided loops in the order `tail`: they all
+    sit at the end of one level per operand (the last one with loops)."""
+    result = {}
+    for name, levels in placed.items():
+        start, new = 0, []
+        for level in levels:
+            new.append(tuple(level[:known - start]) + tail if start <= known < start + len(level) else level)
+            start += len(level)
+        result[name] = new
+    return result
 
 
 def _level_views(view: LayerView, placed: dict[str, list], known: int, roomy: tuple[int, ...]
@@ -143,7 +145,7 @@ def signature(rest: tuple[Factor, ...], operands: tuple[OperandView, ...], inner
     """What the cost model sees of the order of the loops in one level."""
     result = []
     for operand, merges, tops in zip(operands, inner, outer):
-        _, inner_run, *top_runs = _runs(rest, operand, tops)
+        _, inner_run, *top_runs = level_signature(rest, operand, tops)
         result.append((inner_run if merges else (), *top_runs))
     return tuple(result)
 

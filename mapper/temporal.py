@@ -77,18 +77,20 @@ def fixed_prefix(order: tuple[Loop, ...], sizes: dict[str, int]) -> tuple[list[F
 
 
 def score_order(view: LayerView, accelerator: Accelerator, spatial: Spatial, unrolling: list,
-                order: tuple[Factor, ...], objective: Objective, costs: dict | None = None
-                ) -> Scored | AllocationError:
+                order: tuple[Factor, ...], objective: Objective, costs: dict | None = None,
+                levels: dict | None = None) -> Scored | AllocationError:
     """`unrolling`: effective_unrolling(spatial, ..., fractional=True), as memory-alloc places with it.
     `costs` remembers the cost of each placement as the cost model sees it
-    (placements that differ only where the model does not look cost the same)."""
-    levels = allocate(view, accelerator, unrolling, list(order))
+    (placements that differ only where the model does not look cost the same),
+    and each operand's data movement likewise. `levels`: the order's
+    placement when the caller knows it."""
+    levels = levels or allocate(view, accelerator, unrolling, list(order))
     if isinstance(levels, AllocationError):
         return levels
     key = placement_key(view, levels) if costs is not None else None
     cost = costs.get(key) if costs is not None else None
     if cost is None:
-        cost = evaluate_mapping(view, accelerator, spatial, levels)
+        cost = evaluate_mapping(view, accelerator, spatial, levels, costs)
         if costs is not None:
             costs[key] = cost
     return Scored(order, cost, score(cost, objective))
@@ -108,9 +110,12 @@ def search_temporal(view: LayerView, accelerator: Accelerator, spatial: Spatial,
     best: Scored | None = None
     shortfall: AllocationError | None = None
     evaluated = 0
-    for order in orders:
-        result = order if isinstance(order, AllocationError) else \
-            score_order(view, accelerator, spatial, unrolling, order, options.objective, costs)
+    for item in orders:
+        if isinstance(item, AllocationError):
+            result = item
+        else:
+            order, levels = item if options.search == "pruned" else (item, None)
+            result = score_order(view, accelerator, spatial, unrolling, order, options.objective, costs, levels)
         evaluated += 1
         if isinstance(result, AllocationError):
             if shortfall is None or result.needed - result.available < shortfall.needed - shortfall.available:

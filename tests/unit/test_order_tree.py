@@ -1,6 +1,7 @@
 """The pruned temporal search (mapper/order_tree.py) finds the same best
 cost as scoring every order, on every fixture architecture and objective,
-while scoring fewer orders."""
+while scoring fewer orders; the placement it hands with each order is the
+allocator's."""
 
 from __future__ import annotations
 
@@ -10,8 +11,12 @@ import pytest
 
 import dsec
 from dsec.compiler.lower import LowerOptions
+from dsec.cost.allocation import AllocationError, allocate
+from dsec.cost.levels import effective_unrolling
 from dsec.cost.workload import layer_view
 from dsec.dialect.ops import operand_shapes
+from dsec.mapper.factors import loop_prime_factors
+from dsec.mapper.order_tree import decided_orders
 from dsec.mapper.temporal import TemporalOptions, search_temporal, temporal_sizes
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,3 +54,17 @@ def test_pruned_search_finds_the_exhaustive_optimum(case, objective):
         assert pruned.evaluated <= exhaustive.evaluated
         layers += 1
     assert layers > 0
+
+
+@pytest.mark.parametrize("case", CASES[:4], ids=lambda c: c[1].stem)
+def test_each_order_comes_with_its_placement(case):
+    for module, layer in unrolled_layers(*case):
+        view = layer_view(layer, operand_shapes(layer, module.value_shapes()))
+        unrolling = effective_unrolling(layer.spatial, view.dims, module.accelerator.array_sizes, True)
+        factors = loop_prime_factors(temporal_sizes(view.dims, layer.spatial), 5)
+        for item in decided_orders(view, module.accelerator, unrolling, [], factors):
+            if isinstance(item, AllocationError):
+                continue
+            order, placed = item
+            expected = allocate(view, module.accelerator, unrolling, list(order))
+            assert {k: [tuple(level) for level in v] for k, v in placed.items()} == expected
