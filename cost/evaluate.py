@@ -8,7 +8,7 @@ from math import ceil, prod
 from dsec.cost.energy import access_energy, mac_energy, operand_accesses, port_for
 from dsec.cost.latency import (Latency, double_buffered, loading_cycles, memory_utilization, offloading_cycles,
                                onloading_cycles, stall_cycles, systolic_drain)
-from dsec.cost.levels import LoopList, effective_unrolling, level_signature, operand_levels, temporal_levels
+from dsec.cost.levels import LoopList, effective_unrolling, operand_levels, operand_signature, temporal_levels
 from dsec.cost.traffic import OperandTraffic, operand_traffic
 from dsec.cost.workload import LayerView, layer_view
 from dsec.dialect.accelerator import Accelerator
@@ -45,13 +45,13 @@ class LayerCost:
 
 
 def _traffic(view: LayerView, spatial: Spatial, temporal: dict[str, list[LoopList]], accelerator: Accelerator,
-             fractional: bool, cache: dict | None) -> dict[str, OperandTraffic]:
+             fractional: bool, cache: dict | None, signatures: dict[str, tuple] | None) -> dict[str, OperandTraffic]:
     unrolling = effective_unrolling(spatial, view.dims, accelerator.array_sizes, fractional)
     result = {}
     for index, operand in enumerate(view.operands):
         key = None
         if cache is not None:
-            key = (operand.name, fractional, tuple(level_signature(level, operand) for level in temporal[operand.name]))
+            key = (operand.name, fractional, signatures[operand.name])
             if key in cache:
                 result[operand.name] = cache[key]
                 continue
@@ -76,15 +76,19 @@ def evaluate_layer(layer: LayerOp, accelerator: Accelerator,
 
 
 def evaluate_mapping(view: LayerView, accelerator: Accelerator, spatial: Spatial,
-                     temporal: dict[str, list[LoopList]], traffic_cache: dict | None = None) -> LayerCost:
+                     temporal: dict[str, list[LoopList]], traffic_cache: dict | None = None,
+                     signatures: dict[str, tuple] | None = None) -> LayerCost:
     """Energy and latency of a layer under `spatial` with each operand's
     temporal loops per memory level (innermost first), as memory-alloc places them.
     `traffic_cache` (one per layer and spatial unrolling) keeps each operand's
-    data movement by its levels' signatures: a search meets the same ones often."""
+    data movement by its levels' signatures (`signatures`, per operand, when
+    the caller has them): a search meets the same ones often."""
+    if traffic_cache is not None and signatures is None:
+        signatures = {op.name: operand_signature(temporal[op.name], op) for op in view.operands}
     # Energy counts the average busy PEs of a non-dividing unrolling; latency
     # the whole PEs (ZigZag's spatial_mapping vs spatial_mapping_int).
-    energy_traffic = _traffic(view, spatial, temporal, accelerator, True, traffic_cache)
-    latency_traffic = _traffic(view, spatial, temporal, accelerator, False, traffic_cache)
+    energy_traffic = _traffic(view, spatial, temporal, accelerator, True, traffic_cache, signatures)
+    latency_traffic = _traffic(view, spatial, temporal, accelerator, False, traffic_cache, signatures)
 
     memory_energy: dict[str, dict[str, dict[str, float]]] = {}
     accesses: dict[str, dict[str, dict[str, int]]] = {}

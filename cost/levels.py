@@ -100,6 +100,11 @@ def level_signature(loops: LoopList, operand: OperandView, outer: bool = True) -
             tuple(sorted(takewhile(relevant, reversed(loops)))), tuple(sorted(takewhile(irrelevant, reversed(loops)))))
 
 
+def operand_signature(levels: list[LoopList], operand: OperandView) -> tuple:
+    """One operand's placement as the cost model sees it (its levels' signatures)."""
+    return tuple(level_signature(tuple(level), operand) for level in levels)
+
+
 def merge_stationary_loops(levels: list[LoopList], operand: OperandView) -> tuple[list[LoopList], float]:
     """Move each level's innermost irrelevant loops down to the level below
     (the data stays put while they run), until nothing moves. Returns the new

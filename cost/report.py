@@ -6,7 +6,8 @@ JSON schema (schema_version 1):
    "layers": [{"name", "symbol", "op", "status": "ok" | "error" | "unmapped",
                "error": str | null, "macs", "spatial", "temporal",
                "energy_pj", "latency_cycles", "dominant",
-               "utilization": {"spatial", "total"},
+               "compute_bound_cycles": MACs / PEs, the latency of a fully busy array,
+               "utilization": {"spatial", "total"},  (total = compute bound / latency)
                "energy_breakdown_pj": {"mac": pJ, "<memory>": {"<operand>": pJ}},
                "latency_breakdown_cycles": {"ideal", "temporal", "stall", "onloading",
                                             "offloading", "drain"},
@@ -50,11 +51,12 @@ def layer_row(layer: LayerOp) -> dict:
            "temporal": temporal, "search": layer.search}
     if "energy_pj" not in cost:
         row.update(status="error" if "error" in cost else "unmapped", error=cost.get("error"), macs=None,
-                   energy_pj=None, latency_cycles=None, dominant=None, utilization=None, energy_breakdown_pj=None,
+                   energy_pj=None, latency_cycles=None, compute_bound_cycles=None, dominant=None, utilization=None, energy_breakdown_pj=None,
                    latency_breakdown_cycles=None, accesses=None)
         return row
     row.update(status="ok", error=None, macs=cost["macs"], energy_pj=cost["energy_pj"],
-               latency_cycles=cost["latency_cycles"], dominant=dominant_term(cost["energy"]),
+               latency_cycles=cost["latency_cycles"], compute_bound_cycles=cost["latency"]["ideal"],
+               dominant=dominant_term(cost["energy"]),
                utilization=cost["utilization"], energy_breakdown_pj=cost["energy"],
                latency_breakdown_cycles=cost["latency"], accesses=cost["accesses"])
     return row
@@ -78,15 +80,17 @@ def _number(value) -> str:
     return "-" if value is None else f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
-COLUMNS = (("layer", 14, "<"), ("op", 6, "<"), ("MACs", 10, ">"), ("spatial", 16, "<"),
-           ("temporal, outer first", 26, "<"), ("util", 6, ">"), ("energy pJ", 10, ">"),
-           ("cycles", 9, ">"), ("dominant", 12, "<"))
+# util: the compute bound (MACs / PEs, the `bound` column) over the latency.
+COLUMNS = (("layer", 14, "<"), ("op", 6, "<"), ("MACs", 10, ">"), ("spatial", 14, "<"),
+           ("temporal, outer first", 24, "<"), ("energy pJ", 10, ">"), ("cycles", 9, ">"), ("bound", 9, ">"),
+           ("util", 6, ">"), ("dominant", 9, "<"))
 
 
 def _cells(row: dict) -> list[str]:
     util = "-" if row["utilization"] is None else f"{100 * row['utilization']['total']:.1f}%"
-    return [row["symbol"], row["op"], _number(row["macs"]), row["spatial"], row["temporal"], util,
-            _number(row["energy_pj"]), _number(row["latency_cycles"]), row["dominant"] or row["status"]]
+    return [row["symbol"], row["op"], _number(row["macs"]), row["spatial"], row["temporal"],
+            _number(row["energy_pj"]), _number(row["latency_cycles"]), _number(row["compute_bound_cycles"]), util,
+            row["dominant"] or row["status"]]
 
 
 def format_text(report: dict) -> str:
@@ -150,12 +154,12 @@ def format_csv(report: dict) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["name", "symbol", "op", "status", "macs", "spatial", "temporal", "spatial_utilization",
-                     "utilization", "energy_pj", "latency_cycles", "dominant"])
+                     "utilization", "energy_pj", "latency_cycles", "compute_bound_cycles", "dominant"])
     for row in report["layers"]:
         util = row["utilization"] or {}
         writer.writerow([row["name"], row["symbol"], row["op"], row["status"], row["macs"], row["spatial"],
                          row["temporal"], util.get("spatial"), util.get("total"), row["energy_pj"],
-                         row["latency_cycles"], row["dominant"]])
+                         row["latency_cycles"], row["compute_bound_cycles"], row["dominant"]])
     return out.getvalue()
 
 

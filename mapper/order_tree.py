@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 import random
 
 from dsec.cost.allocation import AllocationError, Undecided, allocate
-from dsec.cost.levels import level_signature
+from dsec.cost.levels import level_signature, operand_signature
 from dsec.cost.workload import LayerView, OperandView, tensor_elements
 
 Factor = tuple[str, int]
@@ -103,7 +103,7 @@ def _state(view: LayerView, placed: Undecided | dict[str, list], order: list[Fac
 
 def placement_key(view: LayerView, placed: dict[str, list]) -> tuple:
     """A complete placement as the cost model sees it: equal keys, equal costs."""
-    return tuple(tuple(level_signature(tuple(level), operand) for level in placed[operand.name]) for operand in view.operands)
+    return tuple(operand_signature(placed[operand.name], operand) for operand in view.operands)
 
 
 def _with_tail(placed: dict[str, list], known: int, tail: tuple[Factor, ...]) -> dict[str, list]:

@@ -90,7 +90,8 @@ def score_order(view: LayerView, accelerator: Accelerator, spatial: Spatial, unr
     key = placement_key(view, levels) if costs is not None else None
     cost = costs.get(key) if costs is not None else None
     if cost is None:
-        cost = evaluate_mapping(view, accelerator, spatial, levels, costs)
+        signatures = dict(zip((op.name for op in view.operands), key)) if key is not None else None
+        cost = evaluate_mapping(view, accelerator, spatial, levels, costs, signatures)
         if costs is not None:
             costs[key] = cost
     return Scored(order, cost, score(cost, objective))
