@@ -95,11 +95,11 @@ def _cells(row: dict) -> list[str]:
 
 def format_text(report: dict) -> str:
     """A table that fits 120 columns."""
-    lines = [" ".join(f"{name:{align}{width}}" for name, width, align in COLUMNS)]
+    lines = [" ".join(f"{name:{align}{width}}" for name, width, align in COLUMNS).rstrip()]
     lines.append(" ".join("-" * width for _, width, _ in COLUMNS))
     for row in report["layers"]:
         lines.append(" ".join(f"{_fit(cell, width):{align}{width}}"
-                              for cell, (_, width, align) in zip(_cells(row), COLUMNS)))
+                              for cell, (_, width, align) in zip(_cells(row), COLUMNS)).rstrip())
     totals = report["totals"]
     lines.append(f"total: {totals['mapped']}/{totals['layers']} layers mapped, {totals['macs']} MACs, "
                  f"{totals['energy_pj']:.6g} pJ, {totals['latency_cycles']:.6g} cycles")

@@ -1,5 +1,5 @@
-"""The tree of temporal loop orders, cut where the cost stops depending on
-the order: the orders LOMA enumerates, visited once per distinct cost.
+"""The tree of temporal loop orders LOMA enumerates, cut where the cost
+model cannot tell orders apart; the best order found is the exhaustive best.
 
 Orders grow from the innermost loop out. Once the decided loops fix where
 every operand's memory levels end (memory-alloc's rule, `allocate(known=)`),
@@ -7,23 +7,26 @@ the loops left all land in each operand's last level, and within a level the
 cost model sees their order in three places only: the innermost run of loops
 an operand does not depend on (they merge down: the data stays put), and the
 outermost runs of relevant and of irrelevant loops (ZigZag's top_r/top_ir).
-For the loops left, one order per combination of those runs is scored.
+For the loops left, one order per combination of those runs is scored. Two
+prefixes that leave the same runs, the same undecided loops and the same
+loops behind have subtrees of equal costs: only the first is expanded.
 """
 
 from __future__ import annotations
 
+import random
 from collections import Counter
 from collections.abc import Callable, Iterator
-import random
 
 from dsec.cost.allocation import AllocationError, Undecided, allocate
 from dsec.cost.levels import level_signature, operand_signature
 from dsec.cost.workload import LayerView, OperandView, tensor_elements
+from dsec.dialect.accelerator import Accelerator
 
 Factor = tuple[str, int]
 
 
-def decided_orders(view: LayerView, accelerator, unrolling: list, prefix: list[Factor], factors: list[Factor],
+def decided_orders(view: LayerView, accelerator: Accelerator, unrolling: list, prefix: list[Factor], factors: list[Factor],
                    seed: int | None = None) -> Iterator[tuple[tuple[Factor, ...], dict] | AllocationError]:
     """Orders (innermost first, `prefix` then an order of `factors`) that
     cover every distinct cost of the orders of `factors` above `prefix`, each
@@ -64,7 +67,7 @@ def decided_orders(view: LayerView, accelerator, unrolling: list, prefix: list[F
     yield from visit()
 
 
-def _roomy_tops(view: LayerView, accelerator) -> tuple[int, ...]:
+def _roomy_tops(view: LayerView, accelerator: Accelerator) -> tuple[int, ...]:
     """Per operand: the index of its top level when that memory is at least
     twice what all the layer's operands need whole, else -1. Such a memory
     double-buffers any tile, and the outermost runs of its level change
