@@ -82,6 +82,16 @@ def _spatial_names(rank: int) -> tuple[list[str], list[str]]:
     raise Unsupported(f"{rank}-D convolution and pooling are not supported yet (1-D and 2-D are)")
 
 
+# ZigZag's ONNX front end lists a convolution's dims in this order, and LOMA
+# breaks ties by it when it merges loop prime factors (mapper/factors.py):
+# keeping it makes the lpf_limit space the one ZigZag searches.
+ZIGZAG_CONV_DIMS = ("B", "K", "G", "OX", "OY", "C", "FX", "FY")
+
+
+def _zigzag_conv_order(dims: dict[str, int]) -> dict[str, int]:
+    return dict(sorted(dims.items(), key=lambda item: ZIGZAG_CONV_DIMS.index(item[0])))
+
+
 def lower_conv(node: onnx.NodeProto, types: dict[str, TensorType]) -> LayerBody:
     attrs = attributes(node)
     x, w, y = _shape(types, node.input[0], node), _shape(types, node.input[1], node), _shape(types, node.output[0], node)
@@ -118,7 +128,8 @@ def lower_conv(node: onnx.NodeProto, types: dict[str, TensorType]) -> LayerBody:
         body = Compute(Access("O", (dim("B"), out_channel, *out_idx)), "+=", "*",
                        (Access("I", (dim("B"), affine(("G", cg), ("C", 1)), *windows)),
                         Access("W", (out_channel, dim("C"), *kernel_idx))))
-    return LayerBody(dims, body, (("I", node.input[0]), ("W", node.input[1])) + _extra_roles(node, 2, ("bias",)))
+    return LayerBody(_zigzag_conv_order(dims), body,
+                     (("I", node.input[0]), ("W", node.input[1])) + _extra_roles(node, 2, ("bias",)))
 
 
 def lower_conv_transpose(node: onnx.NodeProto, types: dict[str, TensorType]) -> LayerBody:
