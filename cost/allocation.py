@@ -101,6 +101,7 @@ def allocate(view: LayerView, accelerator: Accelerator, spatial: list[tuple[str,
     level = {m: 1 for m in operands}
     result: dict[str, list[LoopList]] = {op.name: [] for op in view.operands}
     tops = {m: accelerator.hierarchy(m)[-1].name for m in operands}
+    proportional = {m: _proportional_tiles(op, spatial) for m, op in operands.items()}
     blocked: dict[str, bool] = {}  # memory operand -> only its set of undecided loops matters
 
     for memory in accelerator.memories:
@@ -108,7 +109,7 @@ def allocate(view: LayerView, accelerator: Accelerator, spatial: list[tuple[str,
         if not held:
             continue
         if any(m in blocked for m in held):
-            if not _holds_all(memory, held, operands, allocated, unallocated):
+            if not (all(proportional[m] for m in held) and _holds_all(memory, held, operands, allocated, unallocated)):
                 blocked.update({m: False for m in held if m not in blocked})
                 continue
             # Every holder will take everything it has left here, wherever its lower levels end.
@@ -126,7 +127,8 @@ def allocate(view: LayerView, accelerator: Accelerator, spatial: list[tuple[str,
             if isinstance(found, AllocationError):
                 return found if not blocked else _undecided(result, unallocated, operands, order, blocked)
             sizes[m] = found
-        if known is not None and not _decided(held, sizes, unallocated, memory, tops, known, len(order)):
+        if known is not None and not _decided(held, sizes, unallocated, memory, tops, known, len(order),
+                                              all(proportional[m] for m in held)):
             alone = sum(memory.name != tops[m] for m in held) == 1
             blocked.update({m: alone and memory.name != tops[m] for m in held})
             continue
@@ -155,6 +157,16 @@ def _undecided(result: dict[str, list[LoopList]], unallocated: dict[str, list], 
                      {operands[m].name: blocked.get(m, False) for m in operands})
 
 
+def _proportional_tiles(operand: OperandView, spatial: list[tuple[str, LoopList]]) -> bool:
+    """Whether a tile repeated over the loops outside it always moves at
+    least the whole tensor, so that a memory able to hold the whole tensor
+    is best off taking it. Sliding windows over a partly used unrolling break
+    this: their extents are cut to whole elements, a tile can count less
+    than its share."""
+    window_dims = {d for w in operand.windows for d in (w.dim_a, w.dim_b)}
+    return all(float(factor).is_integer() for _, loops in spatial for dim, factor in loops if dim in window_dims)
+
+
 def _holds_all(memory: Memory, held: list[str], operands: dict, allocated: dict, unallocated: dict) -> bool:
     """Whether all holders' whole tiles fit together (at the wider of their
     precisions): then each takes everything it has left, the whole tile
@@ -169,12 +181,12 @@ def _holds_all(memory: Memory, held: list[str], operands: dict, allocated: dict,
 
 
 def _decided(held: list[str], sizes: dict[str, list[float]], unallocated: dict[str, list], memory: Memory,
-             tops: dict[str, str], known: int, total: int) -> bool:
+             tops: dict[str, str], known: int, total: int, proportional: bool) -> bool:
     """Whether the prefixes `memory` takes are the same for every order of
     the loops after the first `known` of the `total`: each holder's tiles
     outgrow the memory inside the decided loops (or all its loops are
     decided), or all holders' whole remaining tiles fit together (then each
-    takes everything: the whole tile moves fewest words)."""
+    takes everything: the whole tile moves fewest words, when `proportional`)."""
     known_all, fits_whole, whole = True, True, 0.0
     for m in held:
         count = len(unallocated[m])
@@ -186,7 +198,7 @@ def _decided(held: list[str], sizes: dict[str, list[float]], unallocated: dict[s
         else:
             whole += sizes[m][-1]
             known_all = known_all and (count <= decided or memory.name == tops[m])
-    return known_all or (fits_whole and whole <= memory.size)
+    return known_all or (proportional and fits_whole and whole <= memory.size)
 
 
 def _best_prefixes(held: list[str], sizes: dict[str, list[float]], unallocated: dict[str, list],
