@@ -129,8 +129,9 @@ def allocate(view: LayerView, accelerator: Accelerator, spatial: list[tuple[str,
             sizes[m] = found
         if known is not None and not _decided(held, sizes, unallocated, memory, tops, known, len(order),
                                               all(proportional[m] for m in held)):
+            # One holder with proportional tiles takes its longest fitting prefix: only the set counts.
             alone = sum(memory.name != tops[m] for m in held) == 1
-            blocked.update({m: alone and memory.name != tops[m] for m in held})
+            blocked.update({m: alone and memory.name != tops[m] and proportional[m] for m in held})
             continue
         choice = _best_prefixes(held, sizes, unallocated, memory, tops, {m: op.name for m, op in operands.items()})
         if isinstance(choice, AllocationError):
