@@ -131,7 +131,7 @@ def _served(accelerator: Accelerator, memory: Memory, port: Port, by_memory_oper
         name = by_memory_operand.get(memory_operand)
         if name is None:
             continue
-        level = [m.name for m in accelerator.hierarchy(memory_operand)].index(memory.name)
+        level = accelerator.level(memory_operand, memory.name)
         yield name, memory_operand, level, direction
 
 

@@ -51,6 +51,16 @@ class Accelerator:
     # Array dims along which data moves PE to PE, one unit per cycle.
     systolic_dimensions: tuple[str, ...] = ()
     loc: Loc | None = field(default=None, compare=False)
+    # Derived once: the cost model asks for hierarchies on its hot path.
+    _hierarchies: dict[str, tuple[Memory, ...]] = field(init=False, repr=False, compare=False)
+    _levels: dict[tuple[str, str], int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        operands = {op for memory in self.memories for op in memory.operands}
+        hierarchies = {op: tuple(m for m in self.memories if op in m.operands) for op in operands}
+        object.__setattr__(self, "_hierarchies", hierarchies)
+        object.__setattr__(self, "_levels", {(op, m.name): i for op, levels in hierarchies.items()
+                                             for i, m in enumerate(levels)})
 
     @property
     def array_sizes(self) -> dict[str, int]:
@@ -66,9 +76,13 @@ class Accelerator:
                 return mem
         return None
 
-    def hierarchy(self, memory_operand: str) -> list[Memory]:
+    def hierarchy(self, memory_operand: str) -> tuple[Memory, ...]:
         """The memories holding one memory operand, lowest level first."""
-        return [m for m in self.memories if memory_operand in m.operands]
+        return self._hierarchies.get(memory_operand, ())
+
+    def level(self, memory_operand: str, memory: str) -> int:
+        """The index of `memory` in the hierarchy of `memory_operand`."""
+        return self._levels[(memory_operand, memory)]
 
     def copies(self, memory: Memory) -> int:
         """How many instances of a memory exist: one per point of the array
