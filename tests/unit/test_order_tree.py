@@ -5,6 +5,8 @@ allocator's."""
 
 from __future__ import annotations
 
+import random
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ from dsec.compiler.lower import LowerOptions
 from dsec.cost.allocation import AllocationError, allocate
 from dsec.cost.levels import effective_unrolling
 from dsec.cost.workload import layer_view
+from dsec.dialect.attributes import Loop, Spatial, SpatialUnroll
 from dsec.dialect.ops import operand_shapes
 from dsec.mapper.factors import loop_prime_factors
 from dsec.mapper.order_tree import decided_orders
@@ -83,3 +86,27 @@ def test_fractional_unrolling_of_a_sliding_window():
     sizes = temporal_sizes(view.dims, layer.spatial)
     found = search_temporal(view, module.accelerator, layer.spatial, [], sizes, TemporalOptions("latency", 6))
     assert found.best.cost.latency.total == 10498
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_layers_and_unrollings(seed):
+    # Random conv shapes and unrollings (non-dividing ones included) on every
+    # fixture architecture: the pruned search must meet the exhaustive optimum.
+    rng = random.Random(seed)
+    for arch in ("tpu_like", "edge_tpu_like", "eyeriss_like", "gemm_l1"):
+        module, layer = next(unrolled_layers(ROOT / "examples/models/conv3x3.onnx", FIXTURES / "arch" / f"{arch}.yaml",
+                                             None))
+        dims = {"B": 1, "K": rng.choice([6, 16, 40, 96]), "OX": rng.choice([7, 14, 28]),
+                "OY": rng.choice([7, 14, 28]), "C": rng.choice([3, 8, 24, 64]), "FX": rng.choice([1, 3]),
+                "FY": rng.choice([1, 3])}
+        unrolls = tuple(SpatialUnroll(array_dim, (Loop(dim, rng.randint(2, size)),))
+                        for (array_dim, size), dim in zip(module.accelerator.array, rng.sample(["K", "C", "OX", "OY"], 4)))
+        layer = replace(layer, dims=dims, spatial=Spatial(unrolls))
+        view = layer_view(layer, operand_shapes(layer, module.value_shapes()))
+        sizes = temporal_sizes(view.dims, layer.spatial)
+        for objective in ("energy", "latency"):
+            found = [search_temporal(view, module.accelerator, layer.spatial, [], sizes,
+                                     TemporalOptions(objective, 5, search, 0)) for search in ("pruned", "exhaustive")]
+            assert (found[0].best is None) == (found[1].best is None), (arch, dims, unrolls)
+            if found[1].best is not None:
+                assert found[0].best.score == found[1].best.score, (arch, objective, dims, unrolls)
