@@ -75,6 +75,18 @@ def evaluate_layer(layer: LayerOp, accelerator: Accelerator,
     return evaluate_mapping(view, accelerator, layer.spatial, temporal)
 
 
+def energy_only(view: LayerView, accelerator: Accelerator, spatial: Spatial, temporal: dict[str, list[LoopList]],
+                traffic_cache: dict, signatures: dict[str, tuple]) -> float:
+    """evaluate_mapping(...).energy (summed in another order, so equal up to
+    float rounding) without the latency, which needs all operands at once:
+    a search can drop a placement whose energy alone is already worse."""
+    total = mac_energy(view.macs, accelerator.unit_energy)
+    for traffic in _traffic(view, spatial, temporal, accelerator, True, traffic_cache, signatures).values():
+        for memory, counts in zip(traffic.levels.memories, operand_accesses(traffic)):
+            total += sum(access_energy(counts, memory).values())
+    return total
+
+
 def evaluate_mapping(view: LayerView, accelerator: Accelerator, spatial: Spatial,
                      temporal: dict[str, list[LoopList]], traffic_cache: dict | None = None,
                      signatures: dict[str, tuple] | None = None) -> LayerCost:

@@ -13,7 +13,7 @@ from math import ceil
 from typing import Literal
 
 from dsec.cost.allocation import AllocationError, allocate
-from dsec.cost.evaluate import LayerCost, evaluate_mapping
+from dsec.cost.evaluate import LayerCost, energy_only, evaluate_mapping
 from dsec.cost.levels import effective_unrolling
 from dsec.cost.workload import LayerView
 from dsec.dialect.accelerator import Accelerator
@@ -78,12 +78,14 @@ def fixed_prefix(order: tuple[Loop, ...], sizes: dict[str, int]) -> tuple[list[F
 
 def score_order(view: LayerView, accelerator: Accelerator, spatial: Spatial, unrolling: list,
                 order: tuple[Factor, ...], objective: Objective, costs: dict | None = None,
-                levels: dict | None = None) -> Scored | AllocationError:
+                levels: dict | None = None, beat: float | None = None) -> Scored | AllocationError | None:
     """`unrolling`: effective_unrolling(spatial, ..., fractional=True), as memory-alloc places with it.
     `costs` remembers the cost of each placement as the cost model sees it
     (placements that differ only where the model does not look cost the same),
     and each operand's data movement likewise. `levels`: the order's
-    placement when the caller knows it."""
+    placement when the caller knows it. With `beat` (the best energy so far,
+    objective energy, with `costs`): None when the order's energy alone is
+    clearly worse, before its latency is computed."""
     levels = levels or allocate(view, accelerator, unrolling, list(order))
     if isinstance(levels, AllocationError):
         return levels
@@ -91,6 +93,9 @@ def score_order(view: LayerView, accelerator: Accelerator, spatial: Spatial, unr
     cost = costs.get(key) if costs is not None else None
     if cost is None:
         signatures = dict(zip((op.name for op in view.operands), key)) if key is not None else None
+        if beat is not None and costs is not None and objective == "energy" and \
+                energy_only(view, accelerator, spatial, levels, costs, signatures) > beat * (1 + 1e-9):
+            return None
         cost = evaluate_mapping(view, accelerator, spatial, levels, costs, signatures)
         if costs is not None:
             costs[key] = cost
@@ -116,8 +121,11 @@ def search_temporal(view: LayerView, accelerator: Accelerator, spatial: Spatial,
             result = item
         else:
             order, levels = item if options.search == "pruned" else (item, None)
-            result = score_order(view, accelerator, spatial, unrolling, order, options.objective, costs, levels)
+            beat = best.score[0] if best is not None else None
+            result = score_order(view, accelerator, spatial, unrolling, order, options.objective, costs, levels, beat)
         evaluated += 1
+        if result is None:
+            continue  # worse on energy alone
         if isinstance(result, AllocationError):
             if shortfall is None or result.needed - result.available < shortfall.needed - shortfall.available:
                 shortfall = result
