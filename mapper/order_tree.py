@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 from dsec.cost.allocation import AllocationError, Undecided, allocate
 from dsec.cost.levels import level_signature, operand_signature
 from dsec.cost.workload import LayerView, OperandView, tensor_elements
 from dsec.dialect.accelerator import Accelerator
-
-Factor = tuple[str, int]
+from dsec.mapper.orders import Factor, multiset_sequences
 
 
 def decided_orders(view: LayerView, accelerator: Accelerator, unrolling: list, prefix: list[Factor], factors: list[Factor],
@@ -167,7 +166,7 @@ def representatives(rest: list[Factor], operands: tuple[OperandView, ...], inner
 
     found: dict[tuple, tuple[Factor, ...]] = {}
     heads = {}
-    for head in _prefixes(Counter(rest), head_done):
+    for head in multiset_sequences(Counter(rest), sorted(set(rest)), head_done):
         merging = tuple(runs[0] for runs in signature(tuple(head), operands, inner, outer))
         key = (merging, tuple(sorted(head)))
         heads.setdefault(key, head)
@@ -177,30 +176,10 @@ def representatives(rest: list[Factor], operands: tuple[OperandView, ...], inner
         left.subtract(head)
         key = tuple(sorted(left.elements()))
         if key not in tails_of:
-            tails_of[key] = list(_prefixes(+left, tail_done))
+            tails_of[key] = list(multiset_sequences(+left, sorted(+left), tail_done))
         for tail in tails_of[key]:
             middle = Counter(key)
             middle.subtract(tail)
             candidate = tuple(head) + tuple(sorted(middle.elements())) + tuple(reversed(tail))
             found.setdefault(signature(candidate, operands, inner, outer), candidate)
     return list(found.values())
-
-
-def _prefixes(counts: Counter, done: Callable[[list[Factor]], bool]) -> Iterator[list[Factor]]:
-    """Sequences drawn from the multiset, each extended until `done` holds or nothing is left."""
-    items = sorted(counts)
-    sequence: list[Factor] = []
-
-    def visit() -> Iterator[list[Factor]]:
-        if done(sequence) or not any(counts[i] for i in items):
-            yield list(sequence)
-            return
-        for item in items:
-            if counts[item]:
-                counts[item] -= 1
-                sequence.append(item)
-                yield from visit()
-                sequence.pop()
-                counts[item] += 1
-
-    yield from visit()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from math import factorial, prod
 
 Factor = tuple[str, int]
@@ -22,24 +22,27 @@ def count_orders(factors: list[Factor]) -> int:
 def loop_orders(factors: list[Factor], seed: int | None = None) -> Iterator[tuple[Factor, ...]]:
     """Every distinct order of `factors` (innermost first). `seed` shuffles
     the order in which branches are visited."""
-    counts = Counter(factors)
-    items = sorted(counts)
+    items = sorted(set(factors))
     if seed is not None:
         random.Random(seed).shuffle(items)
-    total = len(factors)
-    order: list[Factor] = []
+    return (tuple(order) for order in multiset_sequences(Counter(factors), items, lambda sequence: False))
 
-    def visit() -> Iterator[tuple[Factor, ...]]:
-        if len(order) == total:
-            yield tuple(order)
+
+def multiset_sequences(counts: Counter, items: list, done: Callable[[list], bool]) -> Iterator[list]:
+    """Sequences drawn from the multiset `counts`, branches visited in the
+    order of `items`, each extended until `done` holds or nothing is left."""
+    sequence: list = []
+
+    def visit() -> Iterator[list]:
+        if done(sequence) or not any(counts[item] for item in items):
+            yield list(sequence)
             return
         for item in items:
-            if not counts[item]:
-                continue
-            counts[item] -= 1
-            order.append(item)
-            yield from visit()
-            order.pop()
-            counts[item] += 1
+            if counts[item]:
+                counts[item] -= 1
+                sequence.append(item)
+                yield from visit()
+                sequence.pop()
+                counts[item] += 1
 
     yield from visit()
