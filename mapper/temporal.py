@@ -8,7 +8,7 @@ innermost loops and the search orders the rest above them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from math import ceil
 from typing import Literal
 
@@ -76,29 +76,37 @@ def fixed_prefix(order: tuple[Loop, ...], sizes: dict[str, int]) -> tuple[list[F
     return prefix, {dim: size for dim, size in left.items() if size > 1}
 
 
+@dataclass
+class Memo:
+    """One search's memory (one layer and spatial unrolling): the cost of each
+    placement as the cost model sees it (placements that differ only where the
+    model does not look cost the same) and each operand's data movement."""
+
+    costs: dict[tuple, LayerCost] = field(default_factory=dict)  # placement_key -> cost
+    traffic: dict[tuple, object] = field(default_factory=dict)  # for evaluate_mapping's traffic_cache
+
+
 def score_order(view: LayerView, accelerator: Accelerator, spatial: Spatial, unrolling: list,
-                order: tuple[Factor, ...], objective: Objective, costs: dict | None = None,
+                order: tuple[Factor, ...], objective: Objective, memo: Memo | None = None,
                 levels: dict | None = None, beat: float | None = None) -> Scored | AllocationError | None:
     """`unrolling`: effective_unrolling(spatial, ..., fractional=True), as memory-alloc places with it.
-    `costs` remembers the cost of each placement as the cost model sees it
-    (placements that differ only where the model does not look cost the same),
-    and each operand's data movement likewise. `levels`: the order's
-    placement when the caller knows it. With `beat` (the best energy so far,
-    objective energy, with `costs`): None when the order's energy alone is
-    clearly worse, before its latency is computed."""
+    `levels`: the order's placement when the caller knows it. With `beat`
+    (the best energy so far, objective energy, with a `memo`): None when the
+    order's energy alone is clearly worse, before its latency is computed."""
     levels = levels or allocate(view, accelerator, unrolling, list(order))
     if isinstance(levels, AllocationError):
         return levels
-    key = placement_key(view, levels) if costs is not None else None
-    cost = costs.get(key) if costs is not None else None
+    if memo is None:
+        cost = evaluate_mapping(view, accelerator, spatial, levels)
+        return Scored(order, cost, score(cost, objective))
+    key = placement_key(view, levels)
+    cost = memo.costs.get(key)
     if cost is None:
-        signatures = dict(zip((op.name for op in view.operands), key)) if key is not None else None
-        if beat is not None and costs is not None and objective == "energy" and \
-                energy_only(view, accelerator, spatial, levels, costs, signatures) > beat * (1 + 1e-9):
+        signatures = dict(zip((op.name for op in view.operands), key))
+        if beat is not None and objective == "energy" and \
+                energy_only(view, accelerator, spatial, levels, memo.traffic, signatures) > beat * (1 + 1e-9):
             return None
-        cost = evaluate_mapping(view, accelerator, spatial, levels, costs, signatures)
-        if costs is not None:
-            costs[key] = cost
+        cost = memo.costs[key] = evaluate_mapping(view, accelerator, spatial, levels, memo.traffic, signatures)
     return Scored(order, cost, score(cost, objective))
 
 
@@ -107,10 +115,10 @@ def search_temporal(view: LayerView, accelerator: Accelerator, spatial: Spatial,
     """The best order of the `left` iterations above the fixed innermost `prefix`."""
     factors = loop_prime_factors(left, options.lpf_limit)
     unrolling = effective_unrolling(spatial, view.dims, accelerator.array_sizes, fractional=True)
-    costs: dict | None = None
+    memo: Memo | None = None
     if options.search == "pruned":
         orders = decided_orders(view, accelerator, unrolling, prefix, factors, options.seed)
-        costs = {}
+        memo = Memo()
     else:  # every order costed from scratch: the reference the pruned search is tested against
         orders = (tuple(prefix) + rest for rest in loop_orders(factors, options.seed))
     best: Scored | None = None
@@ -122,7 +130,7 @@ def search_temporal(view: LayerView, accelerator: Accelerator, spatial: Spatial,
         else:
             order, levels = item if options.search == "pruned" else (item, None)
             beat = best.score[0] if best is not None else None
-            result = score_order(view, accelerator, spatial, unrolling, order, options.objective, costs, levels, beat)
+            result = score_order(view, accelerator, spatial, unrolling, order, options.objective, memo, levels, beat)
         evaluated += 1
         if result is None:
             continue  # worse on energy alone
