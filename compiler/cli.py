@@ -211,15 +211,17 @@ class _ProgressBar:
               help="Loop prime factors the temporal search orders.")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=1, show_default=True,
               help="Layers searched in parallel (0: all cores); the result does not change.")
+@click.option("--data-locality", is_flag=True,
+              help="Keep each layer's output on chip for the layers that read it (runs layer-locality first).")
 @click.option("--pipeline", "pipeline", default=None, help="Replace the default pass pipeline.")
 @click.option("--print-ir-after-all", is_flag=True, help="Print the IR after every pass on stderr.")
 @click.option("--timing", is_flag=True, help="Report the time of each pass on stderr.")
 @click.option("--shape", "shapes", multiple=True, metavar="INPUT=1x3x224x224", help="Bind a dynamic input's shape.")
 @click.option("--precision", metavar="I=8,W=8,O=16,O_final=8", help="Operand precisions in bits.")
 def lower_command(model, arch, mapping, objective, emit, output, spatial_candidates, mixed, lpf_limit, jobs,
-                  pipeline, print_ir_after_all, timing, shapes, precision) -> None:
+                  data_locality, pipeline, print_ir_after_all, timing, shapes, precision) -> None:
     """Import an ONNX model, map every layer, cost it and report."""
-    options = LowerOptions(objective, spatial_candidates, mixed, lpf_limit, jobs, pipeline,
+    options = LowerOptions(objective, spatial_candidates, mixed, lpf_limit, jobs, data_locality, pipeline,
                            ImportOptions(shapes=_parse_shapes(shapes), precision=_parse_precision(precision)))
     sources = SourceManager()
     instrumentation = Instrumentation(print_after_all=print_ir_after_all, timing=timing)

@@ -22,6 +22,8 @@ class LowerOptions:
     mixed: bool = False
     lpf_limit: int = 6
     jobs: int = 1
+    # Keep tensors on chip between layers (the layer-locality pass first).
+    data_locality: bool = False
     # Replaces the default pipeline when given (pipeline syntax).
     pipeline: str | None = None
     import_options: ImportOptions = field(default_factory=ImportOptions)
@@ -39,9 +41,13 @@ class LowerResult:
 
 
 def default_pipeline(options: LowerOptions) -> str:
-    """import → spatial-unroll → temporal-tile → memory-alloc → cost-annotate (the report is built from the IR)."""
-    common = f"objective={options.objective} lpf-limit={options.lpf_limit} jobs={options.jobs}"
-    return (f"spatial-unroll{{candidates={options.spatial_candidates} mixed={str(options.mixed).lower()} {common}}},"
+    """import → [layer-locality →] spatial-unroll → temporal-tile → memory-alloc → cost-annotate (the report
+    is built from the IR)."""
+    search = f"objective={options.objective} lpf-limit={options.lpf_limit}"
+    common = f"{search} jobs={options.jobs}"
+    spatial = f"candidates={options.spatial_candidates} mixed={str(options.mixed).lower()}"
+    locality = f"layer-locality{{{spatial} {search}}}," if options.data_locality else ""
+    return (f"{locality}spatial-unroll{{{spatial} {common}}},"
             f"temporal-tile{{{common}}},memory-alloc,cost-annotate")
 
 

@@ -25,6 +25,7 @@ from dsec.dialect.attributes import (
     Buffer,
     Compute,
     Constraints,
+    Locality,
     Loop,
     Nest,
     Spatial,
@@ -374,7 +375,7 @@ class _Builder(Transformer):
 
     def layer_body(self, children):
         name, dims, compute, precision, links, *rest = children
-        *requires, spatial, search, nest, cost = rest
+        *requires, locality, spatial, search, nest, cost = rest
         constraints = self._constraints([r for r in requires if r is not None])
         nested_spatial = nest[1] if nest is not None else None
         if spatial is not None and nested_spatial is not None:
@@ -383,6 +384,7 @@ class _Builder(Transformer):
             name=name if name is not None else "",
             dims=dims, compute=compute, precision=precision, links=links,
             constraints=constraints,
+            locality=locality,
             spatial=spatial if spatial is not None else nested_spatial,
             nest=nest[0] if nest is not None else None,
             search=search,
@@ -414,6 +416,24 @@ class _Builder(Transformer):
 
     def cost(self, children):
         return _plain(children[0])
+
+    def keep(self, children):
+        role, memory = children
+        return _Item("keep", (str(role), memory[1:]), self._tok(role))
+
+    def held(self, children):
+        memory, bits = children
+        text = str(bits)
+        value = float(text) if any(c in text for c in ".eE") else int(text)
+        return _Item("live", (memory[1:], _positive_int(value, self._tok(bits), f"live bits of {memory}")),
+                     self._tok(memory))
+
+    def locality(self, children):
+        keyword, *items = children
+        items = [i for i in items if isinstance(i, _Item)]
+        keep = _unique([(*i.value, i.loc) for i in items if i.kind == "keep"], "locality for operand")
+        live = _unique([(*i.value, i.loc) for i in items if i.kind == "live"], "live bits for memory")
+        return Locality(keep=tuple(keep.items()), live=tuple(live.items()), loc=self._tok(keyword))
 
     def search(self, children):
         return _plain(children[0])

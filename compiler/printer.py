@@ -115,6 +115,8 @@ def _layer_lines(layer: LayerOp, depth: int) -> list[str]:
     lines.append(f"{inner}links {{{', '.join(f'{k} = {v}' for k, v in layer.links.items())}}}")
     if layer.constraints is not None:
         lines += _constraint_lines(layer.constraints, inner)
+    if layer.locality is not None:
+        lines.append(f"{inner}{layer.locality}")
     if layer.nest is None and layer.spatial is not None:
         lines.append(f"{inner}{_spatial_text(layer.spatial)}")
     if layer.search is not None:

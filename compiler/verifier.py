@@ -11,8 +11,10 @@ from dsec.compiler.location import Loc
 from dsec.cost.allocation import placed_tile_bits
 from dsec.cost.levels import effective_unrolling
 from dsec.cost.workload import layer_view
+from dsec.cost.locality import layer_accelerator, memory_instances
 from dsec.dialect.accelerator import DIRECTIONS, MEMORY_OPERANDS, PORT_TYPES, Accelerator
-from dsec.dialect.attributes import Nest, Spatial
+from dsec.dialect.attributes import Locality, Nest, Spatial
+from dsec.dialect.graph import tensor_reads
 from dsec.dialect.ops import LayerOp, Module, MoveOp, operand_shapes, operands_of, results_of
 
 
@@ -20,6 +22,8 @@ def verify_module(module: Module) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     out += verify_accelerator(module.accelerator)
     out += _verify_graph(module)
+    if not out:
+        out += _verify_kept_tensors(module)
     shapes = module.value_shapes()
     for layer in module.layers():
         out += verify_layer(layer, module.accelerator, operand_shapes(layer, shapes))
@@ -94,19 +98,80 @@ def _verify_graph(module: Module) -> list[Diagnostic]:
     return out
 
 
+def _verify_kept_tensors(module: Module) -> list[Diagnostic]:
+    """A tensor kept on chip is written and read in the same memory: the
+    producer's and every reader's locality agree (the top memory when absent)."""
+    out: list[Diagnostic] = []
+    reads = tensor_reads(module)
+    for producer in module.layers():
+        output = producer.compute.output.operand
+        kept = _kept(producer, output, module.accelerator)
+        for read in reads.get(producer.result.name, []):
+            if not isinstance(read.op, LayerOp):
+                if kept is not None:
+                    out.append(_err(f"layer @{producer.symbol}: locality keeps {output} in @{kept}, but an op dsec "
+                                    f"does not map reads %{producer.result.name}; only layers can read a kept "
+                                    f"tensor", producer.locality.loc))
+            elif _kept(read.op, read.role, module.accelerator) != kept:
+                out.append(_err(f"layer @{read.op.symbol}: reads {read.role} from "
+                                f"{_where(_kept(read.op, read.role, module.accelerator))}, but its producer @{producer.symbol} leaves "
+                                f"%{producer.result.name} in {_where(kept)}; give both the same locality",
+                                (read.op.locality or read.op).loc))
+    return out
+
+
+def _kept(layer: LayerOp, role: str, acc: Accelerator) -> str | None:
+    """Where the locality keeps `role`, None for the top memory (as without)."""
+    kept = dict(layer.locality.keep).get(role) if layer.locality else None
+    hierarchy = acc.hierarchy(layer.links.get(role, ""))
+    return None if hierarchy and hierarchy[-1].name == kept else kept
+
+
+def _where(memory: str | None) -> str:
+    return f"@{memory}" if memory else "the top memory"
+
+
 # ---- layers ------------------------------------------------------------------
 
 
 def verify_layer(layer: LayerOp, acc: Accelerator, shapes: dict | None = None) -> list[Diagnostic]:
     out = _verify_body(layer, acc)
+    if layer.locality is not None and not out:
+        out += _verify_locality(layer, layer.locality, acc)
     if out:  # mapping rules assume a well-formed body
         return out
+    acc = layer_accelerator(layer, acc)  # the mapping rules hold on the hierarchy as locality cuts it
     if layer.constraints is not None and layer.constraints.spatial is not None:
         out += _verify_spatial(layer, layer.constraints.spatial, acc, "required spatial mapping", required=True)
     if layer.spatial is not None:
         out += _verify_spatial(layer, layer.spatial, acc, "spatial mapping", required=False)
     if layer.nest is not None and not out:
         out += _verify_nest(layer, layer.nest, acc, shapes or {})
+    return out
+
+
+def _verify_locality(layer: LayerOp, locality: Locality, acc: Accelerator) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    where = f"layer @{layer.symbol}: locality"
+    for role, name in locality.keep:
+        memory = acc.memory(name)
+        if role not in layer.links:
+            out.append(_err(f"{where} keeps operand {role}, which the layer does not have (it has "
+                            f"{', '.join(layer.links)})", locality.loc))
+        elif memory is None:
+            out.append(_err(f"{where} keeps {role} in unknown memory @{name}; memories are "
+                            f"{', '.join('@' + m.name for m in acc.memories)}", locality.loc))
+        elif layer.links[role] not in memory.operands:
+            holders = ", ".join("@" + m.name for m in acc.hierarchy(layer.links[role]))
+            out.append(_err(f"{where} keeps {role} in @{name}, which does not hold its memory operand "
+                            f"{layer.links[role]} (held by {holders})", locality.loc))
+    for name, bits in locality.live:
+        memory = acc.memory(name)
+        if memory is None:
+            out.append(_err(f"{where}: live bits in unknown memory @{name}", locality.loc))
+        elif bits > memory.size * memory_instances(acc, memory):
+            out.append(_err(f"{where}: {bits} live bits do not fit in @{name} "
+                            f"({memory.size * memory_instances(acc, memory)} bits in all its copies)", locality.loc))
     return out
 
 
@@ -222,8 +287,10 @@ def _verify_buffers(layer: LayerOp, nest: Nest, acc: Accelerator, shapes: dict) 
             if operand not in operands:
                 out.append(_err(f"layer @{layer.symbol}: buffer places unknown operand '{operand}'", buffer.loc))
             elif layer.links.get(operand) not in memory.operands:
+                kept = dict(layer.locality.keep).get(operand) if layer.locality else None
+                why = f"; the locality line keeps {operand} in @{kept}, below it" if kept else ""
                 out.append(_err(f"layer @{layer.symbol}: memory @{memory.name} does not hold operand {operand} "
-                                f"(memory operand {layer.links.get(operand)})", buffer.loc))
+                                f"(memory operand {layer.links.get(operand)}){why}", buffer.loc))
     if out:
         return out
     for operand in operands:

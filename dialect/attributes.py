@@ -199,6 +199,28 @@ class Nest:
 
 
 @dataclass(frozen=True, slots=True)
+class Locality:
+    """Where a layer's tensors live between layers (the layer-locality pass).
+
+    `keep` gives, per operand role, the memory that is the operand's top for
+    this layer: an input its producer left there, an output kept there for its
+    readers; no traffic for it goes above that memory. `live` gives the bits
+    that tensors kept for later layers occupy in a memory while this layer
+    runs, which its own tiles cannot use.
+    """
+
+    keep: tuple[tuple[str, str], ...]  # (operand role, memory)
+    live: tuple[tuple[str, int], ...] = ()  # (memory, bits)
+    loc: Loc | None = field(default=None, compare=False)
+
+    def __str__(self) -> str:
+        text = "locality {" + ", ".join(f"{role} = @{memory}" for role, memory in self.keep) + "}"
+        if self.live:
+            text += " live {" + ", ".join(f"@{memory} = {bits}" for memory, bits in self.live) + "}"
+        return text
+
+
+@dataclass(frozen=True, slots=True)
 class Constraints:
     """What the user's mapping file requires of a layer (ZigZag schema)."""
 

@@ -14,7 +14,7 @@ from typing import Any, Union
 
 from dsec.compiler.location import Loc
 from dsec.dialect.accelerator import Accelerator
-from dsec.dialect.attributes import Compute, Constraints, Nest, Spatial, TensorType
+from dsec.dialect.attributes import Compute, Constraints, Locality, Nest, Spatial, TensorType
 
 # Generic attribute values: int, float, str, bool, lists (tuples) and dicts of them.
 AttrValue = Any
@@ -54,7 +54,9 @@ class LayerOp:
     `operands` binds the body's input operands (I, W, ...) to SSA values;
     `precision` gives bits per operand (`O` partial sums, `O_final` outputs);
     `links` maps each layer operand to the accelerator's memory operand.
-    `spatial`, `nest` and `cost` are filled in by the mapping passes.
+    `locality` (layer-locality) cuts operands' hierarchies where tensors stay
+    between layers. `spatial`, `nest` and `cost` are filled in by the mapping
+    passes.
     """
 
     result: Value
@@ -67,6 +69,7 @@ class LayerOp:
     precision: dict[str, int]
     links: dict[str, str]
     constraints: Constraints | None = None
+    locality: Locality | None = None
     spatial: Spatial | None = None
     nest: Nest | None = None
     # What the search tried: candidates, their scores, discarded ones and why.

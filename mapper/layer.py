@@ -12,7 +12,7 @@ from dsec.cost.allocation import AllocationError
 from dsec.cost.workload import LayerView
 from dsec.dialect.accelerator import Accelerator
 from dsec.dialect.attributes import Constraints, Spatial
-from dsec.mapper.spatial import SpatialCandidate, spatial_candidates
+from dsec.mapper.spatial import SpatialCandidate, given_spatial, spatial_candidates
 from dsec.mapper.temporal import (Scored, TemporalOptions, TemporalResult, fixed_prefix, search_temporal,
                                   temporal_sizes)
 
@@ -103,6 +103,20 @@ def search_layer(view: LayerView, accelerator: Accelerator, constraints: Constra
     found = LayerSearch(tuple(tried), tuple(discarded))
     _LAYER_CACHE[key] = found
     return found
+
+
+def mapping_exists(view: LayerView, accelerator: Accelerator, constraints: Constraints | None,
+                   spatial_options: SpatialOptions, temporal_options: TemporalOptions) -> bool:
+    """Whether spatial-unroll and temporal-tile find a mapping that fits
+    (searched as they search, so their later searches are cache hits)."""
+    given = constraints.spatial if constraints else None
+    if given is None:
+        return search_layer(view, accelerator, constraints, spatial_options, temporal_options).best is not None
+    if any(u.array_dim not in accelerator.array_sizes for u in given.unrolls):
+        return False
+    spatial, _ = given_spatial(view, accelerator, given)
+    result = temporal_search(view, accelerator, spatial, constraints.order, temporal_options)
+    return not isinstance(result, str) and result.best is not None
 
 
 def remember(view: LayerView, accelerator: Accelerator, constraints: Constraints | None,

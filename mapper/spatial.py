@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from itertools import combinations, product
 from math import prod
 
-from dsec.cost.spatial_limits import limit_unrolling
+from dsec.cost.spatial_limits import Limit, limit_unrolling
 from dsec.cost.workload import LayerView
 from dsec.dialect.accelerator import Accelerator
 from dsec.dialect.attributes import Loop, Spatial, SpatialUnroll
@@ -126,3 +126,26 @@ def spatial_candidates(view: LayerView, accelerator: Accelerator,
         seen.add(key)
         candidates.append(SpatialCandidate(to_spatial(key)))
     return candidates
+
+
+def capped_spatial(spatial: Spatial, dims: dict[str, int], array: dict[str, int]) -> Spatial:
+    """Each factor no larger than its array dimension and its layer dimension."""
+    unrolls = []
+    for unroll in spatial.unrolls:
+        loops = tuple(Loop(lp.dim, min(lp.factor or 1, array.get(unroll.array_dim, 1), dims.get(lp.dim, 1)), lp.loc)
+                      for lp in unroll.loops if lp.dim in dims)
+        if loops:
+            unrolls.append(SpatialUnroll(unroll.array_dim, loops, unroll.loc))
+    return Spatial(tuple(unrolls), spatial.loc)
+
+
+def given_spatial(view: LayerView, accelerator: Accelerator, given: Spatial) -> tuple[Spatial, list[Limit]]:
+    """A user's spatial mapping as applied: capped by the array and the layer,
+    then by what the innermost memories can feed and hold (with the limits
+    that applied). Its array dimensions must be the accelerator's."""
+    capped = capped_spatial(given, view.dims, accelerator.array_sizes)
+    unrolling = [(u.array_dim, [(lp.dim, lp.factor or 1) for lp in u.loops]) for u in capped.unrolls]
+    limited, limits = limit_unrolling(view, accelerator, unrolling)
+    unrolls = tuple(SpatialUnroll(u.array_dim, tuple(Loop(d, f, lp.loc) for (d, f), lp in zip(loops, u.loops)),
+                                  u.loc) for u, (_, loops) in zip(capped.unrolls, limited))
+    return Spatial(unrolls, capped.loc), limits

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dsec.compiler.pass_base import Pass
 from dsec.passes.cost_annotate import CostAnnotatePass
 from dsec.passes.cost_report import CostReportPass
+from dsec.passes.layer_locality import LayerLocalityPass
 from dsec.passes.memory_alloc import MemoryAllocPass
 from dsec.passes.spatial_unroll import SpatialUnrollPass
 from dsec.passes.strip import StripPass
@@ -12,6 +13,6 @@ from dsec.passes.temporal_tile import TemporalTilePass
 
 # Pipeline name -> pass class. A new pass is added here and nowhere else.
 PASSES: dict[str, type[Pass]] = {
-    cls.name: cls for cls in (SpatialUnrollPass, TemporalTilePass, MemoryAllocPass, CostAnnotatePass,
+    cls.name: cls for cls in (LayerLocalityPass, SpatialUnrollPass, TemporalTilePass, MemoryAllocPass, CostAnnotatePass,
                                  CostReportPass, StripPass)
 }

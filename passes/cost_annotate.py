@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 
 from dsec.compiler.pass_base import Pass, PassContext, rewrite_layers
 from dsec.cost.evaluate import LayerCost, evaluate_layer
+from dsec.cost.locality import layer_accelerator
 from dsec.dialect.ops import LayerOp, Module, operand_shapes
 
 
@@ -53,7 +54,7 @@ class CostAnnotatePass(Pass):
         def annotate(layer: LayerOp) -> LayerOp:
             if layer.nest is None or not layer.nest.buffers:
                 return layer
-            cost = evaluate_layer(layer, module.accelerator, operand_shapes(layer, shapes))
+            cost = evaluate_layer(layer, layer_accelerator(layer, module.accelerator), operand_shapes(layer, shapes))
             return replace(layer, cost=cost_attribute(cost))
 
         return rewrite_layers(module, annotate)

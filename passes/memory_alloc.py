@@ -14,6 +14,7 @@ from math import ceil
 from dsec.compiler.pass_base import Pass, PassContext, rewrite_layers
 from dsec.cost.allocation import AllocationError, allocate
 from dsec.cost.levels import effective_unrolling
+from dsec.cost.locality import layer_accelerator
 from dsec.cost.workload import layer_view
 from dsec.dialect.accelerator import Accelerator
 from dsec.dialect.attributes import Buffer, Nest
@@ -52,7 +53,7 @@ class MemoryAllocPass(Pass):
                               else layer)
 
     def _allocate(self, module: Module, layer: LayerOp, shapes: dict, ctx: PassContext) -> LayerOp:
-        accelerator = module.accelerator
+        accelerator = layer_accelerator(layer, module.accelerator)
         view = layer_view(layer, operand_shapes(layer, shapes))
         unrolling = effective_unrolling(layer.spatial, view.dims, accelerator.array_sizes, fractional=True)
         order = [(loop.dim, loop.factor or 1) for loop in layer.nest.loops]

@@ -25,24 +25,13 @@ from typing import Literal
 
 from dsec.compiler.pass_base import Pass, PassContext, option, rewrite_layers
 from dsec.cost.allocation import AllocationError
-from dsec.cost.spatial_limits import limit_unrolling
+from dsec.cost.locality import layer_accelerator
 from dsec.cost.workload import layer_view
-from dsec.dialect.attributes import Loop, Spatial, SpatialUnroll
 from dsec.dialect.ops import LayerOp, Module, operand_shapes
 from dsec.mapper.layer import LayerSearch, SpatialOptions, layer_key, remember, search_layer
 from dsec.mapper.parallel import run_tasks
+from dsec.mapper.spatial import given_spatial
 from dsec.mapper.temporal import TemporalOptions
-
-
-def capped_spatial(spatial: Spatial, dims: dict[str, int], array: dict[str, int]) -> Spatial:
-    """Each factor no larger than its array dimension and its layer dimension."""
-    unrolls = []
-    for unroll in spatial.unrolls:
-        loops = tuple(Loop(lp.dim, min(lp.factor or 1, array.get(unroll.array_dim, 1), dims.get(lp.dim, 1)), lp.loc)
-                      for lp in unroll.loops if lp.dim in dims)
-        if loops:
-            unrolls.append(SpatialUnroll(unroll.array_dim, loops, unroll.loc))
-    return Spatial(tuple(unrolls), spatial.loc)
 
 
 def describe_shortfall(reason: AllocationError | str) -> dict:
@@ -85,14 +74,13 @@ class SpatialUnrollPass(Pass):
                                   f"(got {self.pipeline_text()})")
             return module
         shapes = module.value_shapes()
-        accelerator = module.accelerator
         spatial_options = SpatialOptions(self.candidates, self.mixed)
         temporal_options = TemporalOptions(self.objective, self.lpf_limit)
         searched = [layer for layer in module.layers() if layer.spatial is None and not self._given(layer)]
         tasks = {}
         for layer in searched:
             view = layer_view(layer, operand_shapes(layer, shapes))
-            tasks[layer.symbol] = (view, accelerator, layer.constraints, spatial_options, temporal_options)
+            tasks[layer.symbol] = (view, layer_accelerator(layer, module.accelerator), layer.constraints, spatial_options, temporal_options)
         unique = list({layer_key(*task): task for task in tasks.values()}.values())
         for task, found in zip(unique, run_tasks(search_layer, unique, self.jobs, ctx.report_progress(self.name))):
             remember(*task, found)
@@ -129,7 +117,6 @@ class SpatialUnrollPass(Pass):
                 f"layer @{layer.symbol}: spatial mapping uses array dimension(s) {', '.join(unknown)} that "
                 f"@{layer.symbol}'s accelerator does not have (it has {', '.join(array)})", given.loc)
             return layer
-        capped = capped_spatial(given, layer.dims, array)
         for unroll in given.unrolls:
             for loop in unroll.loops:
                 if loop.dim in layer.dims and (loop.factor or 1) > array[unroll.array_dim] < layer.dims[loop.dim]:
@@ -137,12 +124,9 @@ class SpatialUnrollPass(Pass):
                         f"layer @{layer.symbol}: unrolling of {loop.dim} on {unroll.array_dim} reduced from "
                         f"{loop.factor} to the {array[unroll.array_dim]} PEs of {unroll.array_dim}", loop.loc or unroll.loc)
         view = layer_view(layer, operand_shapes(layer, shapes))
-        unrolling = [(u.array_dim, [(lp.dim, lp.factor or 1) for lp in u.loops]) for u in capped.unrolls]
-        limited, limits = limit_unrolling(view, module.accelerator, unrolling)
+        spatial, limits = given_spatial(view, layer_accelerator(layer, module.accelerator), given)
         for limit in limits:
             ctx.diagnostics.warning(
                 f"layer @{layer.symbol}: unrolling of {limit.dim} on {limit.array_dim} limited from {limit.factor} "
-                f"to {limit.limited_to} by the {limit.reason} of @{limit.memory}", capped.loc)
-        unrolls = tuple(SpatialUnroll(u.array_dim, tuple(Loop(d, f, lp.loc) for (d, f), lp in zip(loops, u.loops)),
-                                      u.loc) for u, (_, loops) in zip(capped.unrolls, limited))
-        return replace(layer, spatial=Spatial(unrolls, capped.loc))
+                f"to {limit.limited_to} by the {limit.reason} of @{limit.memory}", spatial.loc)
+        return replace(layer, spatial=spatial)

@@ -19,6 +19,7 @@ from math import ceil
 from typing import Literal
 
 from dsec.compiler.pass_base import Pass, PassContext, option, rewrite_layers
+from dsec.cost.locality import layer_accelerator
 from dsec.cost.workload import layer_view
 from dsec.dialect.attributes import Loop, Nest
 from dsec.dialect.ops import LayerOp, Module, operand_shapes
@@ -78,7 +79,6 @@ class TemporalTilePass(Pass):
                                   f"(got {self.pipeline_text()})")
             return module
         shapes = module.value_shapes()
-        accelerator = module.accelerator
         options = TemporalOptions(self.objective, self.lpf_limit, self.search, self.seed)
         tasks = {}
         for layer in module.layers():
@@ -86,7 +86,7 @@ class TemporalTilePass(Pass):
                 continue
             view = layer_view(layer, operand_shapes(layer, shapes))
             order = layer.constraints.order if layer.constraints else None
-            tasks[layer.symbol] = (view, accelerator, layer.spatial, order, options)
+            tasks[layer.symbol] = (view, layer_accelerator(layer, module.accelerator), layer.spatial, order, options)
         unique = list({temporal_key(*task): task for task in tasks.values()}.values())
         for task, result in zip(unique, run_tasks(temporal_search, unique, self.jobs,
                                                   ctx.report_progress(self.name))):

@@ -1,0 +1,159 @@
+"""`layer-locality`: keep a layer's output where the next layer reads it.
+
+Layer-by-layer evaluation fetches every input from the top of the hierarchy
+and writes every output back there. This pass walks the layers in execution
+order and, for each layer's output, picks the lowest memory that holds it for
+the producer and for every reader (through moves that only pass data on),
+such that the tensor fits there alongside the other tensors kept there, and
+the producer, every reader and every layer that runs while the tensor waits
+for its last reader (a residual branch) still have a mapping that fits. Fit
+is decided by the mapping search itself, with this pass's options, so the
+mapping passes later find the same answers in the search cache.
+
+The decision is each layer's `locality` line: the memory that is an operand's
+top memory for the layer, and the bits tensors kept for later layers occupy
+in a memory meanwhile (see dsec.cost.locality). Graph inputs and outputs,
+weights, and tensors an op dsec does not model reads stay at the top.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from math import prod
+from typing import Literal
+
+from dsec.compiler.pass_base import Pass, PassContext, option, rewrite_layers
+from dsec.cost.locality import cut_accelerator, memory_instances, memory_operand_tops
+from dsec.cost.workload import layer_view
+from dsec.dialect.accelerator import Accelerator, Memory
+from dsec.dialect.attributes import Locality
+from dsec.dialect.graph import storage_roots, tensor_reads
+from dsec.dialect.ops import LayerOp, Module, operand_shapes
+from dsec.mapper.layer import SpatialOptions, mapping_exists
+from dsec.mapper.temporal import TemporalOptions
+
+
+@dataclass
+class Placement:
+    """The decisions so far: per layer, operand role -> memory, and memory -> live bits."""
+
+    keep: dict[str, dict[str, str]]
+    live: dict[str, dict[str, int]]
+
+    def locality(self, layer: LayerOp) -> Locality | None:
+        keep = self.keep.get(layer.symbol, {})
+        live = self.live.get(layer.symbol, {})
+        if not keep and not live:
+            return None
+        roles = [role for role, _ in layer.operands] + [layer.compute.output.operand]
+        return Locality(tuple((role, keep[role]) for role in roles if role in keep), tuple(sorted(live.items())))
+
+
+@dataclass
+class LayerLocalityPass(Pass):
+    name = "layer-locality"
+    summary = "Keep each layer's output in the lowest memory that holds it until its last reader"
+    # The fit of a choice is the mapping search's answer: same options as spatial-unroll's.
+    candidates: int = option(3, "spatial candidates the fit check searches per layer (as spatial-unroll)")
+    mixed: bool = option(False, "let one array dimension unroll several loop dims (as spatial-unroll)")
+    objective: Literal["energy", "latency", "edp"] = option("energy", "objective of the fit check's search")
+    lpf_limit: int = option(6, "loop prime factors of the fit check's temporal search")
+
+    def run(self, module: Module, ctx: PassContext) -> Module:
+        if self.candidates < 1 or self.lpf_limit < 1:
+            ctx.diagnostics.error(f"{self.name}: candidates and lpf-limit must be at least 1 "
+                                  f"(got {self.pipeline_text()})")
+            return module
+        if any(layer.locality is not None for layer in module.layers()):
+            ctx.diagnostics.warning(f"{self.name}: the module already has locality decisions; kept as they are "
+                                    f"(delete the `locality` lines to decide again)", module.loc)
+            return module
+        placement = self.decide(module)
+        return rewrite_layers(module, lambda layer: replace(layer, locality=placement.locality(layer)))
+
+    def decide(self, module: Module) -> Placement:
+        layers = module.layers()
+        position = {layer.symbol: index for index, layer in enumerate(layers)}
+        shapes = module.value_shapes()
+        views = {layer.symbol: layer_view(layer, operand_shapes(layer, shapes)) for layer in layers}
+        reads = tensor_reads(module)
+        roots = storage_roots(module)
+        placement = Placement({}, {})
+        bits: dict[str, int] = {}  # kept tensor -> its bits
+
+        def fits(layer: LayerOp) -> bool:
+            keep = placement.keep.get(layer.symbol, {})
+            live = tuple(sorted(placement.live.get(layer.symbol, {}).items()))
+            tops = memory_operand_tops(layer.links, Locality(tuple(keep.items()), live))
+            accelerator = cut_accelerator(module.accelerator, tops, live)
+            return mapping_exists(views[layer.symbol], accelerator, layer.constraints,
+                                  SpatialOptions(self.candidates, self.mixed),
+                                  TemporalOptions(self.objective, self.lpf_limit))
+
+        for producer in layers:
+            tensor = producer.result.name
+            readers = reads.get(tensor, [])
+            size = tensor_bits(producer)
+            if (not readers or size is None or any(not isinstance(r.op, LayerOp) for r in readers)
+                    or any(r.op.spatial is not None for r in readers) or producer.spatial is not None):
+                continue  # read outside the layers dsec maps, or already mapped: stays at the top
+            last = max(position[r.op.symbol] for r in readers)
+            waiting = [layer for layer in layers[position[producer.symbol] + 1:last]
+                       if all(r.op is not layer for r in readers)]
+            reading = [layers[i] for i in sorted({position[r.op.symbol] for r in readers})]
+            affected = [producer, *reading, *waiting]
+            for memory in shared_memories(module.accelerator, producer, readers):
+                if not room_for(memory, module.accelerator, size, affected, placement, bits, roots):
+                    continue
+                trial = _with_tensor(placement, producer, readers, waiting, memory.name, size)
+                before, placement = placement, trial
+                if all(fits(layer) for layer in affected):
+                    bits[tensor] = size
+                    break
+                placement = before
+        return placement
+
+
+def tensor_bits(producer: LayerOp) -> int | None:
+    """Bits of a layer's output tensor at its final precision (None if its shape is not static)."""
+    shape = producer.result.type.shape
+    if shape is None or any(d is None for d in shape):
+        return None
+    output = producer.compute.output.operand
+    return prod(shape) * producer.precision.get(f"{output}_final", producer.precision[output])
+
+
+def shared_memories(accelerator: Accelerator, producer: LayerOp, readers: list) -> list[Memory]:
+    """Memories, lowest first, that hold the producer's output and every
+    reader's operand, below the top of the producer's output hierarchy."""
+    output = producer.links.get(producer.compute.output.operand)
+    hierarchy = accelerator.hierarchy(output) if output else ()
+    needed = {output} | {r.op.links.get(r.role) for r in readers}
+    return [m for m in hierarchy[:-1] if needed <= set(m.operands)]
+
+
+def room_for(memory: Memory, accelerator: Accelerator, size: int, affected: list[LayerOp], placement: Placement,
+             bits: dict[str, int], roots: dict[str, str]) -> bool:
+    """Whether the tensor fits in all copies of `memory` next to what each
+    affected layer keeps there already (a quick test before the searches)."""
+    capacity = memory.size * memory_instances(accelerator, memory)
+    for layer in affected:
+        keep = placement.keep.get(layer.symbol, {})
+        values = [*layer.operands, (layer.compute.output.operand, layer.result.name)]
+        kept = sum(bits.get(roots.get(value, value), 0) for role, value in values if keep.get(role) == memory.name)
+        if size + kept + placement.live.get(layer.symbol, {}).get(memory.name, 0) > capacity:
+            return False
+    return True
+
+
+def _with_tensor(placement: Placement, producer: LayerOp, readers: list, waiting: list[LayerOp], memory: str,
+                 size: int) -> Placement:
+    keep = {symbol: dict(roles) for symbol, roles in placement.keep.items()}
+    live = {symbol: dict(held) for symbol, held in placement.live.items()}
+    keep.setdefault(producer.symbol, {})[producer.compute.output.operand] = memory
+    for read in readers:
+        keep.setdefault(read.op.symbol, {})[read.role] = memory
+    for layer in waiting:
+        held = live.setdefault(layer.symbol, {})
+        held[memory] = held.get(memory, 0) + size
+    return Placement(keep, live)
