@@ -46,7 +46,7 @@ def default_pipeline(options: LowerOptions) -> str:
     search = f"objective={options.objective} lpf-limit={options.lpf_limit}"
     common = f"{search} jobs={options.jobs}"
     spatial = f"candidates={options.spatial_candidates} mixed={str(options.mixed).lower()}"
-    locality = f"layer-locality{{{spatial} {search}}}," if options.data_locality else ""
+    locality = f"layer-locality{{{spatial} {common}}}," if options.data_locality else ""
     return (f"{locality}spatial-unroll{{{spatial} {common}}},"
             f"temporal-tile{{{common}}},memory-alloc,cost-annotate")
 

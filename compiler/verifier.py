@@ -100,23 +100,19 @@ def _verify_graph(module: Module) -> list[Diagnostic]:
 
 def _verify_kept_tensors(module: Module) -> list[Diagnostic]:
     """A tensor kept on chip is written and read in the same memory: the
-    producer's and every reader's locality agree (the top memory when absent)."""
+    producer's and every reading layer's locality agree (the top memory when
+    absent). Other readers (the graph's return, ops dsec does not map) are
+    not costed, so they may read it wherever it is."""
     out: list[Diagnostic] = []
     reads = tensor_reads(module)
     for producer in module.layers():
-        output = producer.compute.output.operand
-        kept = _kept(producer, output, module.accelerator)
+        kept = _kept(producer, producer.compute.output.operand, module.accelerator)
         for read in reads.get(producer.result.name, []):
-            if not isinstance(read.op, LayerOp):
-                if kept is not None:
-                    out.append(_err(f"layer @{producer.symbol}: locality keeps {output} in @{kept}, but an op dsec "
-                                    f"does not map reads %{producer.result.name}; only layers can read a kept "
-                                    f"tensor", producer.locality.loc))
-            elif _kept(read.op, read.role, module.accelerator) != kept:
+            if isinstance(read.op, LayerOp) and _kept(read.op, read.role, module.accelerator) != kept:
                 out.append(_err(f"layer @{read.op.symbol}: reads {read.role} from "
-                                f"{_where(_kept(read.op, read.role, module.accelerator))}, but its producer @{producer.symbol} leaves "
-                                f"%{producer.result.name} in {_where(kept)}; give both the same locality",
-                                (read.op.locality or read.op).loc))
+                                f"{_where(_kept(read.op, read.role, module.accelerator))}, but its producer "
+                                f"@{producer.symbol} leaves %{producer.result.name} in {_where(kept)}; give both "
+                                f"the same locality", (read.op.locality or read.op).loc))
     return out
 
 

@@ -29,7 +29,8 @@ from dsec.dialect.accelerator import Accelerator, Memory
 from dsec.dialect.attributes import Locality
 from dsec.dialect.graph import storage_roots, tensor_reads
 from dsec.dialect.ops import LayerOp, Module, operand_shapes
-from dsec.mapper.layer import SpatialOptions, mapping_exists
+from dsec.mapper.layer import SpatialOptions, layer_key, mapping_exists, remember, search_layer
+from dsec.mapper.parallel import run_tasks
 from dsec.mapper.temporal import TemporalOptions
 
 
@@ -58,20 +59,21 @@ class LayerLocalityPass(Pass):
     mixed: bool = option(False, "let one array dimension unroll several loop dims (as spatial-unroll)")
     objective: Literal["energy", "latency", "edp"] = option("energy", "objective of the fit check's search")
     lpf_limit: int = option(6, "loop prime factors of the fit check's temporal search")
+    jobs: int = option(1, "layers searched in parallel ahead of the decisions (0: all cores); results do not change")
 
     def run(self, module: Module, ctx: PassContext) -> Module:
-        if self.candidates < 1 or self.lpf_limit < 1:
-            ctx.diagnostics.error(f"{self.name}: candidates and lpf-limit must be at least 1 "
+        if self.candidates < 1 or self.lpf_limit < 1 or self.jobs < 0:
+            ctx.diagnostics.error(f"{self.name}: candidates and lpf-limit must be at least 1 and jobs at least 0 "
                                   f"(got {self.pipeline_text()})")
             return module
         if any(layer.locality is not None for layer in module.layers()):
             ctx.diagnostics.warning(f"{self.name}: the module already has locality decisions; kept as they are "
                                     f"(delete the `locality` lines to decide again)", module.loc)
             return module
-        placement = self.decide(module)
+        placement = self.decide(module, ctx)
         return rewrite_layers(module, lambda layer: replace(layer, locality=placement.locality(layer)))
 
-    def decide(self, module: Module) -> Placement:
+    def decide(self, module: Module, ctx: PassContext) -> Placement:
         layers = module.layers()
         position = {layer.symbol: index for index, layer in enumerate(layers)}
         shapes = module.value_shapes()
@@ -80,15 +82,28 @@ class LayerLocalityPass(Pass):
         roots = storage_roots(module)
         placement = Placement({}, {})
         bits: dict[str, int] = {}  # kept tensor -> its bits
+        producers = {layer.result.name: layer for layer in layers}
+
+        spatial_options = SpatialOptions(self.candidates, self.mixed)
+        temporal_options = TemporalOptions(self.objective, self.lpf_limit)
+
+        def task(layer: LayerOp, keep: dict[str, str], live: tuple[tuple[str, int], ...]) -> tuple:
+            tops = memory_operand_tops(layer.links, Locality(tuple(keep.items()), live))
+            return (views[layer.symbol], cut_accelerator(module.accelerator, tops, live), layer.constraints,
+                    spatial_options, temporal_options)
 
         def fits(layer: LayerOp) -> bool:
-            keep = placement.keep.get(layer.symbol, {})
             live = tuple(sorted(placement.live.get(layer.symbol, {}).items()))
-            tops = memory_operand_tops(layer.links, Locality(tuple(keep.items()), live))
-            accelerator = cut_accelerator(module.accelerator, tops, live)
-            return mapping_exists(views[layer.symbol], accelerator, layer.constraints,
-                                  SpatialOptions(self.candidates, self.mixed),
-                                  TemporalOptions(self.objective, self.lpf_limit))
+            return mapping_exists(*task(layer, placement.keep.get(layer.symbol, {}), live))
+
+        if self.jobs != 1:  # search the likely cases on all workers first; the decisions then hit the cache
+            likely = [task(layer, keep, ()) for layer in layers for keep in
+                      likely_keeps(layer, module.accelerator, reads, producers, roots) if layer.constraints is None
+                      or layer.constraints.spatial is None]
+            unique = list({layer_key(*t): t for t in likely}.values())
+            for searched, found in zip(unique, run_tasks(search_layer, unique, self.jobs,
+                                                         ctx.report_progress(self.name))):
+                remember(*searched, found)
 
         for producer in layers:
             tensor = producer.result.name
@@ -112,6 +127,24 @@ class LayerLocalityPass(Pass):
                     break
                 placement = before
         return placement
+
+
+def likely_keeps(layer: LayerOp, accelerator: Accelerator, reads: dict, producers: dict[str, LayerOp],
+                 roots: dict[str, str]) -> list[dict[str, str]]:
+    """The localities the decisions most often check a layer under: each input
+    in the lowest memory its producer and readers share, the output at the top
+    (the layer checked as a reader) or at its own lowest shared memory (as the
+    producer)."""
+    def lowest(tensor: str) -> str | None:
+        readers = reads.get(tensor, [])
+        if tensor not in producers or not readers or any(not isinstance(r.op, LayerOp) for r in readers):
+            return None
+        shared = shared_memories(accelerator, producers[tensor], readers)
+        return shared[0].name if shared else None
+
+    keep = {role: memory for role, value in layer.operands if (memory := lowest(roots.get(value, value)))}
+    own = lowest(layer.result.name)
+    return [keep, {**keep, layer.compute.output.operand: own}] if own else [keep]
 
 
 def tensor_bits(producer: LayerOp) -> int | None:
