@@ -66,9 +66,19 @@ def lower(model: str, arch: str, mapping: str | None = None, options: LowerOptio
         return LowerResult(None, None, exc.diagnostics)
     ctx = PassContext(progress=progress)
     ctx.diagnostics.extend(imported.diagnostics)
+    if options.pipeline is not None and (ignored := _set_for_default_pipeline(options)):
+        ctx.diagnostics.warning(f"{' and '.join(ignored)} only shape the default pipeline, so --pipeline ignores "
+                                f"them; give the passes' options in the pipeline instead", None)
     module = PassManager(passes, True, instrumentation or Instrumentation()).run(imported.module, ctx)
     report = build_report(module) if module is not None else None
     return LowerResult(module, report, ctx.diagnostics.diagnostics)
+
+
+def _set_for_default_pipeline(options: LowerOptions) -> list[str]:
+    defaults = LowerOptions()
+    flags = {"objective": "--objective", "spatial_candidates": "--spatial-candidates", "mixed": "--mixed",
+             "lpf_limit": "--lpf-limit", "jobs": "--jobs", "data_locality": "--data-locality"}
+    return [flag for name, flag in flags.items() if getattr(options, name) != getattr(defaults, name)]
 
 
 def _registry():

@@ -70,3 +70,11 @@ def test_seed_lowmem_with_locality_maps_with_ten_candidates_and_is_faster():
     assert kept["node_linear"] == {"I": "core_mem"}
     assert on.report["totals"]["latency_cycles"] < off.report["totals"]["latency_cycles"] / 2
     assert on.report["totals"]["energy_pj"] < off.report["totals"]["energy_pj"]
+
+
+def test_data_locality_with_a_given_pipeline_is_not_silently_ignored():
+    result = dsec.lower(str(SEED / "BasicNetwork.onnx"), arch=str(SEED / "accelerator.yaml"), pipeline="",
+                        data_locality=True)
+    assert result.ok
+    assert any(d.severity == "warning" and "--data-locality only shape the default pipeline" in d.message
+               for d in result.diagnostics)
