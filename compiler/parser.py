@@ -423,10 +423,8 @@ class _Builder(Transformer):
 
     def held(self, children):
         memory, bits = children
-        text = str(bits)
-        value = float(text) if any(c in text for c in ".eE") else int(text)
-        return _Item("live", (memory[1:], _positive_int(value, self._tok(bits), f"live bits of {memory}")),
-                     self._tok(memory))
+        loc = self._tok(memory)
+        return _Item("live", (memory[1:], _positive_int(bits, loc, f"live bits of {memory}")), loc)
 
     def locality(self, children):
         keyword, *items = children

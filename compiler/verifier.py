@@ -108,11 +108,13 @@ def _verify_kept_tensors(module: Module) -> list[Diagnostic]:
     for producer in module.layers():
         kept = _kept(producer, producer.compute.output.operand, module.accelerator)
         for read in reads.get(producer.result.name, []):
-            if isinstance(read.op, LayerOp) and _kept(read.op, read.role, module.accelerator) != kept:
-                out.append(_err(f"layer @{read.op.symbol}: reads {read.role} from "
-                                f"{_where(_kept(read.op, read.role, module.accelerator))}, but its producer "
-                                f"@{producer.symbol} leaves %{producer.result.name} in {_where(kept)}; give both "
-                                f"the same locality", (read.op.locality or read.op).loc))
+            if not isinstance(read.op, LayerOp):
+                continue
+            read_from = _kept(read.op, read.role, module.accelerator)
+            if read_from != kept:
+                out.append(_err(f"layer @{read.op.symbol}: reads {read.role} from {_where(read_from)}, but its "
+                                f"producer @{producer.symbol} leaves %{producer.result.name} in {_where(kept)}; "
+                                f"give both the same locality", (read.op.locality or read.op).loc))
     return out
 
 

@@ -31,7 +31,7 @@ def layer_accelerator(layer: LayerOp, accelerator: Accelerator) -> Accelerator:
     return cut_accelerator(accelerator, memory_operand_tops(layer.links, layer.locality), layer.locality.live)
 
 
-def memory_operand_tops(links: dict[str, str], locality: Locality) -> tuple[tuple[str, str], ...]:
+def memory_operand_tops(links: dict[str, str], locality: Locality) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """The top memory of each memory operand whose every role is kept. Roles
     sharing a memory operand share its hierarchy, so it ends at the highest
     of their memories; a role not kept keeps the whole hierarchy."""

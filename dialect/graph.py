@@ -40,13 +40,13 @@ def storage_roots(module: Module) -> dict[str, str]:
 def tensor_reads(module: Module) -> dict[str, list[Read]]:
     """Each stored tensor (a root of storage_roots) -> its reads, in op order."""
     roots = storage_roots(module)
-    passing = {value: root for value, root in roots.items() if value != root}
+    passed_on = {value for value, root in roots.items() if value != root}
     reads: dict[str, list[Read]] = {}
     for op in module.ops:
         if isinstance(op, LayerOp):
             for role, value in op.operands:
                 reads.setdefault(roots.get(value, value), []).append(Read(op, role))
-        elif not (isinstance(op, MoveOp) and any(r.name in passing for r in op.results)):
+        elif not (isinstance(op, MoveOp) and any(r.name in passed_on for r in op.results)):
             for value in operands_of(op):
                 reads.setdefault(roots.get(value, value), []).append(Read(op, None))
     return reads
