@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import product as combinations
-from math import prod
 
 from dsec.cost.levels import LoopList, spatial_levels
 from dsec.cost.workload import LayerView, OperandView, tensor_elements
@@ -29,11 +28,13 @@ class AllocationError:
     reason: str
 
 
-def _precision(operand: OperandView, is_output: bool, remaining: list[tuple[str, float]]) -> int:
+def _precision(operand: OperandView, is_output: bool, *remaining: list[tuple[str, float]]) -> int:
     """An output tile holds partial sums while a reduction loop remains outside it."""
-    if is_output and any(not operand.depends_on(dim) and factor > 1 for dim, factor in remaining):
+    if not is_output:
         return operand.precision
-    return operand.final_precision if is_output else operand.precision
+    if any(dim not in operand.depends and factor > 1 for loops in remaining for dim, factor in loops):
+        return operand.precision
+    return operand.final_precision
 
 
 def _bits(operand: OperandView, loops: list[tuple[str, float]], precision: int) -> float:
@@ -43,21 +44,25 @@ def _bits(operand: OperandView, loops: list[tuple[str, float]], precision: int) 
     return tensor_elements(operand, extents) * precision
 
 
-def _slice_sizes(operand: OperandView, is_output: bool, allocated: list, unallocated: list, spatial_above: list,
+def _slice_sizes(operand: OperandView, is_output: bool, allocated: list, unallocated: list, spatial_above: LoopList,
                  memory: Memory) -> list[float] | AllocationError:
     """Bits of the tile for each prefix of the remaining loops that fits (double
     for a double-buffered memory while loops remain above)."""
-    precision = _precision(operand, is_output, spatial_above + unallocated)
-    whole = _bits(operand, allocated + unallocated, precision)
+    precision = _precision(operand, is_output, spatial_above, unallocated)
+    # Only a double-buffered memory compares a tile with the whole operand.
+    whole = _bits(operand, allocated + unallocated, precision) if memory.force_double_buffering else 0.0
     extents: dict[str, float] = {}
     for dim, factor in allocated:
         extents[dim] = extents.get(dim, 1) * factor
     sizes = []
+    tile = tensor_elements(operand, extents) * precision
     for i in range(len(unallocated) + 1):
         if i:  # one more loop in the tile than the last prefix
             dim, factor = unallocated[i - 1]
-            extents[dim] = extents.get(dim, 1) * factor
-        size = tensor_elements(operand, extents) * precision
+            if dim in operand.depends:  # else the tile is the same data
+                extents[dim] = extents.get(dim, 1) * factor
+                tile = tensor_elements(operand, extents) * precision
+        size = tile
         if memory.force_double_buffering and i < len(unallocated) and size < whole:
             size *= 2
         if size > memory.size:
@@ -67,6 +72,45 @@ def _slice_sizes(operand: OperandView, is_output: bool, allocated: list, unalloc
             break
         sizes.append(size)
     return sizes
+
+
+def _suffix_products(loops: list[tuple[str, float]]) -> list[float]:
+    """products[i]: the product of the factors of loops[i:] (len(loops) + 1 entries)."""
+    products = [1.0] * (len(loops) + 1)
+    for i in range(len(loops) - 1, -1, -1):
+        products[i] = products[i + 1] * loops[i][1]
+    return products
+
+
+@dataclass(frozen=True)
+class AllocationSetup:
+    """What `allocate` derives from the layer, the accelerator and the
+    unrolling alone: computed once per search, not once per order."""
+
+    operands: dict[str, OperandView]  # by memory operand
+    output: str
+    spatial_per_level: dict[str, list[LoopList]]
+    # Per memory operand and arch level: the spatial loops above that level.
+    spatial_above: dict[str, list[LoopList]]
+    tops: dict[str, str]
+    proportional: dict[str, bool]
+    names: dict[str, str]
+    # Each memory with the memory operands of the layer it holds (memories holding none left out).
+    memories: tuple[tuple[Memory, tuple[str, ...]], ...]
+
+
+def allocation_setup(view: LayerView, accelerator: Accelerator, spatial: list[tuple[str, LoopList]]
+                     ) -> AllocationSetup:
+    operands = {op.memory_operand: op for op in view.operands}
+    spatial_per_level = {m: spatial_levels(spatial, accelerator.hierarchy(m)) for m in operands}
+    above = {m: [tuple(loop for lvl in levels[index:] for loop in lvl) for index in range(len(levels) + 1)]
+             for m, levels in spatial_per_level.items()}
+    memories = tuple((memory, held) for memory in accelerator.memories
+                     if (held := tuple(m for m in memory.operands if m in operands)))
+    return AllocationSetup(operands, view.output.memory_operand, spatial_per_level, above,
+                           {m: accelerator.hierarchy(m)[-1].name for m in operands},
+                           {m: _proportional_tiles(op, spatial) for m, op in operands.items()},
+                           {m: op.name for m, op in operands.items()}, memories)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,31 +127,27 @@ class Undecided:
 
 
 def allocate(view: LayerView, accelerator: Accelerator, spatial: list[tuple[str, LoopList]],
-             order: list[tuple[str, int]], known: int | None = None
+             order: list[tuple[str, int]], known: int | None = None, setup: AllocationSetup | None = None
              ) -> dict[str, list[LoopList]] | AllocationError | Undecided:
     """Temporal loops per memory level of each operand (innermost first), for
-    the loop `order` (innermost first) under the unrolling `spatial`.
+    the loop `order` (innermost first) under the unrolling `spatial`
+    (`setup`: allocation_setup of the same three, when the caller keeps it).
 
     With `known`, only the first `known` loops of `order` are decided and the
     rest may come in any order: the placement is returned when it is the same
     for every such order (each level's loops end inside the decided part, or
     the level takes everything left), an error when every such order fails
     with it, else what is decided so far."""
-    operands = {op.memory_operand: op for op in view.operands}
-    output = view.output.memory_operand
-    spatial_per_level = {m: spatial_levels(spatial, accelerator.hierarchy(m)) for m in operands}
+    setup = setup or allocation_setup(view, accelerator, spatial)
+    operands, output, tops, proportional = setup.operands, setup.output, setup.tops, setup.proportional
+    spatial_per_level = setup.spatial_per_level
     unallocated = {m: list(order) for m in operands}
     allocated = {m: list(spatial_per_level[m][0]) for m in operands}
     level = {m: 1 for m in operands}
     result: dict[str, list[LoopList]] = {op.name: [] for op in view.operands}
-    tops = {m: accelerator.hierarchy(m)[-1].name for m in operands}
-    proportional = {m: _proportional_tiles(op, spatial) for m, op in operands.items()}
     blocked: dict[str, bool] = {}  # memory operand -> only its set of undecided loops matters
 
-    for memory in accelerator.memories:
-        held = [m for m in memory.operands if m in operands]
-        if not held:
-            continue
+    for memory, held in setup.memories:
         if any(m in blocked for m in held):
             if not (all(proportional[m] for m in held) and _holds_all(memory, held, operands, allocated, unallocated)):
                 blocked.update({m: False for m in held if m not in blocked})
@@ -122,8 +162,8 @@ def allocate(view: LayerView, accelerator: Accelerator, spatial: list[tuple[str,
             continue
         sizes: dict[str, list[float]] = {}
         for m in held:
-            above = [loop for lvl in spatial_per_level[m][level[m]:] for loop in lvl]
-            found = _slice_sizes(operands[m], m == output, allocated[m], unallocated[m], above, memory)
+            found = _slice_sizes(operands[m], m == output, allocated[m], unallocated[m],
+                                 setup.spatial_above[m][level[m]], memory)
             if isinstance(found, AllocationError):
                 return found if not blocked else _undecided(result, unallocated, operands, order, blocked)
             sizes[m] = found
@@ -133,7 +173,7 @@ def allocate(view: LayerView, accelerator: Accelerator, spatial: list[tuple[str,
             alone = sum(memory.name != tops[m] for m in held) == 1
             blocked.update({m: alone and memory.name != tops[m] and proportional[m] for m in held})
             continue
-        choice = _best_prefixes(held, sizes, unallocated, memory, tops, {m: op.name for m, op in operands.items()})
+        choice = _best_prefixes(held, sizes, unallocated, memory, tops, setup.names)
         if isinstance(choice, AllocationError):
             return choice if not blocked else _undecided(result, unallocated, operands, order, blocked)
         for m, count in zip(held, choice):
@@ -141,7 +181,7 @@ def allocate(view: LayerView, accelerator: Accelerator, spatial: list[tuple[str,
             del unallocated[m][:count]
             allocated[m] += loops
             result[operands[m].name].append(tuple(loops))
-            allocated[m] += list(spatial_per_level[m][level[m]])
+            allocated[m] += spatial_per_level[m][level[m]]
             if memory.name == tops[m] and unallocated[m]:
                 if blocked:
                     return _undecided(result, unallocated, operands, order, blocked)
@@ -168,7 +208,7 @@ def _proportional_tiles(operand: OperandView, spatial: list[tuple[str, LoopList]
     return all(float(factor).is_integer() for _, loops in spatial for dim, factor in loops if dim in window_dims)
 
 
-def _holds_all(memory: Memory, held: list[str], operands: dict, allocated: dict, unallocated: dict) -> bool:
+def _holds_all(memory: Memory, held: tuple[str, ...], operands: dict, allocated: dict, unallocated: dict) -> bool:
     """Whether all holders' whole tiles fit together (at the wider of their
     precisions): then each takes everything it has left, the whole tile
     moving fewest words. A double-buffered memory could still fail on the
@@ -181,7 +221,7 @@ def _holds_all(memory: Memory, held: list[str], operands: dict, allocated: dict,
     return whole <= memory.size
 
 
-def _decided(held: list[str], sizes: dict[str, list[float]], unallocated: dict[str, list], memory: Memory,
+def _decided(held: tuple[str, ...], sizes: dict[str, list[float]], unallocated: dict[str, list], memory: Memory,
              tops: dict[str, str], known: int, total: int, proportional: bool) -> bool:
     """Whether the prefixes `memory` takes are the same for every order of
     the loops after the first `known` of the `total`: each holder's tiles
@@ -202,7 +242,7 @@ def _decided(held: list[str], sizes: dict[str, list[float]], unallocated: dict[s
     return known_all or (proportional and fits_whole and whole <= memory.size)
 
 
-def _best_prefixes(held: list[str], sizes: dict[str, list[float]], unallocated: dict[str, list],
+def _best_prefixes(held: tuple[str, ...], sizes: dict[str, list[float]], unallocated: dict[str, list],
                    memory: Memory, tops: dict[str, str], names: dict[str, str]) -> list[int] | AllocationError:
     if len(held) == 1:
         return [_best_prefix(sizes[held[0]], unallocated[held[0]], memory.name == tops[held[0]])]
@@ -214,9 +254,11 @@ def _best_prefixes(held: list[str], sizes: dict[str, list[float]], unallocated: 
             options[m] = [sizes[m][-1]]
         else:
             options[m] = sizes[m]
-    traffic = {m: [0.0 if memory.name == tops[m] else
-                   prod(f for _, f in unallocated[m][i + offsets[m]:]) * size for i, size in enumerate(options[m])]
-               for m in held}
+    traffic = {}
+    for m in held:
+        above = _suffix_products(unallocated[m])
+        traffic[m] = [0.0 if memory.name == tops[m] else above[i + offsets[m]] * size
+                      for i, size in enumerate(options[m])]
     best, best_traffic = None, float("inf")
     for index, combo in enumerate(combinations(*(range(len(options[m])) for m in held))):
         total = sum(options[m][i] for m, i in zip(held, combo))
@@ -238,8 +280,9 @@ def _best_prefix(sizes: list[float], unallocated: list, top: bool) -> int:
     if top:
         return len(sizes) - 1
     best, best_traffic = 0, float("inf")
+    above = _suffix_products(unallocated)
     for i, size in enumerate(sizes):
-        moved = prod(f for _, f in unallocated[i:]) * size
+        moved = above[i] * size
         if moved <= best_traffic:
             best, best_traffic = i, moved
     return best

@@ -44,8 +44,22 @@ class LayerCost:
         return self.latency.ideal_cycles / self.latency.total
 
 
-def _traffic(view: LayerView, spatial: Spatial, temporal: dict[str, list[LoopList]], accelerator: Accelerator,
-             fractional: bool, cache: dict | None, signatures: dict[str, tuple] | None) -> dict[str, OperandTraffic]:
+@dataclass(frozen=True, slots=True)
+class _OperandParts:
+    """One operand's traffic with its word accesses and energy per memory
+    level (None when only the latency needs the traffic)."""
+
+    traffic: OperandTraffic
+    accesses: list[dict[str, int]] | None
+    energy: list[dict[str, float]] | None
+
+
+def _operand_parts(view: LayerView, spatial: Spatial, temporal: dict[str, list[LoopList]], accelerator: Accelerator,
+                   fractional: bool, cache: dict | None, signatures: dict[str, tuple] | None
+                   ) -> dict[str, _OperandParts]:
+    """Per operand: its traffic under the unrolling (`fractional`: energy's
+    average busy PEs, else latency's whole PEs), with accesses and energy
+    for the fractional one. `cache` keeps them by the operand's signature."""
     unrolling = effective_unrolling(spatial, view.dims, accelerator.array_sizes, fractional)
     result = {}
     for index, operand in enumerate(view.operands):
@@ -58,7 +72,12 @@ def _traffic(view: LayerView, spatial: Spatial, temporal: dict[str, list[LoopLis
         levels = operand_levels(view, operand, accelerator, temporal[operand.name], unrolling)
         lowest = levels.memories[0] if levels.memories else None
         port = port_for(lowest, operand.memory_operand, "tl") if lowest is not None else None
-        result[operand.name] = operand_traffic(view, levels, index == 0, port.bandwidth_max if port else None)
+        traffic = operand_traffic(view, levels, index == 0, port.bandwidth_max if port else None)
+        accesses = energy = None
+        if fractional:
+            accesses = operand_accesses(traffic)
+            energy = [access_energy(counts, memory) for memory, counts in zip(levels.memories, accesses)]
+        result[operand.name] = _OperandParts(traffic, accesses, energy)
         if cache is not None:
             cache[key] = result[operand.name]
     return result
@@ -81,9 +100,9 @@ def energy_only(view: LayerView, accelerator: Accelerator, spatial: Spatial, tem
     float rounding) without the latency, which needs all operands at once:
     a search can drop a placement whose energy alone is already worse."""
     total = mac_energy(view.macs, accelerator.unit_energy)
-    for traffic in _traffic(view, spatial, temporal, accelerator, True, traffic_cache, signatures).values():
-        for memory, counts in zip(traffic.levels.memories, operand_accesses(traffic)):
-            total += sum(access_energy(counts, memory).values())
+    for parts in _operand_parts(view, spatial, temporal, accelerator, True, traffic_cache, signatures).values():
+        for energy in parts.energy:
+            total += sum(energy.values())
     return total
 
 
@@ -99,15 +118,17 @@ def evaluate_mapping(view: LayerView, accelerator: Accelerator, spatial: Spatial
         signatures = {op.name: operand_signature(temporal[op.name], op) for op in view.operands}
     # Energy counts the average busy PEs of a non-dividing unrolling; latency
     # the whole PEs (ZigZag's spatial_mapping vs spatial_mapping_int).
-    energy_traffic = _traffic(view, spatial, temporal, accelerator, True, traffic_cache, signatures)
-    latency_traffic = _traffic(view, spatial, temporal, accelerator, False, traffic_cache, signatures)
+    energy_parts = _operand_parts(view, spatial, temporal, accelerator, True, traffic_cache, signatures)
+    latency_parts = _operand_parts(view, spatial, temporal, accelerator, False, traffic_cache, signatures)
+    energy_traffic = {name: parts.traffic for name, parts in energy_parts.items()}
+    latency_traffic = {name: parts.traffic for name, parts in latency_parts.items()}
 
     memory_energy: dict[str, dict[str, dict[str, float]]] = {}
     accesses: dict[str, dict[str, dict[str, int]]] = {}
-    for name, traffic in energy_traffic.items():
-        for memory, counts in zip(traffic.levels.memories, operand_accesses(traffic)):
+    for name, parts in energy_parts.items():
+        for memory, counts, energy in zip(parts.traffic.levels.memories, parts.accesses, parts.energy):
             accesses.setdefault(memory.name, {})[name] = counts
-            memory_energy.setdefault(memory.name, {})[name] = access_energy(counts, memory)
+            memory_energy.setdefault(memory.name, {})[name] = energy
 
     order = [op.name for op in view.operands]
     flags = double_buffered(energy_traffic, order)

@@ -12,10 +12,11 @@ written back; loading may borrow the spare bandwidth of the computation.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from math import ceil
 
 from dsec.cost.traffic import OperandTraffic
-from dsec.dialect.accelerator import Accelerator, Memory, Port
+from dsec.dialect.accelerator import Accelerator, Port
 
 INPUT_MEMORY_OPERANDS = ("I1", "I2")
 
@@ -125,31 +126,46 @@ def port_stall(activities: list[PortActivity]) -> float:
     return positive + max(0, negative + windows - window_union(activities))
 
 
-def _served(accelerator: Accelerator, memory: Memory, port: Port, by_memory_operand: dict[str, str]):
-    """(operand, level index, direction) for each allocation of the port this layer uses."""
-    for memory_operand, direction in port.allocation:
-        name = by_memory_operand.get(memory_operand)
-        if name is None:
-            continue
-        level = accelerator.level(memory_operand, memory.name)
-        yield name, memory_operand, level, direction
+@dataclass(frozen=True, slots=True)
+class PortUse:
+    """A port the layer uses and, per allocation of it the layer has, the
+    (operand, level index, direction) it serves."""
+
+    port: Port
+    served: tuple[tuple[str, int, str], ...]
+    shared_by_inputs: bool  # the port serves both input memory operands
+
+
+@lru_cache(maxsize=256)
+def port_uses(accelerator: Accelerator, by_memory_operand: tuple[tuple[str, str], ...]) -> tuple[PortUse, ...]:
+    """Every port of the accelerator with what it serves for a layer whose
+    memory operands map to operands as `by_memory_operand` (sorted pairs);
+    the same for every order a search scores, so computed once."""
+    names = dict(by_memory_operand)
+    uses = []
+    for memory in accelerator.memories:
+        for port in memory.ports:
+            served = tuple((names[memory_operand], accelerator.level(memory_operand, memory.name), direction)
+                           for memory_operand, direction in port.allocation if memory_operand in names)
+            shared = len({op for op, _ in port.allocation if op in INPUT_MEMORY_OPERANDS}) > 1
+            uses.append(PortUse(port, served, shared))
+    return tuple(uses)
 
 
 def stall_cycles(accelerator: Accelerator, traffic: dict[str, OperandTraffic], flags: dict[str, list[bool]],
                  by_memory_operand: dict[str, str]) -> float:
     worst = 0.0
-    for memory in accelerator.memories:
-        for port in memory.ports:
-            activities = []
-            for name, _, level, direction in _served(accelerator, memory, port, by_memory_operand):
-                t = traffic[name].transfers[level][direction]
-                if t.count == 0:
-                    continue
-                activities.append(PortActivity(transfer_cycles(traffic[name], level, direction, port),
-                                               allowed_cycles(traffic[name], level, direction, flags[name]),
-                                               t.period, t.count))
-            if activities:
-                worst = max(worst, port_stall(activities))
+    for use in port_uses(accelerator, tuple(sorted(by_memory_operand.items()))):
+        activities = []
+        for name, level, direction in use.served:
+            t = traffic[name].transfers[level][direction]
+            if t.count == 0:
+                continue
+            activities.append(PortActivity(transfer_cycles(traffic[name], level, direction, use.port),
+                                           allowed_cycles(traffic[name], level, direction, flags[name]),
+                                           t.period, t.count))
+        if activities:
+            worst = max(worst, port_stall(activities))
     return worst
 
 
@@ -173,26 +189,25 @@ def loading_cycles(accelerator: Accelerator, traffic: dict[str, OperandTraffic],
     """Cycles of the first load (inputs) and last store (output) per transfer,
     with whether its port is shared by both inputs."""
     result: dict[tuple[str, int, str], tuple[float, bool]] = {}
-    for memory in accelerator.memories:
-        for port in memory.ports:
-            shared = len({op for op, _ in port.allocation if op in INPUT_MEMORY_OPERANDS}) > 1
-            once, repeated = [], []
-            for name, _, level, direction in _served(accelerator, memory, port, by_memory_operand):
-                if name == output and direction in ("tl", "fh"):
-                    continue  # partial sums do not flow in the final offloading
-                count = traffic[name].transfers[level][direction].count
-                if count == 1:
-                    once.append((name, level, direction))
-                elif count > 1:
-                    repeated.append((name, level, direction))
-            busy = sum(ceil(traffic[n].transfers[lv][d].average_bandwidth) for n, lv, d in repeated)
-            spare = max(0.0, (port.bandwidth_max - busy) / port.bandwidth_max * compute_cycles)
-            needed = [transfer_cycles(traffic[n], lv, d, port) for n, lv, d in once]
-            minimum = [ceil(traffic[n].tile_bits[1] / port.bandwidth_max) for n, _, _ in once]
-            for key, cycles in zip(once, reduce_ordered(needed, minimum, spare)):
-                result[key] = (cycles, shared)
-            for key in repeated:
-                result[key] = (transfer_cycles(traffic[key[0]], key[1], key[2], port), shared)
+    for use in port_uses(accelerator, tuple(sorted(by_memory_operand.items()))):
+        port, shared = use.port, use.shared_by_inputs
+        once, repeated = [], []
+        for name, level, direction in use.served:
+            if name == output and direction in ("tl", "fh"):
+                continue  # partial sums do not flow in the final offloading
+            count = traffic[name].transfers[level][direction].count
+            if count == 1:
+                once.append((name, level, direction))
+            elif count > 1:
+                repeated.append((name, level, direction))
+        busy = sum(ceil(traffic[n].transfers[lv][d].average_bandwidth) for n, lv, d in repeated)
+        spare = max(0.0, (port.bandwidth_max - busy) / port.bandwidth_max * compute_cycles)
+        needed = [transfer_cycles(traffic[n], lv, d, port) for n, lv, d in once]
+        minimum = [ceil(traffic[n].tile_bits[1] / port.bandwidth_max) for n, _, _ in once]
+        for key, cycles in zip(once, reduce_ordered(needed, minimum, spare)):
+            result[key] = (cycles, shared)
+        for key in repeated:
+            result[key] = (transfer_cycles(traffic[key[0]], key[1], key[2], port), shared)
     return result
 
 

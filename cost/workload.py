@@ -7,7 +7,7 @@ window) or irrelevant (the operand does not change along the dim: reuse).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from math import gcd, prod
 
 from dsec.dialect.attributes import Access
@@ -34,9 +34,15 @@ class OperandView:
     windows: tuple[WindowIndex, ...]
     precision: int  # bits; for the output: partial sums
     final_precision: int  # bits of a finished output
+    # Derived: the dims the operand changes along (asked ~10^6 times per network search).
+    depends: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        windowed = {d for w in self.windows for d in (w.dim_a, w.dim_b)}
+        object.__setattr__(self, "depends", frozenset(self.relevant) | windowed)
 
     def depends_on(self, dim: str) -> bool:
-        return dim in self.relevant or any(dim in (w.dim_a, w.dim_b) for w in self.windows)
+        return dim in self.depends
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +80,8 @@ def tensor_elements(operand: OperandView, extents: dict[str, float]) -> int:
     """Elements of `operand` touched when each dim d runs over extents[d] values."""
     total = 1
     for dim in operand.relevant:
-        total *= extents.get(dim, 1)
+        if dim in extents:
+            total *= extents[dim]
     for w in operand.windows:
         size = window_size(w.scale_a, int(extents.get(w.dim_a, 1)), w.scale_b, int(extents.get(w.dim_b, 1)))
         total *= size if w.limit is None else min(size, w.limit)

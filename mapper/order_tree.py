@@ -18,11 +18,12 @@ import random
 from collections import Counter
 from collections.abc import Iterator
 
-from dsec.cost.allocation import AllocationError, Undecided, allocate
+from dsec.cost.allocation import AllocationError, Undecided, allocate, allocation_setup
 from dsec.cost.levels import level_signature, operand_signature
 from dsec.cost.workload import LayerView, OperandView, tensor_elements
 from dsec.dialect.accelerator import Accelerator
 from dsec.mapper.orders import Factor, multiset_sequences
+from dsec.mapper.symmetry import dim_swaps
 
 
 def decided_orders(view: LayerView, accelerator: Accelerator, unrolling: list, prefix: list[Factor], factors: list[Factor],
@@ -38,10 +39,16 @@ def decided_orders(view: LayerView, accelerator: Accelerator, unrolling: list, p
     order = list(prefix)
     seen: set[tuple] = set()
     roomy = _roomy_tops(view, accelerator)
+    setup = allocation_setup(view, accelerator, unrolling)
+    fixed_dims = {dim for _, loops in unrolling for dim, _ in loops} | {dim for dim, _ in prefix}
+    rank = {item: index for index, item in enumerate(items)}
+    images = [{item: rank[(swap.get(item[0], item[0]), item[1])] for item in items}
+              for swap in dim_swaps(view, fixed_dims, factors)]
 
-    def visit() -> Iterator[tuple[tuple[Factor, ...], dict] | AllocationError]:
+    def visit(undecided_images: tuple[int, ...] = tuple(range(len(images)))
+              ) -> Iterator[tuple[tuple[Factor, ...], dict] | AllocationError]:
         rest = sorted(counts.elements())
-        placed = allocate(view, accelerator, unrolling, order + rest, known=len(order))
+        placed = allocate(view, accelerator, unrolling, order + rest, known=len(order), setup=setup)
         if isinstance(placed, AllocationError):
             yield placed
             return
@@ -57,13 +64,31 @@ def decided_orders(view: LayerView, accelerator: Accelerator, unrolling: list, p
         for item in items:
             if not counts[item]:
                 continue
+            still = _still_undecided(undecided_images, images, item, rank[item])
+            if still is None:
+                continue  # a swapped image of this subtree, of equal costs, was visited before it
             counts[item] -= 1
             order.append(item)
-            yield from visit()
+            yield from visit(still)
             order.pop()
             counts[item] += 1
 
     yield from visit()
+
+
+def _still_undecided(undecided: tuple[int, ...], images: list[dict[Factor, int]], item: Factor, rank: int
+                     ) -> tuple[int, ...] | None:
+    """After appending `item`: the swaps under which the searched part of
+    the order is still its own image, or None when some swap's image comes
+    first in the visiting order (the subtree repeats that image's costs)."""
+    still = []
+    for index in undecided:
+        image = images[index][item]
+        if image < rank:
+            return None
+        if image == rank:
+            still.append(index)
+    return tuple(still)
 
 
 def _roomy_tops(view: LayerView, accelerator: Accelerator) -> tuple[int, ...]:

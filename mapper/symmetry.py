@@ -1,0 +1,48 @@
+"""Dim swaps the cost model cannot see: renaming OX <-> OY and FX <-> FY in
+a square convolution (or OX <-> OY in an elementwise layer) gives every
+loop order an image of equal cost. The order tree visits only the first of
+the two (in its visiting order), which halves its work on such layers
+without changing what it finds.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from itertools import combinations
+
+from dsec.cost.workload import LayerView, OperandView
+from dsec.mapper.orders import Factor
+
+Swap = dict[str, str]  # an involution on dim names; dims it leaves alone are absent
+
+
+def _renamed(operand: OperandView, swap: Swap) -> tuple:
+    rename = lambda dim: swap.get(dim, dim)  # noqa: E731
+    windows = Counter((rename(w.dim_a), w.scale_a, rename(w.dim_b), w.scale_b, w.limit) for w in operand.windows)
+    return tuple(sorted(rename(d) for d in operand.relevant)), windows
+
+
+def _keeps_view(view: LayerView, swap: Swap) -> bool:
+    if any(view.dims.get(a) != view.dims.get(b) for a, b in swap.items()):
+        return False
+    return all(_renamed(operand, swap) == _renamed(operand, {}) for operand in view.operands)
+
+
+def dim_swaps(view: LayerView, fixed_dims: set[str], factors: list[Factor]) -> list[Swap]:
+    """The swaps of one or two disjoint pairs of dims that leave the layer,
+    the searched loop factors and the rest of the mapping unchanged. Dims in
+    `fixed_dims` (unrolled, or in a fixed part of the order) are left out:
+    the unrolling and a fixed prefix are not renamed."""
+    dims = sorted(d for d in view.dims if d not in fixed_dims)
+    pairs = list(combinations(dims, 2))
+    candidates: list[Swap] = [{a: b, b: a} for a, b in pairs]
+    candidates += [{a: b, b: a, c: d, d: c} for (a, b), (c, d) in combinations(pairs, 2) if not {a, b} & {c, d}]
+    multiset = Counter(factors)
+    result = []
+    for swap in candidates:
+        if not _keeps_view(view, swap):
+            continue
+        if Counter((swap.get(dim, dim), f) for dim, f in factors) != multiset:
+            continue
+        result.append(swap)
+    return result
