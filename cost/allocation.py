@@ -3,8 +3,9 @@
 ZigZag's policy, so that numbers are comparable: memories are filled bottom-up;
 at each memory every operand it holds takes a prefix of its remaining loops
 (innermost first), the combination of prefixes that fits the capacity together
-and leaves the fewest accesses to the level above wins (ties go to the larger
-tiles). An operand's top memory takes everything left.
+and leaves the fewest accesses to the level above wins (ties, equal up to
+float rounding, go to the larger tiles: a fractional unrolling must not make
+OX and OY differ). An operand's top memory takes everything left.
 """
 
 from __future__ import annotations
@@ -45,10 +46,17 @@ def _bits(operand: OperandView, loops: list[tuple[str, float]], precision: int) 
 
 
 def _slice_sizes(operand: OperandView, is_output: bool, allocated: list, unallocated: list, spatial_above: LoopList,
-                 memory: Memory) -> list[float] | AllocationError:
+                 memory: Memory, top: bool) -> list[float] | AllocationError:
     """Bits of the tile for each prefix of the remaining loops that fits (double
-    for a double-buffered memory while loops remain above)."""
+    for a double-buffered memory while loops remain above). `top`: the
+    operand's top memory, which takes everything left."""
     precision = _precision(operand, is_output, spatial_above, unallocated)
+    if top and not memory.force_double_buffering:
+        # Tiles only grow with the prefix: when the whole operand fits, every
+        # prefix does, and only the whole one is read for a top memory.
+        whole = _bits(operand, allocated + unallocated, precision)
+        if whole <= memory.size:
+            return [whole] * (len(unallocated) + 1)
     # Only a double-buffered memory compares a tile with the whole operand.
     whole = _bits(operand, allocated + unallocated, precision) if memory.force_double_buffering else 0.0
     extents: dict[str, float] = {}
@@ -163,7 +171,7 @@ def allocate(view: LayerView, accelerator: Accelerator, spatial: list[tuple[str,
         sizes: dict[str, list[float]] = {}
         for m in held:
             found = _slice_sizes(operands[m], m == output, allocated[m], unallocated[m],
-                                 setup.spatial_above[m][level[m]], memory)
+                                 setup.spatial_above[m][level[m]], memory, memory.name == tops[m])
             if isinstance(found, AllocationError):
                 return found if not blocked else _undecided(result, unallocated, operands, order, blocked)
             sizes[m] = found
@@ -268,7 +276,7 @@ def _best_prefixes(held: tuple[str, ...], sizes: dict[str, list[float]], unalloc
                                        "the operands' tiles placed below it do not fit together")
             continue
         moved = sum(traffic[m][i] for m, i in zip(held, combo))
-        if moved <= best_traffic:
+        if moved <= best_traffic * (1 + 1e-9):  # equal up to float rounding: a tie
             best, best_traffic = [i + offsets[m] for m, i in zip(held, combo)], moved
     assert best is not None
     return best
@@ -283,7 +291,7 @@ def _best_prefix(sizes: list[float], unallocated: list, top: bool) -> int:
     above = _suffix_products(unallocated)
     for i, size in enumerate(sizes):
         moved = above[i] * size
-        if moved <= best_traffic:
+        if moved <= best_traffic * (1 + 1e-9):  # equal up to float rounding: a tie
             best, best_traffic = i, moved
     return best
 

@@ -13,7 +13,8 @@ JSON schema (schema_version 1):
                                             "offloading", "drain"},
                "accesses": {"<memory>": {"<operand>": {"<fh|tl|fl|th>": words}}},
                "search": null | {"objective", "tried": [{"spatial", "energy_pj", "latency_cycles",
-                                                         "orders"}],
+                                                         "orders", "mirrors"?}],  (mirrors: the
+                                 earlier candidate, OX <-> OY swapped, whose result it took)
                                  "discarded": [{"spatial", "operand", "memory", "needed_bits",
                                                 "available_bits", "reason"}],
                                  "temporal": {"objective", "lpf_limit", "search", "orders"}}}],

@@ -1,18 +1,23 @@
 """One layer's search: every spatial candidate scored by its best temporal
 order; infeasible candidates are kept aside with the reason and the best
-feasible one wins. Results are cached per distinct layer and options, so
-repeated layers (ResNet's blocks) and the passes after spatial-unroll that
-ask again are free."""
+feasible one wins (a candidate that is the OX <-> OY image of an earlier
+one takes that one's result renamed: mapper/symmetry.py). Results are cached
+per distinct layer and options, so repeated layers (ResNet's blocks) and the
+passes after spatial-unroll that ask again are free."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, replace
 
 from dsec.cost.allocation import AllocationError
 from dsec.cost.workload import LayerView
 from dsec.dialect.accelerator import Accelerator
 from dsec.dialect.attributes import Constraints, Spatial
+from dsec.mapper.factors import loop_prime_factors
+from dsec.mapper.orders import count_orders
 from dsec.mapper.spatial import SpatialCandidate, given_spatial, spatial_candidates
+from dsec.mapper.symmetry import Swap, renamed_factors, renamed_spatial, view_swaps
 from dsec.mapper.temporal import (Scored, TemporalOptions, TemporalResult, fixed_prefix, search_temporal,
                                   temporal_sizes)
 
@@ -27,7 +32,8 @@ class SpatialOptions:
 class Tried:
     candidate: SpatialCandidate
     best: Scored
-    evaluated: int
+    evaluated: int  # orders scored for this candidate (none when it mirrors another)
+    mirror_of: Spatial | None = None  # the earlier candidate whose result it took, renamed
 
 
 @dataclass(frozen=True)
@@ -81,24 +87,81 @@ def layer_key(view: LayerView, accelerator: Accelerator, constraints: Constraint
     return _view_key(view), accelerator, hint, order, spatial_options, temporal_options
 
 
+def _candidate_plan(view: LayerView, accelerator: Accelerator, constraints: Constraints | None,
+                    spatial_options: SpatialOptions, temporal_options: TemporalOptions
+                    ) -> list[tuple[SpatialCandidate, tuple[int, Swap] | None]]:
+    """The layer's spatial candidates, each with (index, swap) when it is the
+    dim-swapped image of an earlier one whose search it can take renamed
+    (the layer is symmetric under the swap, the loop factors left to order
+    are renamed alike and no part of the order is fixed)."""
+    hint = constraints.hint if constraints else None
+    order = constraints.order if constraints else None
+    candidates = spatial_candidates(view, accelerator, hint, spatial_options.mixed, spatial_options.candidates)
+    swaps = view_swaps(view) if not order else []
+
+    def factors(spatial: Spatial) -> Counter:
+        return Counter(loop_prime_factors(temporal_sizes(view.dims, spatial), temporal_options.lpf_limit))
+
+    plan: list[tuple[SpatialCandidate, tuple[int, Swap] | None]] = []
+    for candidate in candidates:
+        source = next(((index, swap) for index, (earlier, earlier_source) in enumerate(plan)
+                       if earlier_source is None for swap in swaps
+                       if renamed_spatial(earlier.spatial, swap) == candidate.spatial
+                       and Counter(renamed_factors(list(factors(earlier.spatial).elements()), swap))
+                       == factors(candidate.spatial)), None)
+        plan.append((candidate, source))
+    return plan
+
+
+def _renamed(result: TemporalResult | str, swap: Swap) -> TemporalResult | str:
+    """A search's result for the dim-swapped unrolling: the same costs, the order renamed."""
+    if isinstance(result, str) or result.best is None:
+        return result
+    return replace(result, best=replace(result.best, order=tuple(renamed_factors(result.best.order, swap))))
+
+
+def candidate_searches(view: LayerView, accelerator: Accelerator, constraints: Constraints | None,
+                       spatial_options: SpatialOptions, temporal_options: TemporalOptions) -> list[tuple]:
+    """The temporal searches (temporal_search's arguments) search_layer runs
+    for the layer, one per spatial candidate that is not an earlier one's
+    image: to run them in parallel first."""
+    order = constraints.order if constraints else None
+    return [(view, accelerator, candidate.spatial, order, temporal_options)
+            for candidate, source in _candidate_plan(view, accelerator, constraints, spatial_options,
+                                                     temporal_options) if source is None]
+
+
+def search_weight(view: LayerView, accelerator: Accelerator, spatial: Spatial, order, options: TemporalOptions
+                  ) -> int:
+    """A rough cost of temporal_search(...): the orders of its loop factors (to start long searches first)."""
+    return count_orders(loop_prime_factors(temporal_sizes(view.dims, spatial), options.lpf_limit))
+
+
 def search_layer(view: LayerView, accelerator: Accelerator, constraints: Constraints | None,
                  spatial_options: SpatialOptions, temporal_options: TemporalOptions) -> LayerSearch:
     key = layer_key(view, accelerator, constraints, spatial_options, temporal_options)
     if key in _LAYER_CACHE:
         return _LAYER_CACHE[key]
-    hint = constraints.hint if constraints else None
     order = constraints.order if constraints else None
     tried: list[Tried] = []
     discarded: list[Discarded] = []
-    for candidate in spatial_candidates(view, accelerator, hint, spatial_options.mixed,
-                                        spatial_options.candidates):
-        result = temporal_search(view, accelerator, candidate.spatial, order, temporal_options)
+    results: list[TemporalResult | str] = []
+    plan = _candidate_plan(view, accelerator, constraints, spatial_options, temporal_options)
+    for candidate, source in plan:
+        if source is None:
+            result = temporal_search(view, accelerator, candidate.spatial, order, temporal_options)
+        else:
+            result = _renamed(results[source[0]], source[1])
+        results.append(result)
         if isinstance(result, str):
             discarded.append(Discarded(candidate, result))
         elif result.best is None:
             discarded.append(Discarded(candidate, result.shortfall))
         else:
-            tried.append(Tried(candidate, result.best, result.evaluated))
+            if source is None:
+                tried.append(Tried(candidate, result.best, result.evaluated))
+            else:
+                tried.append(Tried(candidate, result.best, 0, plan[source[0]][0].spatial))
     tried.sort(key=lambda t: t.best.score)  # stable: ties keep the candidates' rank
     found = LayerSearch(tuple(tried), tuple(discarded))
     _LAYER_CACHE[key] = found
@@ -125,6 +188,8 @@ def remember(view: LayerView, accelerator: Accelerator, constraints: Constraints
     order = constraints.order if constraints else None
     _LAYER_CACHE[layer_key(view, accelerator, constraints, spatial_options, temporal_options)] = found
     for tried in found.tried:
+        if tried.mirror_of is not None:
+            continue  # not searched: a renamed copy of another candidate's result
         key = temporal_key(view, accelerator, tried.candidate.spatial, order, temporal_options)
         _TEMPORAL_CACHE.setdefault(key, TemporalResult(tried.best, tried.evaluated))
 

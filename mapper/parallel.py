@@ -10,8 +10,11 @@ from concurrent.futures import ProcessPoolExecutor
 
 
 def run_tasks(function: Callable, tasks: Sequence[tuple], jobs: int,
-              progress: Callable[[int, int], None] | None = None) -> list:
-    """[function(*task) for task in tasks], on up to `jobs` processes (0: all cores)."""
+              progress: Callable[[int, int], None] | None = None,
+              weight: Callable[..., float] | None = None) -> list:
+    """[function(*task) for task in tasks], on up to `jobs` processes (0: all
+    cores). `weight(*task)` estimates a task's cost: the heaviest start first,
+    so that no long task is left alone at the end."""
     workers = multiprocessing.cpu_count() if jobs <= 0 else jobs
     results = []
     if workers <= 1 or len(tasks) <= 1:
@@ -20,11 +23,15 @@ def run_tasks(function: Callable, tasks: Sequence[tuple], jobs: int,
             if progress:
                 progress(len(results), len(tasks))
         return results
+    order = list(range(len(tasks)))
+    if weight is not None:
+        order.sort(key=lambda i: -weight(*tasks[i]))  # stable: equal weights keep task order
+    by_task: dict[int, object] = {}
     # fork: workers start with the parent's modules loaded (no re-import per task).
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=context) as pool:
-        for result in pool.map(function, *zip(*tasks)):
-            results.append(result)
+        for index, result in zip(order, pool.map(function, *zip(*(tasks[i] for i in order)))):
+            by_task[index] = result
             if progress:
-                progress(len(results), len(tasks))
-    return results
+                progress(len(by_task), len(tasks))
+    return [by_task[i] for i in range(len(tasks))]

@@ -2,7 +2,9 @@
 a square convolution (or OX <-> OY in an elementwise layer) gives every
 loop order an image of equal cost. The order tree visits only the first of
 the two (in its visiting order), which halves its work on such layers
-without changing what it finds.
+without changing what it finds; a spatial candidate that is the image of
+an earlier one (D2(OY = 12) after D2(OX = 12)) takes that one's result,
+renamed, instead of a search of its own.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from collections import Counter
 from itertools import combinations
 
 from dsec.cost.workload import LayerView, OperandView
+from dsec.dialect.attributes import Loop, Spatial, SpatialUnroll
 from dsec.mapper.orders import Factor
 
 Swap = dict[str, str]  # an involution on dim names; dims it leaves alone are absent
@@ -28,21 +31,30 @@ def _keeps_view(view: LayerView, swap: Swap) -> bool:
     return all(_renamed(operand, swap) == _renamed(operand, {}) for operand in view.operands)
 
 
-def dim_swaps(view: LayerView, fixed_dims: set[str], factors: list[Factor]) -> list[Swap]:
-    """The swaps of one or two disjoint pairs of dims that leave the layer,
-    the searched loop factors and the rest of the mapping unchanged. Dims in
-    `fixed_dims` (unrolled, or in a fixed part of the order) are left out:
-    the unrolling and a fixed prefix are not renamed."""
-    dims = sorted(d for d in view.dims if d not in fixed_dims)
+def view_swaps(view: LayerView) -> list[Swap]:
+    """The swaps of one or two disjoint pairs of dims that leave the layer
+    unchanged (dims of equal size playing the same part in every operand)."""
+    dims = sorted(view.dims)
     pairs = list(combinations(dims, 2))
     candidates: list[Swap] = [{a: b, b: a} for a, b in pairs]
     candidates += [{a: b, b: a, c: d, d: c} for (a, b), (c, d) in combinations(pairs, 2) if not {a, b} & {c, d}]
+    return [swap for swap in candidates if _keeps_view(view, swap)]
+
+
+def renamed_factors(factors: list[Factor] | tuple[Factor, ...], swap: Swap) -> list[Factor]:
+    return [(swap.get(dim, dim), factor) for dim, factor in factors]
+
+
+def dim_swaps(view: LayerView, fixed_dims: set[str], factors: list[Factor]) -> list[Swap]:
+    """The swaps that leave the layer, the searched loop factors and the rest
+    of the mapping unchanged. Dims in `fixed_dims` (unrolled, or in a fixed
+    part of the order) are left out: the unrolling and a fixed prefix are not
+    renamed."""
     multiset = Counter(factors)
-    result = []
-    for swap in candidates:
-        if not _keeps_view(view, swap):
-            continue
-        if Counter((swap.get(dim, dim), f) for dim, f in factors) != multiset:
-            continue
-        result.append(swap)
-    return result
+    return [swap for swap in view_swaps(view)
+            if not fixed_dims & swap.keys() and Counter(renamed_factors(factors, swap)) == multiset]
+
+
+def renamed_spatial(spatial: Spatial, swap: Swap) -> Spatial:
+    return Spatial(tuple(SpatialUnroll(u.array_dim, tuple(Loop(swap.get(lp.dim, lp.dim), lp.factor) for lp in u.loops))
+                         for u in spatial.unrolls))

@@ -28,7 +28,8 @@ from dsec.cost.allocation import AllocationError
 from dsec.cost.locality import layer_accelerator
 from dsec.cost.workload import layer_view
 from dsec.dialect.ops import LayerOp, Module, operand_shapes
-from dsec.mapper.layer import LayerSearch, SpatialOptions, layer_key, remember, search_layer
+from dsec.mapper.layer import (LayerSearch, SpatialOptions, candidate_searches, remember_temporal, search_layer,
+                               search_weight, temporal_key, temporal_search)
 from dsec.mapper.parallel import run_tasks
 from dsec.mapper.spatial import given_spatial
 from dsec.mapper.temporal import TemporalOptions
@@ -44,7 +45,8 @@ def describe_shortfall(reason: AllocationError | str) -> dict:
 def search_remark(found: LayerSearch, objective: str) -> dict:
     """What the search tried, as an IR attribute."""
     tried = [{"spatial": str(t.candidate.spatial), "energy_pj": round(t.best.cost.energy, 2),
-              "latency_cycles": round(t.best.cost.latency.total, 2), "orders": t.evaluated} for t in found.tried]
+              "latency_cycles": round(t.best.cost.latency.total, 2), "orders": t.evaluated,
+              **({"mirrors": str(t.mirror_of)} if t.mirror_of is not None else {})} for t in found.tried]
     discarded = [{"spatial": str(d.candidate.spatial), **describe_shortfall(d.reason)} for d in found.discarded]
     return {"objective": objective, "tried": tried, "discarded": discarded}
 
@@ -81,9 +83,15 @@ class SpatialUnrollPass(Pass):
         for layer in searched:
             view = layer_view(layer, operand_shapes(layer, shapes))
             tasks[layer.symbol] = (view, layer_accelerator(layer, module.accelerator), layer.constraints, spatial_options, temporal_options)
-        unique = list({layer_key(*task): task for task in tasks.values()}.values())
-        for task, found in zip(unique, run_tasks(search_layer, unique, self.jobs, ctx.report_progress(self.name))):
-            remember(*task, found)
+        if self.jobs != 1:
+            # Each candidate's temporal search is a task of its own: a layer's
+            # candidates run side by side, and search_layer below finds them cached.
+            searches = {temporal_key(*search): search for task in tasks.values()
+                        for search in candidate_searches(*task)}
+            unique = list(searches.values())
+            for search, result in zip(unique, run_tasks(temporal_search, unique, self.jobs,
+                                                         ctx.report_progress(self.name), search_weight)):
+                remember_temporal(search, result)
 
         def unroll(layer: LayerOp) -> LayerOp:
             if layer.spatial is not None:

@@ -23,7 +23,7 @@ from dsec.cost.locality import layer_accelerator
 from dsec.cost.workload import layer_view
 from dsec.dialect.attributes import Loop, Nest
 from dsec.dialect.ops import LayerOp, Module, operand_shapes
-from dsec.mapper.layer import remember_temporal, temporal_key, temporal_search
+from dsec.mapper.layer import remember_temporal, search_weight, temporal_key, temporal_search
 from dsec.mapper.parallel import run_tasks
 from dsec.mapper.temporal import TemporalOptions, TemporalResult, temporal_sizes
 
@@ -89,7 +89,7 @@ class TemporalTilePass(Pass):
             tasks[layer.symbol] = (view, layer_accelerator(layer, module.accelerator), layer.spatial, order, options)
         unique = list({temporal_key(*task): task for task in tasks.values()}.values())
         for task, result in zip(unique, run_tasks(temporal_search, unique, self.jobs,
-                                                  ctx.report_progress(self.name))):
+                                                  ctx.report_progress(self.name), search_weight)):
             remember_temporal(task, result)
 
         def tile(layer: LayerOp) -> LayerOp:

@@ -1,7 +1,8 @@
 """Dim swaps the cost model cannot see (mapper/symmetry.py): found on square
 layers, refused where the layer, the unrolling or the loop factors tell the
 dims apart; the order tree skips swapped images without changing the order
-it picks or its cost."""
+it picks or its cost; a spatial candidate that mirrors an earlier one costs
+what its own search would find."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ import dsec.mapper.order_tree as order_tree
 from dsec.cost.workload import layer_view
 from dsec.dialect.attributes import Loop, Spatial, SpatialUnroll
 from dsec.dialect.ops import operand_shapes
+from dsec.compiler.importer import import_model
 from dsec.mapper.factors import loop_prime_factors
+from dsec.mapper.layer import SpatialOptions, search_layer, temporal_search
 from dsec.mapper.symmetry import dim_swaps
 from dsec.mapper.temporal import TemporalOptions, search_temporal, temporal_sizes
 from test_order_tree import FIXTURES, ROOT, unrolled_layers
@@ -79,3 +82,25 @@ def test_the_tree_skips_swapped_images_and_picks_the_same_order(seed, monkeypatc
         assert with_swaps.best.order == without.best.order, (arch, dims)
         assert with_swaps.best.score == without.best.score == exhaustive.best.score, (arch, dims)
         assert with_swaps.evaluated < without.evaluated, (arch, dims)
+
+
+@pytest.mark.parametrize("objective", ["energy", "latency"])
+def test_a_mirrored_candidate_costs_what_its_own_search_finds(objective):
+    # ResNet-18's first Relu and MaxPool on eyeriss_like (64 channels on 14 PEs,
+    # 112 or 56 pixels on 12: fractional unrollings): D1(G) D2(OX) mirrors D1(G) D2(OY).
+    imported = import_model(str(ROOT / "examples/models/resnet18.onnx"), str(ROOT / "examples/arch/eyeriss_like.yaml"))
+    module = imported.module
+    options = TemporalOptions(objective, 6)
+    mirrored = 0
+    for layer in module.layers():
+        if layer.op_type not in ("Relu", "MaxPool"):
+            continue
+        view = layer_view(layer, operand_shapes(layer, module.value_shapes()))
+        found = search_layer(view, module.accelerator, None, SpatialOptions(3), options)
+        for tried in found.tried:
+            if tried.mirror_of is None:
+                continue
+            own = temporal_search(view, module.accelerator, tried.candidate.spatial, None, options)
+            assert tried.best.score == own.best.score, (layer.name, str(tried.candidate.spatial))
+            mirrored += 1
+    assert mirrored >= 2
