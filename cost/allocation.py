@@ -3,9 +3,8 @@
 ZigZag's policy, so that numbers are comparable: memories are filled bottom-up;
 at each memory every operand it holds takes a prefix of its remaining loops
 (innermost first), the combination of prefixes that fits the capacity together
-and leaves the fewest accesses to the level above wins (ties, equal up to
-float rounding, go to the larger tiles: a fractional unrolling must not make
-OX and OY differ). An operand's top memory takes everything left.
+and leaves the fewest accesses to the level above wins (ties go to the larger
+tiles). An operand's top memory takes everything left.
 """
 
 from __future__ import annotations
@@ -276,7 +275,7 @@ def _best_prefixes(held: tuple[str, ...], sizes: dict[str, list[float]], unalloc
                                        "the operands' tiles placed below it do not fit together")
             continue
         moved = sum(traffic[m][i] for m, i in zip(held, combo))
-        if moved <= best_traffic * (1 + 1e-9):  # equal up to float rounding: a tie
+        if moved <= best_traffic:
             best, best_traffic = [i + offsets[m] for m, i in zip(held, combo)], moved
     assert best is not None
     return best
@@ -291,7 +290,7 @@ def _best_prefix(sizes: list[float], unallocated: list, top: bool) -> int:
     above = _suffix_products(unallocated)
     for i, size in enumerate(sizes):
         moved = above[i] * size
-        if moved <= best_traffic * (1 + 1e-9):  # equal up to float rounding: a tie
+        if moved <= best_traffic:
             best, best_traffic = i, moved
     return best
 

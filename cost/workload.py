@@ -78,13 +78,17 @@ def window_size(sa: int, a: int, sb: int, b: int) -> int:
 
 def tensor_elements(operand: OperandView, extents: dict[str, float]) -> int:
     """Elements of `operand` touched when each dim d runs over extents[d] values."""
-    total = 1
-    for dim in operand.relevant:
-        if dim in extents:
-            total *= extents[dim]
+    factors = [extents[dim] for dim in operand.relevant if dim in extents]
     for w in operand.windows:
         size = window_size(w.scale_a, int(extents.get(w.dim_a, 1)), w.scale_b, int(extents.get(w.dim_b, 1)))
-        total *= size if w.limit is None else min(size, w.limit)
+        factors.append(size if w.limit is None else min(size, w.limit))
+    # In order of value, not of dim name: a fractional extent (K = 12.8 on 14
+    # PEs) rounds the same whatever the dims are called, so OX <-> OY swaps
+    # cost exactly the same (mapper/symmetry.py relies on it).
+    factors.sort()
+    total = 1
+    for factor in factors:
+        total *= factor
     return total
 
 

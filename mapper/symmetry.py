@@ -5,6 +5,11 @@ the two (in its visiting order), which halves its work on such layers
 without changing what it finds; a spatial candidate that is the image of
 an earlier one (D2(OY = 12) after D2(OX = 12)) takes that one's result,
 renamed, instead of a search of its own.
+
+Equal to the last bit: the cost model never lets a dim's name decide how a
+product rounds (tensor_elements multiplies in order of value), so a
+fractional unrolling (K = 12.8 on 14 PEs) costs the same under the swap and
+memory-alloc's exact ties go the same way.
 """
 
 from __future__ import annotations
