@@ -5,6 +5,7 @@ mapping quality, in one run, on the same inputs (ZigZag's own YAML files).
     python benchmarks/vs_zigzag.py                 # 3 archs x energy, latency
     python benchmarks/vs_zigzag.py --quick         # first five Conv layers
     python benchmarks/vs_zigzag.py --zigzag-lpf 8 --write-reference
+    python benchmarks/vs_zigzag.py --dsec-lpf 8    # dsec searching LOMA's lpf 8 space
 
 Both tools run as fresh processes (cold start included): ZigZag through its
 API in a worker process of this script, dsec through `dsec lower --emit json`.
@@ -154,7 +155,8 @@ def first_layers_model(model: Path, count: int, work: Path) -> Path:
 def compare_case(name: str, objective: str, model: Path, args, work: Path, reference: dict) -> bool:
     arch, mapping = CASES[name]
     zz_seconds, zz_layers = run_zigzag(arch, mapping, objective, args.zigzag_lpf, model, work)
-    ds_seconds, ds_rows = run_dsec(arch, ROOT / mapping, objective, model, args.jobs, work)
+    lpf = ["--lpf-limit", str(args.dsec_lpf)] if args.dsec_lpf is not None else []
+    ds_seconds, ds_rows = run_dsec(arch, ROOT / mapping, objective, model, args.jobs, work, lpf)
     given = work / f"zigzag-mapping-{name}-{objective}.yaml"
     given.write_text(zigzag_mapping_yaml(zz_layers, ROOT / mapping))
     _, given_rows = run_dsec(arch, given, objective, model, 1, work)
@@ -209,6 +211,7 @@ def main() -> int:
     parser.add_argument("--objective", action="append", choices=OBJECTIVES, help="repeatable; default: both")
     parser.add_argument("--zigzag-lpf", type=int, default=6, help="ZigZag's LOMA lpf_limit (default 6)")
     parser.add_argument("--jobs", type=int, default=2, help="dsec --jobs (default 2)")
+    parser.add_argument("--dsec-lpf", type=int, help="dsec --lpf-limit (default: dsec's default)")
     parser.add_argument("--write-reference", action="store_true",
                         help=f"store ZigZag's numbers in {REFERENCE.relative_to(ROOT)}")
     parser.add_argument("--zigzag-worker", nargs=6, help=argparse.SUPPRESS)
