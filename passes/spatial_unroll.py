@@ -83,15 +83,13 @@ class SpatialUnrollPass(Pass):
         for layer in searched:
             view = layer_view(layer, operand_shapes(layer, shapes))
             tasks[layer.symbol] = (view, layer_accelerator(layer, module.accelerator), layer.constraints, spatial_options, temporal_options)
-        if self.jobs != 1:
-            # Each candidate's temporal search is a task of its own: a layer's
-            # candidates run side by side, and search_layer below finds them cached.
-            searches = {temporal_key(*search): search for task in tasks.values()
-                        for search in candidate_searches(*task)}
-            unique = list(searches.values())
-            for search, result in zip(unique, run_tasks(temporal_search, unique, self.jobs,
-                                                         ctx.report_progress(self.name), search_weight)):
-                remember_temporal(search, result)
+        # Each candidate's temporal search is a task of its own (a layer's
+        # candidates run side by side with --jobs); search_layer below finds them cached.
+        searches = {temporal_key(*search): search for task in tasks.values() for search in candidate_searches(*task)}
+        unique = list(searches.values())
+        for search, result in zip(unique, run_tasks(temporal_search, unique, self.jobs,
+                                                     ctx.report_progress(self.name), search_weight)):
+            remember_temporal(search, result)
 
         def unroll(layer: LayerOp) -> LayerOp:
             if layer.spatial is not None:
