@@ -50,14 +50,12 @@ def _slice_sizes(operand: OperandView, is_output: bool, allocated: list, unalloc
     for a double-buffered memory while loops remain above). `top`: the
     operand's top memory, which takes everything left."""
     precision = _precision(operand, is_output, spatial_above, unallocated)
-    if top and not memory.force_double_buffering:
+    # A double-buffered memory compares each tile with the whole operand.
+    whole = _bits(operand, allocated + unallocated, precision) if top or memory.force_double_buffering else 0.0
+    if top and not memory.force_double_buffering and whole <= memory.size:
         # Tiles only grow with the prefix: when the whole operand fits, every
         # prefix does, and only the whole one is read for a top memory.
-        whole = _bits(operand, allocated + unallocated, precision)
-        if whole <= memory.size:
-            return [whole] * (len(unallocated) + 1)
-    # Only a double-buffered memory compares a tile with the whole operand.
-    whole = _bits(operand, allocated + unallocated, precision) if memory.force_double_buffering else 0.0
+        return [whole] * (len(unallocated) + 1)
     extents: dict[str, float] = {}
     for dim, factor in allocated:
         extents[dim] = extents.get(dim, 1) * factor

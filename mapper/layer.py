@@ -98,22 +98,24 @@ def _candidate_plan(view: LayerView, accelerator: Accelerator, constraints: Cons
     order = constraints.order if constraints else None
     candidates = spatial_candidates(view, accelerator, hint, spatial_options.mixed, spatial_options.candidates)
     swaps = view_swaps(view) if not order else []
-
-    def factors(spatial: Spatial) -> Counter:
-        return Counter(loop_prime_factors(temporal_sizes(view.dims, spatial), temporal_options.lpf_limit))
-
+    factors = [Counter(loop_prime_factors(temporal_sizes(view.dims, c.spatial), temporal_options.lpf_limit))
+               for c in candidates]
     plan: list[tuple[SpatialCandidate, tuple[int, Swap] | None]] = []
-    for candidate in candidates:
-        source = next(((index, swap) for index, (earlier, earlier_source) in enumerate(plan)
-                       if earlier_source is None for swap in swaps
-                       if renamed_spatial(earlier.spatial, swap) == candidate.spatial
-                       and Counter(renamed_factors(list(factors(earlier.spatial).elements()), swap))
-                       == factors(candidate.spatial)), None)
+    for candidate, own in zip(candidates, factors):
+        source = None
+        for index, (earlier, earlier_source) in enumerate(plan):
+            if earlier_source is not None:
+                continue  # mirror only searched candidates
+            swap = next((swap for swap in swaps if renamed_spatial(earlier.spatial, swap) == candidate.spatial
+                         and Counter(renamed_factors(factors[index].elements(), swap)) == own), None)
+            if swap is not None:
+                source = (index, swap)
+                break
         plan.append((candidate, source))
     return plan
 
 
-def _renamed(result: TemporalResult | str, swap: Swap) -> TemporalResult | str:
+def _renamed_result(result: TemporalResult | str, swap: Swap) -> TemporalResult | str:
     """A search's result for the dim-swapped unrolling: the same costs, the order renamed."""
     if isinstance(result, str) or result.best is None:
         return result
@@ -151,7 +153,7 @@ def search_layer(view: LayerView, accelerator: Accelerator, constraints: Constra
         if source is None:
             result = temporal_search(view, accelerator, candidate.spatial, order, temporal_options)
         else:
-            result = _renamed(results[source[0]], source[1])
+            result = _renamed_result(results[source[0]], source[1])
         results.append(result)
         if isinstance(result, str):
             discarded.append(Discarded(candidate, result))

@@ -15,6 +15,7 @@ memory-alloc's exact ties go the same way.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from itertools import combinations
 
 from dsec.cost.workload import LayerView, OperandView
@@ -46,7 +47,7 @@ def view_swaps(view: LayerView) -> list[Swap]:
     return [swap for swap in candidates if _keeps_view(view, swap)]
 
 
-def renamed_factors(factors: list[Factor] | tuple[Factor, ...], swap: Swap) -> list[Factor]:
+def renamed_factors(factors: Iterable[Factor], swap: Swap) -> list[Factor]:
     return [(swap.get(dim, dim), factor) for dim, factor in factors]
 
 

@@ -28,8 +28,8 @@ from dsec.cost.allocation import AllocationError
 from dsec.cost.locality import layer_accelerator
 from dsec.cost.workload import layer_view
 from dsec.dialect.ops import LayerOp, Module, operand_shapes
-from dsec.mapper.layer import (LayerSearch, SpatialOptions, candidate_searches, remember_temporal, search_layer,
-                               search_weight, temporal_key, temporal_search)
+from dsec.mapper.layer import (LayerSearch, SpatialOptions, candidate_searches, layer_key, remember_temporal,
+                               search_layer, search_weight, temporal_key, temporal_search)
 from dsec.mapper.parallel import run_tasks
 from dsec.mapper.spatial import given_spatial
 from dsec.mapper.temporal import TemporalOptions
@@ -85,7 +85,8 @@ class SpatialUnrollPass(Pass):
             tasks[layer.symbol] = (view, layer_accelerator(layer, module.accelerator), layer.constraints, spatial_options, temporal_options)
         # Each candidate's temporal search is a task of its own (a layer's
         # candidates run side by side with --jobs); search_layer below finds them cached.
-        searches = {temporal_key(*search): search for task in tasks.values() for search in candidate_searches(*task)}
+        layers = {layer_key(*task): task for task in tasks.values()}.values()
+        searches = {temporal_key(*search): search for task in layers for search in candidate_searches(*task)}
         unique = list(searches.values())
         for search, result in zip(unique, run_tasks(temporal_search, unique, self.jobs,
                                                      ctx.report_progress(self.name), search_weight)):
