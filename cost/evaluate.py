@@ -83,6 +83,13 @@ def _operand_parts(view: LayerView, spatial: Spatial, temporal: dict[str, list[L
     return result
 
 
+def drain_cycles(view: LayerView, accelerator: Accelerator, spatial: Spatial) -> int:
+    """Cycles the last results take to leave a systolic array."""
+    per_array_dim = {u.array_dim: prod(min(lp.factor or 1, view.dims.get(lp.dim, 1)) for lp in u.loops)
+                     for u in spatial.unrolls}
+    return systolic_drain(accelerator, per_array_dim)
+
+
 def evaluate_layer(layer: LayerOp, accelerator: Accelerator,
                    shapes: dict[str, tuple[int | None, ...] | None]) -> LayerCost:
     """Energy and latency of a mapped layer. `shapes`: each input operand's
@@ -136,15 +143,14 @@ def evaluate_mapping(view: LayerView, accelerator: Accelerator, spatial: Spatial
     stall = stall_cycles(accelerator, latency_traffic, flags, by_memory_operand)
     temporal = latency_traffic[view.output.name].total_cycles
     loads = loading_cycles(accelerator, latency_traffic, view.output.name, by_memory_operand, ceil(temporal) + stall)
-    per_array_dim = {u.array_dim: prod(min(lp.factor or 1, view.dims.get(lp.dim, 1)) for lp in u.loops)
-                     for u in spatial.unrolls}
+    memory_counts = {name: len(t.levels.memories) for name, t in latency_traffic.items()}
     latency = Latency(
         ideal_cycles=ceil(view.macs / accelerator.num_pes),
         temporal_cycles=temporal,
         stall_cycles=stall,
-        onloading_cycles=onloading_cycles(loads, [op.name for op in view.inputs], latency_traffic),
-        offloading_cycles=offloading_cycles(loads, view.output.name, latency_traffic),
-        drain_cycles=systolic_drain(accelerator, per_array_dim),
+        onloading_cycles=onloading_cycles(loads, [op.name for op in view.inputs], memory_counts),
+        offloading_cycles=offloading_cycles(loads, view.output.name, memory_counts[view.output.name]),
+        drain_cycles=drain_cycles(view, accelerator, spatial),
     )
     utilization: dict[str, dict[str, float]] = {}
     for (name, memory), fraction in memory_utilization(energy_traffic, effective=False).items():

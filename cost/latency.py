@@ -212,12 +212,13 @@ def loading_cycles(accelerator: Accelerator, traffic: dict[str, OperandTraffic],
 
 
 def onloading_cycles(loads: dict[tuple[str, int, str], tuple[float, bool]], inputs: list[str],
-                     traffic: dict[str, OperandTraffic]) -> float:
+                     memories: dict[str, int]) -> float:
+    """`memories`: how many memory levels each operand has."""
     individual = {name: 0.0 for name in inputs}
     half_shared = {name: 0.0 for name in inputs}
     shared = {name: 0.0 for name in inputs}
     for name in inputs:
-        for m in range(len(traffic[name].levels.memories) - 1):
+        for m in range(memories[name] - 1):
             upper = loads.get((name, m, "fh"), (0, False))
             lower = loads.get((name, m + 1, "tl"), (0, False))
             longest = max(upper[0], lower[0])
@@ -235,10 +236,10 @@ def onloading_cycles(loads: dict[tuple[str, int, str], tuple[float, bool]], inpu
     return min(first, second)
 
 
-def offloading_cycles(loads: dict[tuple[str, int, str], tuple[float, bool]], output: str,
-                      traffic: dict[str, OperandTraffic]) -> float:
+def offloading_cycles(loads: dict[tuple[str, int, str], tuple[float, bool]], output: str, memories: int) -> float:
+    """`memories`: how many memory levels the output has."""
     total = 0.0
-    for m in range(len(traffic[output].levels.memories) - 1):
+    for m in range(memories - 1):
         total += max(loads.get((output, m, "th"), (0, False))[0], loads.get((output, m + 1, "fl"), (0, False))[0])
     return total
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from dsec.cost.allocation import AllocationError, Undecided, allocate, allocation_setup
 from dsec.cost.levels import level_signature, operand_signature
@@ -26,12 +26,18 @@ from dsec.mapper.orders import Factor, multiset_sequences
 from dsec.mapper.symmetry import dim_swaps
 
 
+Hopeless = Callable[[Undecided | dict, list[Factor], int], bool]
+
+
 def decided_orders(view: LayerView, accelerator: Accelerator, unrolling: list, prefix: list[Factor], factors: list[Factor],
-                   seed: int | None = None) -> Iterator[tuple[tuple[Factor, ...], dict] | AllocationError]:
+                   seed: int | None = None, hopeless: Hopeless | None = None
+                   ) -> Iterator[tuple[tuple[Factor, ...], dict] | AllocationError]:
     """Orders (innermost first, `prefix` then an order of `factors`) that
     cover every distinct cost of the orders of `factors` above `prefix`, each
     with its placement, and the error of each subtree whose orders all fail
-    to fit."""
+    to fit. `hopeless(placed, order, known)`: True when no order beginning
+    with order[:known] can beat the best one found so far (its subtree is
+    skipped; asked again as the search goes on, so it may tighten)."""
     items = sorted(set(factors))
     if seed is not None:
         random.Random(seed).shuffle(items)
@@ -56,6 +62,8 @@ def decided_orders(view: LayerView, accelerator: Accelerator, unrolling: list, p
         if state in seen:
             return  # an equivalent prefix was expanded: its subtree has the same costs
         seen.add(state)
+        if hopeless is not None and hopeless(placed, order + rest, len(order)):
+            return
         if not isinstance(placed, Undecided):
             inner, outer = _level_views(view, placed, len(order), roomy)
             for tail in representatives(rest, view.operands, inner, outer):

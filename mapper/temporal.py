@@ -9,15 +9,18 @@ innermost loops and the search orders the rest above them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from math import ceil
+from math import ceil, prod
 from typing import Literal
 
 from dsec.cost.allocation import AllocationError, allocate
-from dsec.cost.evaluate import LayerCost, energy_only, evaluate_mapping
+from dsec.cost.evaluate import LayerCost, drain_cycles, energy_only, evaluate_mapping
 from dsec.cost.levels import effective_unrolling
 from dsec.cost.workload import LayerView
 from dsec.dialect.accelerator import Accelerator
 from dsec.dialect.attributes import Loop, Spatial
+from dsec.mapper.cutoff import Cutoff
+from dsec.mapper.energy_bound import EnergyBound
+from dsec.mapper.latency_bound import LatencyBound
 from dsec.mapper.factors import loop_prime_factors
 from dsec.mapper.objective import Objective, score
 from dsec.mapper.order_tree import decided_orders, placement_key
@@ -110,18 +113,33 @@ def score_order(view: LayerView, accelerator: Accelerator, spatial: Spatial, unr
     return Scored(order, cost, score(cost, objective))
 
 
+def subtree_cutoff(view: LayerView, accelerator: Accelerator, spatial: Spatial, unrolling: list,
+                   loops: tuple[Factor, ...], objective: Objective) -> Cutoff:
+    """The bounds a search on `objective` cuts subtrees with (`unrolling`: the fractional one)."""
+    energy = EnergyBound(view, accelerator, unrolling, loops)
+    if objective == "energy":
+        return Cutoff(objective, energy, None)
+    whole = effective_unrolling(spatial, view.dims, accelerator.array_sizes, fractional=False)
+    fixed = prod(f for _, f in loops) + drain_cycles(view, accelerator, spatial)
+    return Cutoff(objective, energy, LatencyBound(view, accelerator, whole, loops, fixed))
+
+
 def search_temporal(view: LayerView, accelerator: Accelerator, spatial: Spatial, prefix: list[Factor],
                     left: dict[str, int], options: TemporalOptions) -> TemporalResult:
     """The best order of the `left` iterations above the fixed innermost `prefix`."""
     factors = loop_prime_factors(left, options.lpf_limit)
     unrolling = effective_unrolling(spatial, view.dims, accelerator.array_sizes, fractional=True)
     memo: Memo | None = None
+    best: Scored | None = None
     if options.search == "pruned":
-        orders = decided_orders(view, accelerator, unrolling, prefix, factors, options.seed)
+        cutoff = subtree_cutoff(view, accelerator, spatial, unrolling, tuple(prefix) + tuple(factors),
+                                options.objective)
+        hopeless = lambda placed, order, known: (  # noqa: E731
+            best is not None and cutoff.beaten(placed, order, known, best.score))
+        orders = decided_orders(view, accelerator, unrolling, prefix, factors, options.seed, hopeless)
         memo = Memo()
     else:  # every order costed from scratch: the reference the pruned search is tested against
         orders = (tuple(prefix) + rest for rest in loop_orders(factors, options.seed))
-    best: Scored | None = None
     shortfall: AllocationError | None = None
     evaluated = 0
     for item in orders:

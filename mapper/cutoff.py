@@ -1,0 +1,40 @@
+"""When a subtree of the order tree cannot beat the best order found so
+far: its lower bounds (energy_bound.py, latency_bound.py) against the best
+score. Only a subtree whose every order scores worse, or equal (the search
+keeps the first of equals, and the subtree comes later), is cut."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dsec.cost.allocation import Undecided
+from dsec.cost.levels import LoopList
+from dsec.mapper.energy_bound import EnergyBound
+from dsec.mapper.latency_bound import LatencyBound
+from dsec.mapper.objective import Objective
+from dsec.mapper.orders import Factor
+
+# Bounds and costs add the same terms in other orders: float rounding must not cut a tie.
+_SLACK = 1e-9
+
+
+@dataclass
+class Cutoff:
+    objective: Objective
+    energy: EnergyBound
+    latency: LatencyBound | None  # None for objective energy
+
+    def beaten(self, placed: Undecided | dict[str, list[LoopList]], order: list[Factor], known: int,
+               best: tuple[float, float]) -> bool:
+        """Whether every order beginning with order[:known] scores worse than `best`."""
+        value, tie_break = best
+        if self.objective == "energy":
+            return self.energy.of(placed, order, known) > value * (1 + _SLACK)
+        latency = self.latency.of(placed, order, known)
+        if self.objective == "latency":
+            if latency > value * (1 + _SLACK):
+                return True
+            return latency >= value and self.energy.of(placed, order, known) > tie_break * (1 + _SLACK)
+        energy = self.energy.of(placed, order, known)
+        return energy * latency > value * (1 + _SLACK) or \
+            (energy * latency >= value and energy > tie_break * (1 + _SLACK))

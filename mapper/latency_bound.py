@@ -1,0 +1,135 @@
+"""A lower bound on the latency of every order below a node of the order
+tree (branch and bound for objective latency, with energy_bound.py for the
+tie-break).
+
+Latency is the temporal cycles (the same for every order), the systolic
+drain (the same), the stall of the worst port, and the first loads and the
+last stores (cost/latency.py). Per memory-level boundary (boundaries.py) a
+transfer moves one tile, which only grows with the loops under the
+boundary, so the tile of the loops surely under it bounds each transfer's
+cycles from below. A port stalls at least (cycles - period) x (refills - 1)
+per transfer: memory-alloc's merges can only lengthen the period and cut
+the refills, so the bound assumes every loop that may merge does. Only
+transfers that happen with or without partial sums count, at the narrower
+precision. Loads and stores go through the cost model's own formulas,
+which only grow with each transfer's cycles.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from math import ceil, prod
+
+from dsec.cost.allocation import Undecided
+from dsec.cost.latency import offloading_cycles, onloading_cycles, port_uses
+from dsec.cost.levels import LoopList, OperandLevels, bandwidth_boost, spatial_levels
+from dsec.cost.workload import LayerView, OperandView, tensor_elements
+from dsec.dialect.accelerator import Accelerator
+from dsec.mapper.boundaries import Boundary, operand_boundaries
+from dsec.mapper.orders import Factor
+
+
+@dataclass(frozen=True, slots=True)
+class _Crossing:
+    """What a transfer is at least: `elements` per transfer, and when the
+    boundary is decided, the longest `period` and fewest `refills` it can have."""
+
+    elements: int
+    period: float | None = None
+    refills: int | None = None
+
+
+@dataclass
+class LatencyBound:
+    """Lower bounds of one search. `unrolling`: the whole-PE effective
+    unrolling, as latency uses; `fixed`: the temporal cycles plus the drain."""
+
+    view: LayerView
+    accelerator: Accelerator
+    unrolling: list[tuple[str, LoopList]]
+    loops: tuple[Factor, ...]
+    fixed: float
+    _tiles: dict[tuple, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._temporal = prod(f for _, f in self.loops)
+        self._memories = {op.name: self.accelerator.hierarchy(op.memory_operand) for op in self.view.operands}
+        self._spatial = {op.name: spatial_levels(self.unrolling, self._memories[op.name]) for op in self.view.operands}
+        self._boost = {}
+        for op in self.view.operands:
+            levels = OperandLevels(op, tuple(self._memories[op.name]), tuple(() for _ in self._memories[op.name]),
+                                   tuple(self._spatial[op.name]), 1)
+            self._boost[op.name] = bandwidth_boost(levels.unique_units())
+        self._uses = port_uses(self.accelerator, tuple(sorted((op.memory_operand, op.name)
+                                                              for op in self.view.operands)))
+
+    def of(self, placed: Undecided | dict[str, list[LoopList]], order: list[Factor], known: int) -> float:
+        """The lowest latency any order beginning with order[:known] can have."""
+        decided = placed.levels if isinstance(placed, Undecided) else placed
+        crossings: dict[tuple[str, int, str], _Crossing] = {}
+        lowest_tiles: dict[str, int] = {}  # per operand: its lowest memory's tile, at least
+        for index, operand in enumerate(self.view.operands):
+            memories = len(self._memories[operand.name])
+            boundaries = operand_boundaries(operand, decided[operand.name], memories, order, known)
+            if memories > 1:
+                lowest_tiles[operand.name] = self._tile(index, boundaries[1])
+            for boundary in boundaries:
+                crossings.update(self._crossings(index, operand, boundary, memories))
+        stall, loads = 0.0, {}
+        for use in self._uses:
+            bandwidth = use.port.bandwidth_max
+            at_least = 0.0
+            for name, level, direction in use.served:
+                crossing = crossings.get((name, level, direction))
+                if crossing is None:
+                    continue
+                precision = self._precision(name)
+                cycles = ceil(crossing.elements * precision / bandwidth)
+                if crossing.period is not None and crossing.refills > 1:
+                    at_least += max(0.0, cycles - crossing.period) * (crossing.refills - 1)
+                    loads[(name, level, direction)] = (cycles, use.shared_by_inputs)
+                else:  # maybe the layer's one transfer: spare bandwidth shortens it, not below the lowest tile
+                    shortest = ceil(lowest_tiles[name] * precision / bandwidth) if name in lowest_tiles else 0
+                    loads[(name, level, direction)] = (min(cycles, shortest), use.shared_by_inputs)
+            stall = max(stall, at_least)
+        counts = {name: len(memories) for name, memories in self._memories.items()}
+        output = self.view.output.name
+        return (self.fixed + stall + onloading_cycles(loads, [op.name for op in self.view.inputs], counts)
+                + offloading_cycles(loads, output, counts[output]))
+
+    def _precision(self, name: str) -> int:
+        operand = self.view.operand(name)
+        return min(operand.precision, operand.final_precision) if operand is self.view.output else operand.precision
+
+    def _tile(self, index: int, boundary: Boundary) -> int:
+        """Elements of the operand's tile under `boundary` (at least, when undecided)."""
+        key = (index, boundary.level, tuple(sorted(boundary.below)))
+        if key not in self._tiles:
+            operand = self.view.operands[index]
+            if boundary.level < 0:
+                self._tiles[key] = 1
+            else:
+                extents: dict[str, float] = {}
+                spatial = self._spatial[operand.name][:boundary.level + 1]
+                for dim, factor in (*(loop for level in spatial for loop in level), *boundary.below):
+                    extents[dim] = extents.get(dim, 1) * factor
+                self._tiles[key] = round(tensor_elements(operand, extents))
+        return self._tiles[key]
+
+    def _crossings(self, index: int, operand: OperandView, boundary: Boundary, memories: int
+                   ) -> dict[tuple[str, int, str], _Crossing]:
+        """The transfers across `boundary` that happen with or without partial
+        sums: the read of the level above towards it and the write of the level below from it."""
+        j, is_output = boundary.level, index == 0
+        tile = self._tile(index, boundary)
+        boost = self._boost[operand.name][j + 1]
+        period = refills = None
+        if boundary.decided:
+            merged = boundary.below + boundary.merging
+            period = 1.0 if is_output and j < 0 else float(prod(f for _, f in merged))
+            refills = int(self._temporal // period)
+        result = {(operand.name, j + 1, "fl" if is_output else "tl"):
+                  _Crossing(int(tile * boost) if is_output else tile * boost, period, refills)}
+        if 0 <= j < memories - 1:  # the top memory has no level above
+            result[(operand.name, j, "th" if is_output else "fh")] = _Crossing(tile, period, refills)
+        return result

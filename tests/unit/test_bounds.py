@@ -1,0 +1,101 @@
+"""The lower bounds the order tree cuts subtrees with (mapper/energy_bound.py,
+mapper/latency_bound.py): with every loop decided the energy bound is the
+energy itself (the split by operand and level boundary loses nothing), and
+with any part decided neither bound exceeds the energy or latency of an
+order that begins that way, on every fixture architecture and on random
+layers and unrollings (non-dividing ones included). The search that cuts
+with them finds what the exhaustive one finds (test_order_tree.py)."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+
+import pytest
+
+from dsec.cost.allocation import AllocationError, allocate
+from dsec.cost.evaluate import evaluate_mapping
+from dsec.cost.levels import effective_unrolling
+from dsec.cost.workload import layer_view
+from dsec.dialect.attributes import Loop, Spatial, SpatialUnroll
+from dsec.dialect.ops import operand_shapes
+from dsec.mapper.energy_bound import EnergyBound
+from dsec.mapper.factors import loop_prime_factors
+from dsec.mapper.orders import loop_orders
+from dsec.mapper.temporal import subtree_cutoff, temporal_sizes
+from test_order_tree import CASES, FIXTURES, ROOT, unrolled_layers
+
+ARCHS = ("tpu_like", "edge_tpu_like", "eyeriss_like", "gemm_l1")
+
+
+def check_layer(module, layer, lpf: int, sample: int, rng: random.Random) -> int:
+    """Every prefix of `sample` random orders: bounds <= energy and latency;
+    whole orders: energy bound == energy. Returns how many prefixes were checked."""
+    view = layer_view(layer, operand_shapes(layer, module.value_shapes()))
+    accelerator = module.accelerator
+    unrolling = effective_unrolling(layer.spatial, view.dims, accelerator.array_sizes, True)
+    factors = loop_prime_factors(temporal_sizes(view.dims, layer.spatial), lpf)
+    bound = EnergyBound(view, accelerator, unrolling, tuple(factors))
+    latency_bound = subtree_cutoff(view, accelerator, layer.spatial, unrolling, tuple(factors), "latency").latency
+    orders = list(loop_orders(factors))
+    checked = 0
+    for order in rng.sample(orders, min(sample, len(orders))):
+        order = list(order)
+        placed = allocate(view, accelerator, unrolling, order)
+        if isinstance(placed, AllocationError):
+            continue
+        cost = evaluate_mapping(view, accelerator, layer.spatial, placed)
+        energy, latency = cost.energy, cost.latency.total
+        assert bound.of(placed, order, len(order)) == pytest.approx(energy, rel=1e-9), (layer.name, order)
+        for known in range(len(order)):
+            partial = allocate(view, accelerator, unrolling, order, known=known)
+            if isinstance(partial, AllocationError):
+                continue
+            assert bound.of(partial, order, known) <= energy * (1 + 1e-9), (layer.name, order, known)
+            assert latency_bound.of(partial, order, known) <= latency, (layer.name, order, known)
+            checked += 1
+    return checked
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c[0].stem}-{c[1].stem}")
+def test_bound_never_exceeds_the_energy_on_fixture_layers(case):
+    rng = random.Random(0)
+    assert sum(check_layer(module, layer, 6, 40, rng) for module, layer in unrolled_layers(*case)) > 0
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_bound_never_exceeds_the_energy_on_random_layers(seed):
+    rng = random.Random(seed)
+    for arch in ARCHS:
+        module, layer = next(unrolled_layers(ROOT / "examples/models/conv3x3.onnx", FIXTURES / "arch" / f"{arch}.yaml",
+                                             None))
+        dims = {"B": 1, "K": rng.choice([6, 16, 40, 96]), "OX": rng.choice([7, 14, 28]),
+                "OY": rng.choice([7, 14, 28]), "C": rng.choice([3, 8, 24, 64]), "FX": rng.choice([1, 3]),
+                "FY": rng.choice([1, 3])}
+        unrolls = tuple(SpatialUnroll(array_dim, (Loop(dim, rng.randint(2, size)),))
+                        for (array_dim, size), dim in zip(module.accelerator.array,
+                                                          rng.sample(["K", "C", "OX", "OY"], 4)))
+        layer = replace(layer, dims=dims, spatial=Spatial(unrolls))
+        check_layer(module, layer, 6, 30, rng)
+
+
+def test_bound_is_tight_enough_to_cut():
+    # On ResNet-18's first 3x3 layer on eyeriss_like the bound with nothing
+    # decided is already most of the best energy; a bound that lost its terms
+    # would still pass the tests above and cut nothing.
+    model, arch, mapping = ROOT / "examples/models/resnet18.onnx", ROOT / "examples/arch/eyeriss_like.yaml", \
+        ROOT / "examples/mapping/default.yaml"
+    module, layer = next((m, lay) for m, lay in unrolled_layers(model, arch, mapping)
+                         if lay.name == "/layer1/layer1.0/conv1/Conv")
+    view = layer_view(layer, operand_shapes(layer, module.value_shapes()))
+    unrolling = effective_unrolling(layer.spatial, view.dims, module.accelerator.array_sizes, True)
+    factors = loop_prime_factors(temporal_sizes(view.dims, layer.spatial), 6)
+    bound = EnergyBound(view, module.accelerator, unrolling, tuple(factors))
+    order = sorted(factors)
+    root = bound.of(allocate(view, module.accelerator, unrolling, order, known=0), order, 0)
+    energies = []
+    for candidate in loop_orders(factors):
+        placed = allocate(view, module.accelerator, unrolling, list(candidate))
+        if not isinstance(placed, AllocationError):
+            energies.append(evaluate_mapping(view, module.accelerator, layer.spatial, placed).energy)
+    assert 0.5 * min(energies) < root <= min(energies)
