@@ -11,8 +11,10 @@ cycles from below. A port stalls at least (cycles - period) x (refills - 1)
 per transfer: memory-alloc's merges can only lengthen the period and cut
 the refills, so the bound assumes every loop that may merge does. Only
 transfers that happen with or without partial sums count, at the narrower
-precision. Loads and stores go through the cost model's own formulas,
-which only grow with each transfer's cycles.
+precision. A port also stalls at least the cycles all its transfers take
+beyond the temporal cycles (each minus one transfer: its windows together
+cover at most the temporal cycles). Loads and stores go through the cost
+model's own formulas, which only grow with each transfer's cycles.
 """
 
 from __future__ import annotations
@@ -78,7 +80,9 @@ class LatencyBound:
         stall, loads = 0.0, {}
         for use in self._uses:
             bandwidth = use.port.bandwidth_max
-            at_least = 0.0
+            # Per transfer: what it takes beyond its period, each refill; and all
+            # transfers together: what they take beyond the temporal cycles.
+            at_least = together = 0.0
             for name, level, direction in use.served:
                 crossing = crossings.get((name, level, direction))
                 if crossing is None:
@@ -87,11 +91,12 @@ class LatencyBound:
                 cycles = ceil(crossing.elements * precision / bandwidth)
                 if crossing.period is not None and crossing.refills > 1:
                     at_least += max(0.0, cycles - crossing.period) * (crossing.refills - 1)
+                    together += cycles * (crossing.refills - 1)
                     loads[(name, level, direction)] = (cycles, use.shared_by_inputs)
                 else:  # maybe the layer's one transfer: spare bandwidth shortens it, not below the lowest tile
                     shortest = ceil(lowest_tiles[name] * precision / bandwidth) if name in lowest_tiles else 0
                     loads[(name, level, direction)] = (min(cycles, shortest), use.shared_by_inputs)
-            stall = max(stall, at_least)
+            stall = max(stall, at_least, together - self._temporal)
         counts = {name: len(memories) for name, memories in self._memories.items()}
         output = self.view.output.name
         return (self.fixed + stall + onloading_cycles(loads, [op.name for op in self.view.inputs], counts)
