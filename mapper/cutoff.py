@@ -6,9 +6,14 @@ keeps the first of equals, and the subtree comes later), is cut."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from math import prod
 
 from dsec.cost.allocation import Undecided
-from dsec.cost.levels import LoopList
+from dsec.cost.evaluate import drain_cycles
+from dsec.cost.levels import LoopList, effective_unrolling
+from dsec.cost.workload import LayerView
+from dsec.dialect.accelerator import Accelerator
+from dsec.dialect.attributes import Spatial
 from dsec.mapper.energy_bound import EnergyBound
 from dsec.mapper.latency_bound import LatencyBound
 from dsec.mapper.objective import Objective
@@ -38,3 +43,14 @@ class Cutoff:
         energy = self.energy.of(placed, order, known)
         return energy * latency > value * (1 + _SLACK) or \
             (energy * latency >= value and energy > tie_break * (1 + _SLACK))
+
+
+def subtree_cutoff(view: LayerView, accelerator: Accelerator, spatial: Spatial, unrolling: list,
+                   loops: tuple[Factor, ...], objective: Objective) -> Cutoff:
+    """The bounds a search on `objective` cuts subtrees with (`unrolling`: the fractional one)."""
+    energy = EnergyBound(view, accelerator, unrolling, loops)
+    if objective == "energy":
+        return Cutoff(objective, energy, None)
+    whole = effective_unrolling(spatial, view.dims, accelerator.array_sizes, fractional=False)
+    fixed = prod(f for _, f in loops) + drain_cycles(view, accelerator, spatial)
+    return Cutoff(objective, energy, LatencyBound(view, accelerator, whole, loops, fixed))

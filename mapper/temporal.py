@@ -9,18 +9,16 @@ innermost loops and the search orders the rest above them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from math import ceil, prod
+from math import ceil
 from typing import Literal
 
 from dsec.cost.allocation import AllocationError, allocate
-from dsec.cost.evaluate import LayerCost, drain_cycles, energy_only, evaluate_mapping
+from dsec.cost.evaluate import LayerCost, energy_only, evaluate_mapping
 from dsec.cost.levels import effective_unrolling
 from dsec.cost.workload import LayerView
 from dsec.dialect.accelerator import Accelerator
 from dsec.dialect.attributes import Loop, Spatial
-from dsec.mapper.cutoff import Cutoff
-from dsec.mapper.energy_bound import EnergyBound
-from dsec.mapper.latency_bound import LatencyBound
+from dsec.mapper.cutoff import subtree_cutoff
 from dsec.mapper.factors import loop_prime_factors
 from dsec.mapper.objective import Objective, score
 from dsec.mapper.order_tree import decided_orders, placement_key
@@ -111,17 +109,6 @@ def score_order(view: LayerView, accelerator: Accelerator, spatial: Spatial, unr
             return None
         cost = memo.costs[key] = evaluate_mapping(view, accelerator, spatial, levels, memo.traffic, signatures)
     return Scored(order, cost, score(cost, objective))
-
-
-def subtree_cutoff(view: LayerView, accelerator: Accelerator, spatial: Spatial, unrolling: list,
-                   loops: tuple[Factor, ...], objective: Objective) -> Cutoff:
-    """The bounds a search on `objective` cuts subtrees with (`unrolling`: the fractional one)."""
-    energy = EnergyBound(view, accelerator, unrolling, loops)
-    if objective == "energy":
-        return Cutoff(objective, energy, None)
-    whole = effective_unrolling(spatial, view.dims, accelerator.array_sizes, fractional=False)
-    fixed = prod(f for _, f in loops) + drain_cycles(view, accelerator, spatial)
-    return Cutoff(objective, energy, LatencyBound(view, accelerator, whole, loops, fixed))
 
 
 def search_temporal(view: LayerView, accelerator: Accelerator, spatial: Spatial, prefix: list[Factor],

@@ -19,10 +19,11 @@ from dsec.cost.levels import effective_unrolling
 from dsec.cost.workload import layer_view
 from dsec.dialect.attributes import Loop, Spatial, SpatialUnroll
 from dsec.dialect.ops import operand_shapes
+from dsec.mapper.cutoff import subtree_cutoff
 from dsec.mapper.energy_bound import EnergyBound
 from dsec.mapper.factors import loop_prime_factors
 from dsec.mapper.orders import loop_orders
-from dsec.mapper.temporal import subtree_cutoff, temporal_sizes
+from dsec.mapper.temporal import temporal_sizes
 from test_order_tree import CASES, FIXTURES, ROOT, unrolled_layers
 
 ARCHS = ("tpu_like", "edge_tpu_like", "eyeriss_like", "gemm_l1")
