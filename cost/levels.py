@@ -179,10 +179,10 @@ class OperandLevels:
 
     def unique_units(self) -> list[float]:
         """Instances of each arch level that hold different data."""
-        total = tensor_elements(self.operand, _extents(self.spatial))
+        total = tensor_elements(self.operand, loop_extents(self.spatial))
         result = []
         for level in range(len(self.spatial)):
-            below = tensor_elements(self.operand, _extents(self.spatial[:level]))
+            below = tensor_elements(self.operand, loop_extents(self.spatial[:level]))
             result.append(total / below)
         return result
 
@@ -193,12 +193,21 @@ def bandwidth_boost(unique: list[float]) -> list[int]:
     return [round(unique[lv] / unique[lv + 1]) for lv in range(len(unique) - 1)] + [1]
 
 
-def _extents(levels) -> dict[str, float]:
+def loop_extents(levels) -> dict[str, float]:
+    """How far each dim runs over all the loops of `levels` (lists of (dim, factor))."""
     extents: dict[str, float] = {}
     for level in levels:
         for dim, factor in level:
             extents[dim] = extents.get(dim, 1) * factor
     return extents
+
+
+def unrolled_levels(operand: OperandView, memories: list[Memory], unrolling: list[tuple[str, LoopList]]
+                    ) -> OperandLevels:
+    """The operand's levels with its spatial loops only: what the unrolling
+    alone decides (fan-out per level, instances)."""
+    return OperandLevels(operand, tuple(memories), tuple(() for _ in memories),
+                         tuple(spatial_levels(unrolling, memories)), 1)
 
 
 def operand_levels(view: LayerView, operand: OperandView, accelerator: Accelerator, temporal: list[LoopList],

@@ -25,7 +25,7 @@ from math import prod
 
 from dsec.cost.allocation import Undecided
 from dsec.cost.energy import READS, access_energy, mac_energy, operand_accesses, port_for
-from dsec.cost.levels import LoopList, OperandLevels, bandwidth_boost, spatial_levels
+from dsec.cost.levels import LoopList, OperandLevels, bandwidth_boost, loop_extents, spatial_levels, unrolled_levels
 from dsec.cost.traffic import operand_traffic
 from dsec.cost.workload import LayerView, OperandView, tensor_elements
 from dsec.dialect.accelerator import Accelerator
@@ -53,6 +53,7 @@ class EnergyBound:
         # get dearer as partial sums end: no bound for it.
         self._bounded = tuple(not (index == 0 and op.final_precision > op.precision)
                               for index, op in enumerate(self.view.operands))
+        self._memories = tuple(len(self.accelerator.hierarchy(op.memory_operand)) for op in self.view.operands)
         self._open = tuple(_open_boundaries(self.view, self.accelerator, self.unrolling, operand, index == 0,
                                             self.loops) if self._bounded[index] else None
                            for index, operand in enumerate(self.view.operands))
@@ -65,8 +66,7 @@ class EnergyBound:
         for index, operand in enumerate(self.view.operands):
             if not self._bounded[index]:
                 continue
-            memories = len(self.accelerator.hierarchy(operand.memory_operand))
-            for boundary in operand_boundaries(operand, decided[operand.name], memories, order, known):
+            for boundary in operand_boundaries(operand, decided[operand.name], self._memories[index], order, known):
                 if boundary.decided:
                     total += self._term(index, boundary.level, boundary.below + boundary.merging)
                 elif self._open[index] is not None:
@@ -131,10 +131,7 @@ class _OpenBoundaries:
     truncation: tuple[float, ...]  # per boundary j >= 0: pJ the count truncation can take off
 
     def at_least(self, j: int, below: tuple[Factor, ...]) -> float:
-        extents: dict[str, float] = {}
-        for dim, factor in (*self.spatial_below[j], *below):
-            extents[dim] = extents.get(dim, 1) * factor
-        smallest = tensor_elements(self.operand, extents)
+        smallest = tensor_elements(self.operand, loop_extents((self.spatial_below[j], below)))
         kept = 1 - 0.5 / smallest if self.fractional else 1.0
         return max(0.0, self.per_element[j] * self.whole[j] * kept - self.truncation[j])
 
@@ -144,12 +141,12 @@ def _open_boundaries(view: LayerView, accelerator: Accelerator, unrolling: list[
     """None when a window dim is unrolled fractionally: its extents are cut
     to whole values and a tile can grow faster than the loops around it."""
     window_dims = {d for w in operand.windows for d in (w.dim_a, w.dim_b)}
-    factors = [f for _, unrolled in unrolling for d, f in unrolled]
-    if any(not float(f).is_integer() for _, unrolled in unrolling for d, f in unrolled if d in window_dims):
+    fractional = {d for _, unrolled in unrolling for d, f in unrolled if not float(f).is_integer()}
+    if fractional & window_dims:
         return None
     memories = accelerator.hierarchy(operand.memory_operand)
-    spatial = spatial_levels(unrolling, memories)
-    levels = OperandLevels(operand, tuple(memories), tuple(() for _ in memories), tuple(spatial), 1)
+    levels = unrolled_levels(operand, memories, unrolling)
+    spatial = levels.spatial
     boost, units = bandwidth_boost(levels.unique_units()), levels.unit_counts()
     precision = min(operand.precision, operand.final_precision) if is_output else operand.precision
     # Per boundary j: (memory, direction, boost, instances) of the transfers counted.
@@ -158,11 +155,8 @@ def _open_boundaries(view: LayerView, accelerator: Accelerator, unrolling: list[
     spatial_below, whole, per_element, truncation = [], [], [], []
     for j, transfers in enumerate(crossings):
         below = tuple(loop for level in spatial[:j + 1] for loop in level)
-        extents: dict[str, float] = {}
-        for dim, factor in (*below, *loops):
-            extents[dim] = extents.get(dim, 1) * factor
         spatial_below.append(below)
-        whole.append(tensor_elements(operand, extents))
+        whole.append(tensor_elements(operand, loop_extents((below, loops))))
         pj = lost = 0.0
         for memory, direction, fan_out, instances in transfers:
             port = port_for(memory, operand.memory_operand, direction)
@@ -173,5 +167,5 @@ def _open_boundaries(view: LayerView, accelerator: Accelerator, unrolling: list[
             lost += cost
         per_element.append(pj)
         truncation.append(lost)
-    return _OpenBoundaries(operand, any(not float(f).is_integer() for f in factors), tuple(spatial_below),
+    return _OpenBoundaries(operand, bool(fractional), tuple(spatial_below),
                            tuple(whole), tuple(per_element), tuple(truncation))

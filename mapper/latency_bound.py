@@ -24,7 +24,7 @@ from math import ceil, prod
 
 from dsec.cost.allocation import Undecided
 from dsec.cost.latency import offloading_cycles, onloading_cycles, port_uses
-from dsec.cost.levels import LoopList, OperandLevels, bandwidth_boost, spatial_levels
+from dsec.cost.levels import LoopList, bandwidth_boost, loop_extents, unrolled_levels
 from dsec.cost.workload import LayerView, OperandView, tensor_elements
 from dsec.dialect.accelerator import Accelerator
 from dsec.mapper.boundaries import Boundary, operand_boundaries
@@ -55,13 +55,16 @@ class LatencyBound:
 
     def __post_init__(self) -> None:
         self._temporal = prod(f for _, f in self.loops)
-        self._memories = {op.name: self.accelerator.hierarchy(op.memory_operand) for op in self.view.operands}
-        self._spatial = {op.name: spatial_levels(self.unrolling, self._memories[op.name]) for op in self.view.operands}
-        self._boost = {}
-        for op in self.view.operands:
-            levels = OperandLevels(op, tuple(self._memories[op.name]), tuple(() for _ in self._memories[op.name]),
-                                   tuple(self._spatial[op.name]), 1)
-            self._boost[op.name] = bandwidth_boost(levels.unique_units())
+        output, operands = self.view.output, self.view.operands
+        self._memories = {op.name: len(self.accelerator.hierarchy(op.memory_operand)) for op in operands}
+        levels = {op.name: unrolled_levels(op, self.accelerator.hierarchy(op.memory_operand), self.unrolling)
+                  for op in operands}
+        self._spatial = {name: level.spatial for name, level in levels.items()}
+        self._boost = {name: bandwidth_boost(level.unique_units()) for name, level in levels.items()}
+        # Transfers are counted at the narrower of the output's two precisions.
+        self._precision = {op.name: min(op.precision, op.final_precision) if op is output else op.precision
+                           for op in operands}
+        self._inputs = [op.name for op in self.view.inputs]
         self._uses = port_uses(self.accelerator, tuple(sorted((op.memory_operand, op.name)
                                                               for op in self.view.operands)))
 
@@ -71,7 +74,7 @@ class LatencyBound:
         crossings: dict[tuple[str, int, str], _Crossing] = {}
         lowest_tiles: dict[str, int] = {}  # per operand: its lowest memory's tile, at least
         for index, operand in enumerate(self.view.operands):
-            memories = len(self._memories[operand.name])
+            memories = self._memories[operand.name]
             boundaries = operand_boundaries(operand, decided[operand.name], memories, order, known)
             if memories > 1:
                 lowest_tiles[operand.name] = self._tile(index, boundaries[1])
@@ -87,7 +90,7 @@ class LatencyBound:
                 crossing = crossings.get((name, level, direction))
                 if crossing is None:
                     continue
-                precision = self._precision(name)
+                precision = self._precision[name]
                 cycles = ceil(crossing.elements * precision / bandwidth)
                 if crossing.period is not None and crossing.refills > 1:
                     at_least += max(0.0, cycles - crossing.period) * (crossing.refills - 1)
@@ -97,14 +100,9 @@ class LatencyBound:
                     shortest = ceil(lowest_tiles[name] * precision / bandwidth) if name in lowest_tiles else 0
                     loads[(name, level, direction)] = (min(cycles, shortest), use.shared_by_inputs)
             stall = max(stall, at_least, together - self._temporal)
-        counts = {name: len(memories) for name, memories in self._memories.items()}
         output = self.view.output.name
-        return (self.fixed + stall + onloading_cycles(loads, [op.name for op in self.view.inputs], counts)
-                + offloading_cycles(loads, output, counts[output]))
-
-    def _precision(self, name: str) -> int:
-        operand = self.view.operand(name)
-        return min(operand.precision, operand.final_precision) if operand is self.view.output else operand.precision
+        return (self.fixed + stall + onloading_cycles(loads, self._inputs, self._memories)
+                + offloading_cycles(loads, output, self._memories[output]))
 
     def _tile(self, index: int, boundary: Boundary) -> int:
         """Elements of the operand's tile under `boundary` (at least, when undecided)."""
@@ -114,10 +112,7 @@ class LatencyBound:
             if boundary.level < 0:
                 self._tiles[key] = 1
             else:
-                extents: dict[str, float] = {}
-                spatial = self._spatial[operand.name][:boundary.level + 1]
-                for dim, factor in (*(loop for level in spatial for loop in level), *boundary.below):
-                    extents[dim] = extents.get(dim, 1) * factor
+                extents = loop_extents((*self._spatial[operand.name][:boundary.level + 1], boundary.below))
                 self._tiles[key] = round(tensor_elements(operand, extents))
         return self._tiles[key]
 

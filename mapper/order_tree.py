@@ -54,7 +54,8 @@ def decided_orders(view: LayerView, accelerator: Accelerator, unrolling: list, p
     def visit(undecided_images: tuple[int, ...] = tuple(range(len(images)))
               ) -> Iterator[tuple[tuple[Factor, ...], dict] | AllocationError]:
         rest = sorted(counts.elements())
-        placed = allocate(view, accelerator, unrolling, order + rest, known=len(order), setup=setup)
+        full = order + rest
+        placed = allocate(view, accelerator, unrolling, full, known=len(order), setup=setup)
         if isinstance(placed, AllocationError):
             yield placed
             return
@@ -62,7 +63,7 @@ def decided_orders(view: LayerView, accelerator: Accelerator, unrolling: list, p
         if state in seen:
             return  # an equivalent prefix was expanded: its subtree has the same costs
         seen.add(state)
-        if hopeless is not None and hopeless(placed, order + rest, len(order)):
+        if hopeless is not None and hopeless(placed, full, len(order)):
             return
         if not isinstance(placed, Undecided):
             inner, outer = _level_views(view, placed, len(order), roomy)

@@ -9,7 +9,6 @@ with them finds what the exhaustive one finds (test_order_tree.py)."""
 from __future__ import annotations
 
 import random
-from dataclasses import replace
 
 import pytest
 
@@ -17,14 +16,13 @@ from dsec.cost.allocation import AllocationError, allocate
 from dsec.cost.evaluate import evaluate_mapping
 from dsec.cost.levels import effective_unrolling
 from dsec.cost.workload import layer_view
-from dsec.dialect.attributes import Loop, Spatial, SpatialUnroll
 from dsec.dialect.ops import operand_shapes
 from dsec.mapper.cutoff import subtree_cutoff
 from dsec.mapper.energy_bound import EnergyBound
 from dsec.mapper.factors import loop_prime_factors
 from dsec.mapper.orders import loop_orders
 from dsec.mapper.temporal import temporal_sizes
-from test_order_tree import CASES, FIXTURES, ROOT, unrolled_layers
+from test_order_tree import CASES, random_layer, resnet_layer, unrolled_layers
 
 ARCHS = ("tpu_like", "edge_tpu_like", "eyeriss_like", "gemm_l1")
 
@@ -68,15 +66,7 @@ def test_bound_never_exceeds_the_energy_on_fixture_layers(case):
 def test_bound_never_exceeds_the_energy_on_random_layers(seed):
     rng = random.Random(seed)
     for arch in ARCHS:
-        module, layer = next(unrolled_layers(ROOT / "examples/models/conv3x3.onnx", FIXTURES / "arch" / f"{arch}.yaml",
-                                             None))
-        dims = {"B": 1, "K": rng.choice([6, 16, 40, 96]), "OX": rng.choice([7, 14, 28]),
-                "OY": rng.choice([7, 14, 28]), "C": rng.choice([3, 8, 24, 64]), "FX": rng.choice([1, 3]),
-                "FY": rng.choice([1, 3])}
-        unrolls = tuple(SpatialUnroll(array_dim, (Loop(dim, rng.randint(2, size)),))
-                        for (array_dim, size), dim in zip(module.accelerator.array,
-                                                          rng.sample(["K", "C", "OX", "OY"], 4)))
-        layer = replace(layer, dims=dims, spatial=Spatial(unrolls))
+        module, layer = random_layer(rng, arch)
         check_layer(module, layer, 6, 30, rng)
 
 
@@ -84,10 +74,7 @@ def test_bound_is_tight_enough_to_cut():
     # On ResNet-18's first 3x3 layer on eyeriss_like the bound with nothing
     # decided is already most of the best energy; a bound that lost its terms
     # would still pass the tests above and cut nothing.
-    model, arch, mapping = ROOT / "examples/models/resnet18.onnx", ROOT / "examples/arch/eyeriss_like.yaml", \
-        ROOT / "examples/mapping/default.yaml"
-    module, layer = next((m, lay) for m, lay in unrolled_layers(model, arch, mapping)
-                         if lay.name == "/layer1/layer1.0/conv1/Conv")
+    module, layer = resnet_layer("eyeriss_like", "default", "/layer1/layer1.0/conv1/Conv")
     view = layer_view(layer, operand_shapes(layer, module.value_shapes()))
     unrolling = effective_unrolling(layer.spatial, view.dims, module.accelerator.array_sizes, True)
     factors = loop_prime_factors(temporal_sizes(view.dims, layer.spatial), 6)

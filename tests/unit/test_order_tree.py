@@ -40,6 +40,26 @@ def unrolled_layers(model: Path, arch: Path, mapping: Path | None):
             yield module, layer
 
 
+def resnet_layer(arch: str, mapping: str, name: str):
+    """ResNet-18's layer `name` on examples/arch/`arch`.yaml, unrolled by spatial-unroll."""
+    return next((m, lay) for m, lay in unrolled_layers(ROOT / "examples/models/resnet18.onnx",
+                                                       ROOT / f"examples/arch/{arch}.yaml",
+                                                       ROOT / f"examples/mapping/{mapping}.yaml")
+                if lay.name == name)
+
+
+def random_layer(rng: random.Random, arch: str):
+    """A conv of random shape on fixture `arch`, unrolled at random (non-dividing factors included)."""
+    module, layer = next(unrolled_layers(ROOT / "examples/models/conv3x3.onnx", FIXTURES / "arch" / f"{arch}.yaml",
+                                         None))
+    dims = {"B": 1, "K": rng.choice([6, 16, 40, 96]), "OX": rng.choice([7, 14, 28]),
+            "OY": rng.choice([7, 14, 28]), "C": rng.choice([3, 8, 24, 64]), "FX": rng.choice([1, 3]),
+            "FY": rng.choice([1, 3])}
+    unrolls = tuple(SpatialUnroll(array_dim, (Loop(dim, rng.randint(2, size)),))
+                    for (array_dim, size), dim in zip(module.accelerator.array, rng.sample(["K", "C", "OX", "OY"], 4)))
+    return module, replace(layer, dims=dims, spatial=Spatial(unrolls))
+
+
 @pytest.mark.parametrize("objective", ["energy", "latency"])
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c[0].stem}-{c[1].stem}")
 def test_pruned_search_finds_the_exhaustive_optimum(case, objective):
@@ -78,10 +98,7 @@ def test_fractional_unrolling_of_a_sliding_window():
     # 3.5-wide. Input tiles are cut to whole elements, so a memory that could hold the
     # whole input may be better off with less: ZigZag's best order (10498 cycles) needs
     # the tree to leave that decision open.
-    model, arch, mapping = ROOT / "examples/models/resnet18.onnx", ROOT / "examples/arch/edge_tpu_like.yaml", \
-        ROOT / "examples/mapping/edge_tpu_like.yaml"
-    module, layer = next((m, lay) for m, lay in unrolled_layers(model, arch, mapping)
-                         if lay.name == "/layer3/layer3.0/downsample/downsample.0/Conv")
+    module, layer = resnet_layer("edge_tpu_like", "edge_tpu_like", "/layer3/layer3.0/downsample/downsample.0/Conv")
     view = layer_view(layer, operand_shapes(layer, module.value_shapes()))
     sizes = temporal_sizes(view.dims, layer.spatial)
     found = search_temporal(view, module.accelerator, layer.spatial, [], sizes, TemporalOptions("latency", 6))
@@ -94,19 +111,12 @@ def test_random_layers_and_unrollings(seed):
     # fixture architecture: the pruned search must meet the exhaustive optimum.
     rng = random.Random(seed)
     for arch in ("tpu_like", "edge_tpu_like", "eyeriss_like", "gemm_l1"):
-        module, layer = next(unrolled_layers(ROOT / "examples/models/conv3x3.onnx", FIXTURES / "arch" / f"{arch}.yaml",
-                                             None))
-        dims = {"B": 1, "K": rng.choice([6, 16, 40, 96]), "OX": rng.choice([7, 14, 28]),
-                "OY": rng.choice([7, 14, 28]), "C": rng.choice([3, 8, 24, 64]), "FX": rng.choice([1, 3]),
-                "FY": rng.choice([1, 3])}
-        unrolls = tuple(SpatialUnroll(array_dim, (Loop(dim, rng.randint(2, size)),))
-                        for (array_dim, size), dim in zip(module.accelerator.array, rng.sample(["K", "C", "OX", "OY"], 4)))
-        layer = replace(layer, dims=dims, spatial=Spatial(unrolls))
+        module, layer = random_layer(rng, arch)
         view = layer_view(layer, operand_shapes(layer, module.value_shapes()))
         sizes = temporal_sizes(view.dims, layer.spatial)
         for objective in ("energy", "latency"):
             found = [search_temporal(view, module.accelerator, layer.spatial, [], sizes,
                                      TemporalOptions(objective, 5, search, 0)) for search in ("pruned", "exhaustive")]
-            assert (found[0].best is None) == (found[1].best is None), (arch, dims, unrolls)
+            assert (found[0].best is None) == (found[1].best is None), (arch, layer.dims, layer.spatial)
             if found[1].best is not None:
-                assert found[0].best.score == found[1].best.score, (arch, objective, dims, unrolls)
+                assert found[0].best.score == found[1].best.score, (arch, objective, layer.dims, layer.spatial)
