@@ -9,17 +9,26 @@ transfer moves one tile, which only grows with the loops under the
 boundary, so the tile of the loops surely under it bounds each transfer's
 cycles from below. A port stalls at least (cycles - period) x (refills - 1)
 per transfer: memory-alloc's merges can only lengthen the period and cut
-the refills, so the bound assumes every loop that may merge does. Only
-transfers that happen with or without partial sums count, at the narrower
-precision. A port also stalls at least the cycles all its transfers take
-beyond the temporal cycles (each minus one transfer: its windows together
-cover at most the temporal cycles). Loads and stores go through the cost
-model's own formulas, which only grow with each transfer's cycles.
+the refills, so the bound assumes every loop that may merge does. Once a
+loop the output does not depend on surely stays above a boundary, partial
+sums cross it both ways, all at their precision; elsewhere only transfers
+that happen with or without partial sums count, at the narrower precision.
+A port also stalls at least the cycles all its transfers take beyond the
+temporal cycles (each minus one transfer: its windows together cover at
+most the temporal cycles). Below a boundary not decided yet, the data
+crossing it over the layer is at least the tile of all loops, and one
+transfer at most what the memory under it holds (memory-alloc fits every
+tile), so all but one of its transfers take at least the difference: what
+makes a layer whose operand outgrows its buffers wait for the slow memory
+above, whatever the order. Loads and stores go through the cost model's own
+formulas, which only grow with each transfer's cycles; spare bandwidth
+shortens a first load only on a port whose surely repeated transfers leave
+some.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from math import ceil, prod
 
 from dsec.cost.allocation import Undecided
@@ -34,23 +43,31 @@ from dsec.mapper.orders import Factor
 @dataclass(frozen=True, slots=True)
 class _Crossing:
     """What a transfer is at least: `elements` per transfer, and when the
-    boundary is decided, the longest `period` and fewest `refills` it can have."""
+    boundary is decided, the longest `period` and fewest `refills` it can
+    have; when not, the fewest elements all its transfers move (`moved`) and
+    the most one of them can (`largest`), if known."""
 
     elements: int
     period: float | None = None
     refills: int | None = None
+    moved: float | None = None
+    largest: float | None = None
+    precision: int | None = None  # bits per element, when known: partial sums of the output
+    partial: bool = False  # partial sums read back or written down: stall the port, no load
 
 
 @dataclass
 class LatencyBound:
     """Lower bounds of one search. `unrolling`: the whole-PE effective
-    unrolling, as latency uses; `fixed`: the temporal cycles plus the drain."""
+    unrolling, as latency uses; `fixed`: the temporal cycles plus the drain;
+    `fractional`: the dims memory-alloc's capacity checks unroll fractionally."""
 
     view: LayerView
     accelerator: Accelerator
     unrolling: list[tuple[str, LoopList]]
     loops: tuple[Factor, ...]
     fixed: float
+    fractional: frozenset[str] = frozenset()
     _tiles: dict[tuple, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -65,6 +82,19 @@ class LatencyBound:
         self._precision = {op.name: min(op.precision, op.final_precision) if op is output else op.precision
                            for op in operands}
         self._inputs = [op.name for op in self.view.inputs]
+        self._reductions = sum(1 for dim, _ in self.loops if not output.depends_on(dim))
+        # Per operand whose tiles are the ones memory-alloc fit (none of its
+        # dims unrolled fractionally) and boundary j >= 0: the most elements
+        # memory j holds, and the tile of all loops under it.
+        self._capacity, self._whole = {}, {}
+        for op in operands:
+            if op.depends & self.fractional:
+                continue
+            memories = self.accelerator.hierarchy(op.memory_operand)[:-1]
+            spatial = self._spatial[op.name]
+            self._capacity[op.name] = tuple(memory.size / self._precision[op.name] for memory in memories)
+            self._whole[op.name] = tuple(tensor_elements(op, loop_extents((*spatial[:j + 1], self.loops)))
+                                         for j in range(len(memories)))
         self._uses = port_uses(self.accelerator, tuple(sorted((op.memory_operand, op.name)
                                                               for op in self.view.operands)))
 
@@ -86,19 +116,33 @@ class LatencyBound:
             # Per transfer: what it takes beyond its period, each refill; and all
             # transfers together: what they take beyond the temporal cycles.
             at_least = together = 0.0
-            for name, level, direction in use.served:
-                crossing = crossings.get((name, level, direction))
+            busy = 0  # bits per cycle the port's surely repeated transfers need on average, at least
+            maybe_once = []
+            for key in use.served:
+                crossing = crossings.get(key)
                 if crossing is None:
                     continue
-                precision = self._precision[name]
+                precision = crossing.precision or self._precision[key[0]]
                 cycles = ceil(crossing.elements * precision / bandwidth)
                 if crossing.period is not None and crossing.refills > 1:
                     at_least += max(0.0, cycles - crossing.period) * (crossing.refills - 1)
                     together += cycles * (crossing.refills - 1)
-                    loads[(name, level, direction)] = (cycles, use.shared_by_inputs)
-                else:  # maybe the layer's one transfer: spare bandwidth shortens it, not below the lowest tile
-                    shortest = ceil(lowest_tiles[name] * precision / bandwidth) if name in lowest_tiles else 0
-                    loads[(name, level, direction)] = (min(cycles, shortest), use.shared_by_inputs)
+                    if not crossing.partial:
+                        busy += int(crossing.elements * precision / crossing.period)
+                        loads[key] = (cycles, use.shared_by_inputs)
+                    continue
+                if crossing.moved is not None and crossing.moved > crossing.largest:
+                    # Refilled: all but the one transfer that may be the largest.
+                    together += max(0.0, crossing.moved * precision / bandwidth
+                                    - ceil(crossing.largest * precision / bandwidth))
+                    busy += int(crossing.moved * precision / self._temporal)
+                maybe_once.append((key, cycles))
+            for key, cycles in maybe_once:
+                # Maybe the layer's one transfer: the port's spare bandwidth, if any,
+                # shortens it, not below the lowest tile.
+                shortest = ceil(lowest_tiles[key[0]] * self._precision[key[0]] / bandwidth) \
+                    if key[0] in lowest_tiles else 0
+                loads[key] = (cycles if busy >= bandwidth else min(cycles, shortest), use.shared_by_inputs)
             stall = max(stall, at_least, together - self._temporal)
         output = self.view.output.name
         return (self.fixed + stall + onloading_cycles(loads, self._inputs, self._memories)
@@ -118,18 +162,32 @@ class LatencyBound:
 
     def _crossings(self, index: int, operand: OperandView, boundary: Boundary, memories: int
                    ) -> dict[tuple[str, int, str], _Crossing]:
-        """The transfers across `boundary` that happen with or without partial
-        sums: the read of the level above towards it and the write of the level below from it."""
+        """The transfers across `boundary`: the read of the level above towards
+        it and the write of the level below from it; for the output, the
+        partial sums both ways too once a loop it does not depend on surely
+        stays above the boundary."""
         j, is_output = boundary.level, index == 0
         tile = self._tile(index, boundary)
         boost = self._boost[operand.name][j + 1]
-        period = refills = None
         if boundary.decided:
             merged = boundary.below + boundary.merging
             period = 1.0 if is_output and j < 0 else float(prod(f for _, f in merged))
-            refills = int(self._temporal // period)
+            upper = lower = _Crossing(tile, period, int(self._temporal // period))
+        elif j >= 0 and operand.name in self._capacity:
+            moved, largest = self._whole[operand.name][j], self._capacity[operand.name][j]
+            upper = _Crossing(tile, moved=moved, largest=largest)
+            lower = _Crossing(tile, moved=moved * boost, largest=largest * boost)
+        else:
+            upper = lower = _Crossing(tile)
         result = {(operand.name, j + 1, "fl" if is_output else "tl"):
-                  _Crossing(int(tile * boost) if is_output else tile * boost, period, refills)}
+                  replace(lower, elements=int(tile * boost) if is_output else tile * boost)}
         if 0 <= j < memories - 1:  # the top memory has no level above
-            result[(operand.name, j, "th" if is_output else "fh")] = _Crossing(tile, period, refills)
+            result[(operand.name, j, "th" if is_output else "fh")] = upper
+        if is_output and boundary.decided and \
+                self._reductions > sum(1 for dim, _ in merged if not operand.depends_on(dim)):
+            # Partial sums cross: both ways, all at the partial sums' precision.
+            for (name, level, direction), crossing in list(result.items()):
+                result[(name, level, direction)] = replace(crossing, precision=operand.precision)
+                back = "tl" if direction == "fl" else "fh"
+                result[(name, level, back)] = replace(crossing, precision=operand.precision, partial=True)
         return result
