@@ -44,8 +44,8 @@ from dsec.mapper.orders import Factor
 class _Crossing:
     """What a transfer is at least: `elements` per transfer, and when the
     boundary is decided, the longest `period` and fewest `refills` it can
-    have; when not, the fewest elements all its transfers move (`moved`) and
-    the most one of them can (`largest`), if known."""
+    have; when not (boundaries above the lowest memory), the fewest elements
+    all its transfers move (`moved`) and the most one of them can (`largest`)."""
 
     elements: int
     period: float | None = None
@@ -83,18 +83,17 @@ class LatencyBound:
                            for op in operands}
         self._inputs = [op.name for op in self.view.inputs]
         self._reductions = sum(1 for dim, _ in self.loops if not output.depends_on(dim))
-        # Per operand whose tiles are the ones memory-alloc fit (none of its
-        # dims unrolled fractionally) and boundary j >= 0: the most elements
-        # memory j holds, and the tile of all loops under it.
-        self._capacity, self._whole = {}, {}
+        # Per operand and boundary j >= 0: the tile of all loops under it and,
+        # when its tiles are the ones memory-alloc fit (none of its dims
+        # unrolled fractionally), the most elements memory j holds.
+        self._whole, self._capacity = {}, {}
         for op in operands:
-            if op.depends & self.fractional:
-                continue
             memories = self.accelerator.hierarchy(op.memory_operand)[:-1]
             spatial = self._spatial[op.name]
-            self._capacity[op.name] = tuple(memory.size / self._precision[op.name] for memory in memories)
             self._whole[op.name] = tuple(tensor_elements(op, loop_extents((*spatial[:j + 1], self.loops)))
                                          for j in range(len(memories)))
+            if not op.depends & self.fractional:
+                self._capacity[op.name] = tuple(memory.size / self._precision[op.name] for memory in memories)
         self._uses = port_uses(self.accelerator, tuple(sorted((op.memory_operand, op.name)
                                                               for op in self.view.operands)))
 
@@ -110,7 +109,7 @@ class LatencyBound:
                 lowest_tiles[operand.name] = self._tile(index, boundaries[1])
             for boundary in boundaries:
                 crossings.update(self._crossings(index, operand, boundary, memories))
-        stall, loads = 0.0, {}
+        stall, loads, saturated = 0.0, {}, []
         for use in self._uses:
             bandwidth = use.port.bandwidth_max
             # Per transfer: what it takes beyond its period, each refill; and all
@@ -118,6 +117,8 @@ class LatencyBound:
             at_least = together = 0.0
             busy = 0  # bits per cycle the port's surely repeated transfers need on average, at least
             maybe_once = []
+            # Boundaries not decided yet: (transfer, cycles of all of them, of one at most).
+            open_crossings: list[tuple[tuple[str, int, str], float, int]] = []
             for key in use.served:
                 crossing = crossings.get(key)
                 if crossing is None:
@@ -131,12 +132,18 @@ class LatencyBound:
                         busy += int(crossing.elements * precision / crossing.period)
                         loads[key] = (cycles, use.shared_by_inputs)
                     continue
-                if crossing.moved is not None and crossing.moved > crossing.largest:
-                    # Refilled: all but the one transfer that may be the largest.
-                    together += max(0.0, crossing.moved * precision / bandwidth
-                                    - ceil(crossing.largest * precision / bandwidth))
-                    busy += int(crossing.moved * precision / self._temporal)
+                if crossing.moved is not None:
+                    every = crossing.moved * precision / bandwidth
+                    most = ceil(crossing.largest * precision / bandwidth)
+                    open_crossings.append((key, every, most))
                 maybe_once.append((key, cycles))
+            decided_together = together
+            for key, every, most in open_crossings:
+                if crossings[key].moved > crossings[key].largest:
+                    # Refilled: all but the one transfer that may be the largest.
+                    together += max(0.0, every - most)
+                    busy += int(crossings[key].moved * (crossings[key].precision or self._precision[key[0]])
+                                / self._temporal)
             for key, cycles in maybe_once:
                 # Maybe the layer's one transfer: the port's spare bandwidth, if any,
                 # shortens it, not below the lowest tile.
@@ -144,8 +151,26 @@ class LatencyBound:
                     if key[0] in lowest_tiles else 0
                 loads[key] = (cycles if busy >= bandwidth else min(cycles, shortest), use.shared_by_inputs)
             stall = max(stall, at_least, together - self._temporal)
+            if busy >= bandwidth and open_crossings:
+                saturated.append((decided_together + sum(every - most for _, every, most in open_crossings),
+                                  open_crossings, use.shared_by_inputs))
+        result = self.fixed + stall + self._loading(loads)
+        for together, open_crossings, shared in saturated:
+            # On a port with no bandwidth to spare, an open crossing's transfers
+            # take all their cycles either as stall (all but one) or as its
+            # load (the one): at least every cycle it moves. The load formulas
+            # grow by at most a cycle per cycle of one load, so the longest
+            # one transfer can take gives the least.
+            longest = dict(loads)
+            for key, _, most in open_crossings:
+                longest[key] = (most, shared)
+            result = max(result, self.fixed + together - self._temporal + self._loading(longest))
+        return result
+
+    def _loading(self, loads: dict[tuple[str, int, str], tuple[float, bool]]) -> float:
+        """The first loads and the last stores, by the cost model's formulas."""
         output = self.view.output.name
-        return (self.fixed + stall + onloading_cycles(loads, self._inputs, self._memories)
+        return (onloading_cycles(loads, self._inputs, self._memories)
                 + offloading_cycles(loads, output, self._memories[output]))
 
     def _tile(self, index: int, boundary: Boundary) -> int:
@@ -173,8 +198,9 @@ class LatencyBound:
             merged = boundary.below + boundary.merging
             period = 1.0 if is_output and j < 0 else float(prod(f for _, f in merged))
             upper = lower = _Crossing(tile, period, int(self._temporal // period))
-        elif j >= 0 and operand.name in self._capacity:
-            moved, largest = self._whole[operand.name][j], self._capacity[operand.name][j]
+        elif j >= 0:
+            moved = self._whole[operand.name][j]
+            largest = min(moved, self._capacity[operand.name][j]) if operand.name in self._capacity else moved
             upper = _Crossing(tile, moved=moved, largest=largest)
             lower = _Crossing(tile, moved=moved * boost, largest=largest * boost)
         else:
