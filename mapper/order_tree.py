@@ -9,7 +9,10 @@ an operand does not depend on (they merge down: the data stays put), and the
 outermost runs of relevant and of irrelevant loops (ZigZag's top_r/top_ir).
 For the loops left, one order per combination of those runs is scored. Two
 prefixes that leave the same runs, the same undecided loops and the same
-loops behind have subtrees of equal costs: only the first is expanded.
+loops behind have subtrees of equal costs: only the first is expanded. A
+prefix whose undecided loops are all alike has one completion, visited
+without a node of its own (its bound would rarely cut what the completion's
+own bound does not).
 """
 
 from __future__ import annotations
@@ -53,6 +56,21 @@ def decided_orders(view: LayerView, accelerator: Accelerator, unrolling: list, p
 
     def visit(undecided_images: tuple[int, ...] = tuple(range(len(images)))
               ) -> Iterator[tuple[tuple[Factor, ...], dict] | AllocationError]:
+        left = [item for item in items if counts[item]]
+        if len(left) == 1:
+            # One way to go on: no node of its own, straight to the whole order.
+            item, many = left[0], counts[left[0]]
+            still: tuple[int, ...] | None = undecided_images
+            for _ in range(many):
+                still = _still_undecided(still, images, item, rank[item])
+                if still is None:
+                    return  # a swapped image of this subtree was visited before it
+            counts[item] = 0
+            order.extend([item] * many)
+            yield from visit(still)
+            del order[-many:]
+            counts[item] = many
+            return
         rest = sorted(counts.elements())
         full = order + rest
         placed = allocate(view, accelerator, unrolling, full, known=len(order), setup=setup)
