@@ -69,6 +69,7 @@ class LatencyBound:
     fixed: float
     fractional: frozenset[str] = frozenset()
     _tiles: dict[tuple, int] = field(default_factory=dict)
+    _crossing_cache: dict[tuple, dict] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._temporal = prod(f for _, f in self.loops)
@@ -108,7 +109,11 @@ class LatencyBound:
             if memories > 1:
                 lowest_tiles[operand.name] = self._tile(index, boundaries[1])
             for boundary in boundaries:
-                crossings.update(self._crossings(index, operand, boundary, memories))
+                key = (index, boundary.level, boundary.decided, tuple(sorted(boundary.below)),
+                       tuple(sorted(boundary.merging)))
+                if key not in self._crossing_cache:  # the search meets the same boundaries often
+                    self._crossing_cache[key] = self._crossings(index, operand, boundary, memories)
+                crossings.update(self._crossing_cache[key])
         stall, loads, saturated = 0.0, {}, []
         for use in self._uses:
             bandwidth = use.port.bandwidth_max
