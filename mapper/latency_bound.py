@@ -28,7 +28,9 @@ some.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field, replace
+from itertools import product
 from math import ceil, prod
 
 from dsec.cost.allocation import Undecided
@@ -86,15 +88,18 @@ class LatencyBound:
         self._reductions = sum(1 for dim, _ in self.loops if not output.depends_on(dim))
         # Per operand and boundary j >= 0: the tile of all loops under it and,
         # when its tiles are the ones memory-alloc fit (none of its dims
-        # unrolled fractionally), the most elements memory j holds.
-        self._whole, self._capacity = {}, {}
+        # unrolled fractionally), the largest tile of some of the loops that
+        # memory j can hold.
+        self._whole, self._largest = {}, {}
         for op in operands:
             memories = self.accelerator.hierarchy(op.memory_operand)[:-1]
             spatial = self._spatial[op.name]
             self._whole[op.name] = tuple(tensor_elements(op, loop_extents((*spatial[:j + 1], self.loops)))
                                          for j in range(len(memories)))
             if not op.depends & self.fractional:
-                self._capacity[op.name] = tuple(memory.size / self._precision[op.name] for memory in memories)
+                self._largest[op.name] = tuple(
+                    _largest_fitting_tile(op, spatial[:j + 1], self.loops, memory.size / self._precision[op.name])
+                    for j, memory in enumerate(memories))
         self._uses = port_uses(self.accelerator, tuple(sorted((op.memory_operand, op.name)
                                                               for op in self.view.operands)))
 
@@ -205,7 +210,7 @@ class LatencyBound:
             upper = lower = _Crossing(tile, period, int(self._temporal // period))
         elif j >= 0:
             moved = self._whole[operand.name][j]
-            largest = min(moved, self._capacity[operand.name][j]) if operand.name in self._capacity else moved
+            largest = self._largest[operand.name][j] if operand.name in self._largest else moved
             upper = _Crossing(tile, moved=moved, largest=largest)
             lower = _Crossing(tile, moved=moved * boost, largest=largest * boost)
         else:
@@ -222,3 +227,19 @@ class LatencyBound:
                 back = "tl" if direction == "fl" else "fh"
                 result[(name, level, back)] = replace(crossing, precision=operand.precision, partial=True)
         return result
+
+
+def _largest_fitting_tile(operand: OperandView, spatial: tuple[LoopList, ...], loops: tuple[Factor, ...],
+                          capacity: float) -> int:
+    """The most elements of `operand` a memory holding `capacity` elements
+    can take under the `spatial` loops and some of the temporal `loops` (the
+    ones the operand does not depend on change nothing)."""
+    relevant = Counter(loop for loop in loops if operand.depends_on(loop[0]))
+    items = sorted(relevant)
+    largest = 0
+    for counts in product(*(range(relevant[item] + 1) for item in items)):
+        chosen = tuple(item for item, count in zip(items, counts) for _ in range(count))
+        tile = round(tensor_elements(operand, loop_extents((*spatial, chosen))))
+        if tile <= capacity:
+            largest = max(largest, tile)
+    return largest
