@@ -102,7 +102,9 @@ def test_latency_bound_sees_a_buffer_too_small_for_the_weights():
     # ResNet-18's layer4 3x3 weights (18.9 Mbit) cannot stay in edge_tpu_like's
     # 256 kbit weight buffer: whatever the order, they stream from DRAM at 64
     # bits per cycle for twice the temporal cycles. The bound with nothing
-    # decided sees that stall (without it: the temporal cycles, half the best).
+    # decided sees that stall (without it: the temporal cycles, half the best),
+    # less the one transfer of the largest tile that fits the buffer (with the
+    # buffer's whole capacity instead: 0.992 of the best).
     # With every loop of the best order decided it is that order's latency:
     # the DRAM port has no spare bandwidth to shorten the first input load.
     module, layer, view, unrolling, factors, bound = _search_setup(
@@ -111,7 +113,7 @@ def test_latency_bound_sees_a_buffer_too_small_for_the_weights():
                            TemporalOptions("latency", 6)).best
     order = sorted(factors)
     root = bound.of(allocate(view, module.accelerator, unrolling, order, known=0), order, 0)
-    assert 0.95 * best.cost.latency.total < root <= best.cost.latency.total
+    assert 0.995 * best.cost.latency.total < root <= best.cost.latency.total
     placed = allocate(view, module.accelerator, unrolling, list(best.order))
     assert bound.of(placed, list(best.order), len(best.order)) == best.cost.latency.total
 
