@@ -19,6 +19,7 @@ from dsec.compiler.pipeline import PipelineError, build_pipeline
 from dsec.compiler.printer import print_module
 from dsec.compiler.verifier import verify_module
 from dsec.cost.report import FORMATS
+from dsec.mapper.temporal import DEFAULT_LPF_LIMIT
 from dsec.passes import PASSES
 
 PIPELINE_SOURCE = "<pipeline>"
@@ -207,7 +208,7 @@ class _ProgressBar:
               help="Spatial unrollings scored per layer.")
 @click.option("--mixed/--no-mixed", default=False, show_default=True,
               help="Let one array dimension unroll several loop dims.")
-@click.option("--lpf-limit", type=click.IntRange(min=1), default=6, show_default=True,
+@click.option("--lpf-limit", type=click.IntRange(min=1), default=DEFAULT_LPF_LIMIT, show_default=True,
               help="Loop prime factors the temporal search orders.")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=1, show_default=True,
               help="Layers searched in parallel (0: all cores); the result does not change.")

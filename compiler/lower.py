@@ -13,6 +13,7 @@ from dsec.compiler.pass_manager import Instrumentation, PassManager
 from dsec.compiler.pipeline import build_pipeline
 from dsec.cost.report import build_report
 from dsec.dialect.ops import Module
+from dsec.mapper.temporal import DEFAULT_LPF_LIMIT
 
 
 @dataclass
@@ -20,7 +21,7 @@ class LowerOptions:
     objective: str = "energy"
     spatial_candidates: int = 3
     mixed: bool = False
-    lpf_limit: int = 6
+    lpf_limit: int = DEFAULT_LPF_LIMIT
     jobs: int = 1
     # Keep tensors on chip between layers (the layer-locality pass first).
     data_locality: bool = False

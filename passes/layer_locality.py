@@ -31,7 +31,7 @@ from dsec.dialect.graph import storage_roots, tensor_reads
 from dsec.dialect.ops import LayerOp, Module, operand_shapes
 from dsec.mapper.layer import SpatialOptions, layer_key, mapping_exists, remember, search_layer
 from dsec.mapper.parallel import run_tasks
-from dsec.mapper.temporal import TemporalOptions
+from dsec.mapper.temporal import DEFAULT_LPF_LIMIT, TemporalOptions
 
 
 @dataclass
@@ -58,7 +58,7 @@ class LayerLocalityPass(Pass):
     candidates: int = option(3, "spatial candidates the fit check searches per layer (as spatial-unroll)")
     mixed: bool = option(False, "let one array dimension unroll several loop dims (as spatial-unroll)")
     objective: Literal["energy", "latency", "edp"] = option("energy", "objective of the fit check's search")
-    lpf_limit: int = option(6, "loop prime factors of the fit check's temporal search")
+    lpf_limit: int = option(DEFAULT_LPF_LIMIT, "loop prime factors of the fit check's temporal search")
     jobs: int = option(1, "layers searched in parallel ahead of the decisions (0: all cores); results do not change")
 
     def run(self, module: Module, ctx: PassContext) -> Module:

@@ -32,7 +32,7 @@ from dsec.mapper.layer import (LayerSearch, SpatialOptions, candidate_searches, 
                                search_layer, search_weight, temporal_key, temporal_search)
 from dsec.mapper.parallel import run_tasks
 from dsec.mapper.spatial import given_spatial
-from dsec.mapper.temporal import TemporalOptions
+from dsec.mapper.temporal import DEFAULT_LPF_LIMIT, TemporalOptions
 
 
 def describe_shortfall(reason: AllocationError | str) -> dict:
@@ -67,7 +67,7 @@ class SpatialUnrollPass(Pass):
     candidates: int = option(3, "spatial candidates to score per layer (ZigZag's nb_mappings_generated)")
     mixed: bool = option(False, "let one array dimension unroll several loop dims")
     objective: Literal["energy", "latency", "edp"] = option("energy", "what the candidates are ranked by")
-    lpf_limit: int = option(6, "loop prime factors of the temporal search that scores each candidate")
+    lpf_limit: int = option(DEFAULT_LPF_LIMIT, "loop prime factors of the temporal search that scores each candidate")
     jobs: int = option(1, "layers searched in parallel (0: all cores); results do not change")
 
     def run(self, module: Module, ctx: PassContext) -> Module:

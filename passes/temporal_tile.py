@@ -25,7 +25,7 @@ from dsec.dialect.attributes import Loop, Nest
 from dsec.dialect.ops import LayerOp, Module, operand_shapes
 from dsec.mapper.layer import remember_temporal, search_weight, temporal_key, temporal_search
 from dsec.mapper.parallel import run_tasks
-from dsec.mapper.temporal import TemporalOptions, TemporalResult, temporal_sizes
+from dsec.mapper.temporal import DEFAULT_LPF_LIMIT, TemporalOptions, TemporalResult, temporal_sizes
 
 
 def complete_order(order: tuple[Loop, ...], sizes: dict[str, int]) -> tuple[list[Loop], str | None]:
@@ -67,7 +67,7 @@ class TemporalTilePass(Pass):
     name = "temporal-tile"
     summary = "Order the temporal loops: the mapping file's temporal_ordering, or the best searched order"
     objective: Literal["energy", "latency", "edp"] = option("energy", "what the search minimises")
-    lpf_limit: int = option(6, "at most this many loop prime factors to order (LOMA's lpf_limit)")
+    lpf_limit: int = option(DEFAULT_LPF_LIMIT, "at most this many loop prime factors to order (LOMA's lpf_limit)")
     search: Literal["exhaustive", "pruned"] = option(
         "pruned", "pruned skips orders that differ only within runs of alike loops; exhaustive visits all")
     seed: int = option(0, "order in which the search visits the space (changes the result only among equals)")
