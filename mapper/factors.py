@@ -29,3 +29,22 @@ def loop_prime_factors(sizes: dict[str, int], lpf_limit: int | None) -> list[tup
         smallest, second, *rest = per_dim[dim]
         per_dim[dim] = sorted([smallest * second, *rest])
     return [(dim, factor) for dim, factors in per_dim.items() for factor in factors]
+
+
+# LOMA's default lpf_limit, the one ZigZag users get.
+ZIGZAG_LPF_LIMIT = 6
+
+
+def factor_spaces(sizes: dict[str, int], lpf_limit: int) -> list[list[tuple[str, int]]]:
+    """The loop factors of each space the temporal search orders at
+    `lpf_limit`: LOMA's at that limit and, above ZigZag's default, LOMA's at
+    the default too. LOMA merges factors differently at each limit and
+    memory-alloc places a K = 4 loop otherwise than two K = 2 loops, so
+    neither space holds every mapping of the other; searching both, the
+    search is never worse than ZigZag at its default."""
+    spaces = [loop_prime_factors(sizes, lpf_limit)]
+    if lpf_limit > ZIGZAG_LPF_LIMIT:
+        default = loop_prime_factors(sizes, ZIGZAG_LPF_LIMIT)
+        if sorted(default) != sorted(spaces[0]):
+            spaces.append(default)
+    return spaces

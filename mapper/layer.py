@@ -14,7 +14,7 @@ from dsec.cost.allocation import AllocationError
 from dsec.cost.workload import LayerView
 from dsec.dialect.accelerator import Accelerator
 from dsec.dialect.attributes import Constraints, Spatial
-from dsec.mapper.factors import loop_prime_factors
+from dsec.mapper.factors import factor_spaces
 from dsec.mapper.orders import count_orders
 from dsec.mapper.spatial import SpatialCandidate, given_spatial, spatial_candidates
 from dsec.mapper.symmetry import Swap, renamed_factors, renamed_spatial, view_swaps
@@ -98,8 +98,8 @@ def _candidate_plan(view: LayerView, accelerator: Accelerator, constraints: Cons
     order = constraints.order if constraints else None
     candidates = spatial_candidates(view, accelerator, hint, spatial_options.mixed, spatial_options.candidates)
     swaps = view_swaps(view) if not order else []
-    factors = [Counter(loop_prime_factors(temporal_sizes(view.dims, c.spatial), temporal_options.lpf_limit))
-               for c in candidates]
+    factors = [[Counter(space) for space in factor_spaces(temporal_sizes(view.dims, c.spatial),
+                                                          temporal_options.lpf_limit)] for c in candidates]
     plan: list[tuple[SpatialCandidate, tuple[int, Swap] | None]] = []
     for candidate, own in zip(candidates, factors):
         source = None
@@ -107,7 +107,8 @@ def _candidate_plan(view: LayerView, accelerator: Accelerator, constraints: Cons
             if earlier_source is not None:
                 continue  # mirror only searched candidates
             swap = next((swap for swap in swaps if renamed_spatial(earlier.spatial, swap) == candidate.spatial
-                         and Counter(renamed_factors(factors[index].elements(), swap)) == own), None)
+                         and [Counter(renamed_factors(space.elements(), swap)) for space in factors[index]] == own),
+                        None)
             if swap is not None:
                 source = (index, swap)
                 break
@@ -136,7 +137,7 @@ def candidate_searches(view: LayerView, accelerator: Accelerator, constraints: C
 def search_weight(view: LayerView, accelerator: Accelerator, spatial: Spatial, order, options: TemporalOptions
                   ) -> int:
     """A rough cost of temporal_search(...): the orders of its loop factors (to start long searches first)."""
-    return count_orders(loop_prime_factors(temporal_sizes(view.dims, spatial), options.lpf_limit))
+    return sum(count_orders(space) for space in factor_spaces(temporal_sizes(view.dims, spatial), options.lpf_limit))
 
 
 def search_layer(view: LayerView, accelerator: Accelerator, constraints: Constraints | None,

@@ -19,14 +19,15 @@ from dsec.cost.workload import LayerView
 from dsec.dialect.accelerator import Accelerator
 from dsec.dialect.attributes import Loop, Spatial
 from dsec.mapper.cutoff import subtree_cutoff
-from dsec.mapper.factors import loop_prime_factors
+from dsec.mapper.factors import factor_spaces
 from dsec.mapper.objective import Objective, score
 from dsec.mapper.order_tree import decided_orders, placement_key
 from dsec.mapper.orders import Factor, loop_orders
 
 Search = Literal["exhaustive", "pruned"]
 
-# Loop prime factors the temporal search orders by default. At 7 it finds on
+# Loop prime factors the temporal search orders by default (with LOMA's
+# space at ZigZag's default 6 too: factor_spaces). At 7 it finds on
 # ResNet-18 what ZigZag finds with lpf_limit 8 (benchmarks/vs_zigzag.py,
 # README); 8 is within reach (`--lpf-limit 8`) but not yet within 1/20 of
 # ZigZag's time at its default.
@@ -119,22 +120,33 @@ def score_order(view: LayerView, accelerator: Accelerator, spatial: Spatial, unr
 
 def search_temporal(view: LayerView, accelerator: Accelerator, spatial: Spatial, prefix: list[Factor],
                     left: dict[str, int], options: TemporalOptions) -> TemporalResult:
-    """The best order of the `left` iterations above the fixed innermost `prefix`."""
-    factors = loop_prime_factors(left, options.lpf_limit)
+    """The best order of the `left` iterations above the fixed innermost
+    `prefix`, over every space of loop factors of factor_spaces (the first
+    found among equals: the spaces in turn, the best so far cutting the next)."""
     unrolling = effective_unrolling(spatial, view.dims, accelerator.array_sizes, fractional=True)
-    memo: Memo | None = None
+    memo = Memo() if options.search == "pruned" else None
     best: Scored | None = None
+    shortfall: AllocationError | None = None
+    evaluated = 0
+    for factors in factor_spaces(left, options.lpf_limit):
+        best, shortfall, evaluated = _search_space(view, accelerator, spatial, unrolling, prefix, factors, options,
+                                                   memo, best, shortfall, evaluated)
+    return TemporalResult(best, evaluated, None if best is not None else shortfall)
+
+
+def _search_space(view: LayerView, accelerator: Accelerator, spatial: Spatial, unrolling: list,
+                  prefix: list[Factor], factors: list[Factor], options: TemporalOptions, memo: Memo | None,
+                  best: Scored | None, shortfall: AllocationError | None, evaluated: int
+                  ) -> tuple[Scored | None, AllocationError | None, int]:
+    """search_temporal over the orders of one space of loop factors, going on from `best`."""
     if options.search == "pruned":
         cutoff = subtree_cutoff(view, accelerator, spatial, unrolling, tuple(prefix) + tuple(factors),
                                 options.objective)
         hopeless = lambda placed, order, known: (  # noqa: E731
             best is not None and cutoff.beaten(placed, order, known, best.score))
         orders = decided_orders(view, accelerator, unrolling, prefix, factors, options.seed, hopeless)
-        memo = Memo()
     else:  # every order costed from scratch: the reference the pruned search is tested against
         orders = (tuple(prefix) + rest for rest in loop_orders(factors, options.seed))
-    shortfall: AllocationError | None = None
-    evaluated = 0
     for item in orders:
         if isinstance(item, AllocationError):
             result = item
@@ -151,4 +163,4 @@ def search_temporal(view: LayerView, accelerator: Accelerator, spatial: Spatial,
             continue
         if best is None or result.score < best.score:
             best = result
-    return TemporalResult(best, evaluated, None if best is not None else shortfall)
+    return best, shortfall, evaluated

@@ -1,7 +1,7 @@
 """The mapper's building blocks, checked by hand."""
 
 from dsec.dialect.attributes import Loop
-from dsec.mapper.factors import loop_prime_factors, prime_factors
+from dsec.mapper.factors import factor_spaces, loop_prime_factors, prime_factors
 from dsec.mapper.orders import count_orders, loop_orders
 from dsec.mapper.temporal import fixed_prefix
 
@@ -20,6 +20,15 @@ def test_lpf_limit_merges_the_smallest_factors_of_the_dim_with_most_factors():
                                             ("OX", 7), ("FX", 3)]
     # The limit never goes below one factor per dim (LOMA raises it).
     assert loop_prime_factors(sizes, 1) == [("K", 2), ("OY", 28), ("OX", 28), ("FX", 3)]
+
+
+def test_a_limit_above_zigzags_default_searches_its_space_too():
+    sizes = {"K": 2, "OY": 28, "OX": 28, "FX": 3}
+    assert factor_spaces(sizes, 8) == [loop_prime_factors(sizes, 8), loop_prime_factors(sizes, 6)]
+    assert factor_spaces(sizes, 6) == [loop_prime_factors(sizes, 6)]
+    assert factor_spaces(sizes, 3) == [loop_prime_factors(sizes, 3)]
+    # Where both limits give the same factors there is one space.
+    assert factor_spaces({"K": 4, "C": 9}, 7) == [loop_prime_factors({"K": 4, "C": 9}, 7)]
 
 
 def test_distinct_orders_of_a_multiset():

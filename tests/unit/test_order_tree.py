@@ -20,6 +20,7 @@ from dsec.dialect.attributes import Loop, Spatial, SpatialUnroll
 from dsec.dialect.ops import operand_shapes
 from dsec.mapper.factors import loop_prime_factors
 from dsec.mapper.order_tree import decided_orders
+import dsec.mapper.temporal as temporal
 from dsec.mapper.temporal import TemporalOptions, search_temporal, temporal_sizes
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -120,3 +121,21 @@ def test_random_layers_and_unrollings(seed):
             assert (found[0].best is None) == (found[1].best is None), (arch, layer.dims, layer.spatial)
             if found[1].best is not None:
                 assert found[0].best.score == found[1].best.score, (arch, objective, layer.dims, layer.spatial)
+
+
+def test_no_worse_than_zigzags_default_space(monkeypatch):
+    # LOMA's lpf 7 space does not hold every mapping of its lpf 6 space (a
+    # K = 4 loop is placed otherwise than two K = 2 loops): on this layer the
+    # lpf 7 space alone finds a slower mapping than the lpf 6 one, and the
+    # search at 7, which orders both spaces, finds the lpf 6 one.
+    module, layer = resnet_layer("eyeriss_like", "default", "/layer2/layer2.0/downsample/downsample.0/Conv")
+    view = layer_view(layer, operand_shapes(layer, module.value_shapes()))
+    sizes = temporal_sizes(view.dims, layer.spatial)
+
+    def best(lpf: int) -> float:
+        return search_temporal(view, module.accelerator, layer.spatial, [], sizes,
+                               TemporalOptions("latency", lpf)).best.score[0]
+
+    at_six, at_seven = best(6), best(7)
+    monkeypatch.setattr(temporal, "factor_spaces", lambda left, limit: [loop_prime_factors(left, limit)])
+    assert best(7) > at_six >= at_seven
