@@ -209,7 +209,8 @@ class _ProgressBar:
 @click.option("--mixed/--no-mixed", default=False, show_default=True,
               help="Let one array dimension unroll several loop dims.")
 @click.option("--lpf-limit", type=click.IntRange(min=1), default=DEFAULT_LPF_LIMIT, show_default=True,
-              help="Loop prime factors the temporal search orders.")
+              help="Loop prime factors the temporal search orders (LOMA's lpf_limit; above 6, LOMA's "
+                   "space at 6 is searched too).")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=1, show_default=True,
               help="Layers searched in parallel (0: all cores); the result does not change.")
 @click.option("--data-locality", is_flag=True,

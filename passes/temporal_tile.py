@@ -67,7 +67,8 @@ class TemporalTilePass(Pass):
     name = "temporal-tile"
     summary = "Order the temporal loops: the mapping file's temporal_ordering, or the best searched order"
     objective: Literal["energy", "latency", "edp"] = option("energy", "what the search minimises")
-    lpf_limit: int = option(DEFAULT_LPF_LIMIT, "at most this many loop prime factors to order (LOMA's lpf_limit)")
+    lpf_limit: int = option(DEFAULT_LPF_LIMIT, "at most this many loop prime factors to order (LOMA's lpf_limit; "
+                                                "above 6, LOMA's space at 6 too)")
     search: Literal["exhaustive", "pruned"] = option(
         "pruned", "pruned skips orders that differ only within runs of alike loops; exhaustive visits all")
     seed: int = option(0, "order in which the search visits the space (changes the result only among equals)")
