@@ -119,21 +119,39 @@ def allocation_setup(view: LayerView, accelerator: Accelerator, spatial: list[tu
 
 
 @dataclass(frozen=True, slots=True)
+class Resume:
+    """allocate's state before memory `memory` (an index into
+    AllocationSetup.memories) while every choice made so far took decided
+    loops only: the same for any order that begins with those loops, so an
+    allocation of a longer decided part can go on from here. Per memory
+    operand: how many loops of the order it has placed, its allocated loops
+    and level; per operand name, its levels so far."""
+
+    memory: int
+    consumed: dict[str, int]
+    allocated: dict[str, tuple]
+    level: dict[str, int]
+    levels: dict[str, tuple[LoopList, ...]]
+
+
+@dataclass(frozen=True, slots=True)
 class Undecided:
     """The placement depends on the order of loops not yet decided. Per
     operand: the levels already decided, where its undecided loops start in
     the order, and whether only the set of those loops matters so far (its
     next level is a memory it alone fills, so it ends at the first tile that
-    outgrows it)."""
+    outgrows it). `resume`: where an allocation of a longer decided part may
+    start (allocate's `resume`)."""
 
     levels: dict[str, list[LoopList]]
     starts: dict[str, int]
     set_only: dict[str, bool]
+    resume: Resume | None = None
 
 
 def allocate(view: LayerView, accelerator: Accelerator, spatial: list[tuple[str, LoopList]],
-             order: list[tuple[str, int]], known: int | None = None, setup: AllocationSetup | None = None
-             ) -> dict[str, list[LoopList]] | AllocationError | Undecided:
+             order: list[tuple[str, int]], known: int | None = None, setup: AllocationSetup | None = None,
+             resume: Resume | None = None) -> dict[str, list[LoopList]] | AllocationError | Undecided:
     """Temporal loops per memory level of each operand (innermost first), for
     the loop `order` (innermost first) under the unrolling `spatial`
     (`setup`: allocation_setup of the same three, when the caller keeps it).
@@ -142,17 +160,28 @@ def allocate(view: LayerView, accelerator: Accelerator, spatial: list[tuple[str,
     rest may come in any order: the placement is returned when it is the same
     for every such order (each level's loops end inside the decided part, or
     the level takes everything left), an error when every such order fails
-    with it, else what is decided so far."""
+    with it, else what is decided so far. With `resume` (an Undecided's, for
+    an order that begins with the loops decided then), the allocation goes
+    on from there: the same answer, without redoing the memories below."""
     setup = setup or allocation_setup(view, accelerator, spatial)
     operands, output, tops, proportional = setup.operands, setup.output, setup.tops, setup.proportional
     spatial_per_level = setup.spatial_per_level
-    unallocated = {m: list(order) for m in operands}
-    allocated = {m: list(spatial_per_level[m][0]) for m in operands}
-    level = {m: 1 for m in operands}
-    result: dict[str, list[LoopList]] = {op.name: [] for op in view.operands}
+    if resume is None:
+        resume = Resume(0, {m: 0 for m in operands}, {m: tuple(spatial_per_level[m][0]) for m in operands},
+                        {m: 1 for m in operands}, {op.name: () for op in view.operands})
+    unallocated = {m: list(order[count:]) for m, count in resume.consumed.items()}
+    allocated = {m: list(loops) for m, loops in resume.allocated.items()}
+    level = dict(resume.level)
+    result: dict[str, list[LoopList]] = {name: list(levels) for name, levels in resume.levels.items()}
     blocked: dict[str, bool] = {}  # memory operand -> only its set of undecided loops matters
 
-    for memory, held in setup.memories:
+    for index in range(resume.memory, len(setup.memories)):
+        memory, held = setup.memories[index]
+        if known is not None and not blocked and index > resume.memory and \
+                all(len(order) - len(unallocated[m]) <= known for m in operands):
+            resume = Resume(index, {m: len(order) - len(rest) for m, rest in unallocated.items()},
+                            {m: tuple(loops) for m, loops in allocated.items()}, dict(level),
+                            {name: tuple(levels) for name, levels in result.items()})
         if any(m in blocked for m in held):
             if not (all(proportional[m] for m in held) and _holds_all(memory, held, operands, allocated, unallocated)):
                 blocked.update({m: False for m in held if m not in blocked})
@@ -170,7 +199,7 @@ def allocate(view: LayerView, accelerator: Accelerator, spatial: list[tuple[str,
             found = _slice_sizes(operands[m], m == output, allocated[m], unallocated[m],
                                  setup.spatial_above[m][level[m]], memory, memory.name == tops[m])
             if isinstance(found, AllocationError):
-                return found if not blocked else _undecided(result, unallocated, operands, order, blocked)
+                return found if not blocked else _undecided(result, unallocated, operands, order, blocked, resume)
             sizes[m] = found
         if known is not None and not _decided(held, sizes, unallocated, memory, tops, known, len(order),
                                               all(proportional[m] for m in held)):
@@ -180,7 +209,7 @@ def allocate(view: LayerView, accelerator: Accelerator, spatial: list[tuple[str,
             continue
         choice = _best_prefixes(held, sizes, unallocated, memory, tops, setup.names)
         if isinstance(choice, AllocationError):
-            return choice if not blocked else _undecided(result, unallocated, operands, order, blocked)
+            return choice if not blocked else _undecided(result, unallocated, operands, order, blocked, resume)
         for m, count in zip(held, choice):
             loops = unallocated[m][:count]
             del unallocated[m][:count]
@@ -189,18 +218,18 @@ def allocate(view: LayerView, accelerator: Accelerator, spatial: list[tuple[str,
             allocated[m] += spatial_per_level[m][level[m]]
             if memory.name == tops[m] and unallocated[m]:
                 if blocked:
-                    return _undecided(result, unallocated, operands, order, blocked)
+                    return _undecided(result, unallocated, operands, order, blocked, resume)
                 rest = _bits(operands[m], allocated[m] + unallocated[m], operands[m].precision)
                 return AllocationError(operands[m].name, memory.name, rest, memory.size,
                                        "the top memory cannot hold the whole operand")
             level[m] += 1
-    return _undecided(result, unallocated, operands, order, blocked) if blocked else result
+    return _undecided(result, unallocated, operands, order, blocked, resume) if blocked else result
 
 
 def _undecided(result: dict[str, list[LoopList]], unallocated: dict[str, list], operands: dict,
-               order: list, blocked: dict[str, bool]) -> Undecided:
+               order: list, blocked: dict[str, bool], resume: Resume) -> Undecided:
     return Undecided(result, {operands[m].name: len(order) - len(rest) for m, rest in unallocated.items()},
-                     {operands[m].name: blocked.get(m, False) for m in operands})
+                     {operands[m].name: blocked.get(m, False) for m in operands}, resume)
 
 
 def _proportional_tiles(operand: OperandView, spatial: list[tuple[str, LoopList]]) -> bool:

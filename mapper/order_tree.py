@@ -21,7 +21,7 @@ import random
 from collections import Counter
 from collections.abc import Callable, Iterator
 
-from dsec.cost.allocation import AllocationError, Undecided, allocate, allocation_setup
+from dsec.cost.allocation import AllocationError, Resume, Undecided, allocate, allocation_setup
 from dsec.cost.levels import level_signature, operand_signature
 from dsec.cost.workload import LayerView, OperandView, tensor_elements
 from dsec.dialect.accelerator import Accelerator
@@ -54,8 +54,9 @@ def decided_orders(view: LayerView, accelerator: Accelerator, unrolling: list, p
     images = [{item: rank[(swap.get(item[0], item[0]), item[1])] for item in items}
               for swap in dim_swaps(view, fixed_dims, factors)]
 
-    def visit(undecided_images: tuple[int, ...] = tuple(range(len(images)))
+    def visit(undecided_images: tuple[int, ...] = tuple(range(len(images))), resume: Resume | None = None
               ) -> Iterator[tuple[tuple[Factor, ...], dict] | AllocationError]:
+        """`resume`: the parent's allocation state (its decided loops begin this order)."""
         left = [item for item in items if counts[item]]
         if len(left) == 1:
             # One way to go on: no node of its own, straight to the whole order.
@@ -67,13 +68,13 @@ def decided_orders(view: LayerView, accelerator: Accelerator, unrolling: list, p
                     return  # a swapped image of this subtree was visited before it
             counts[item] = 0
             order.extend([item] * many)
-            yield from visit(still)
+            yield from visit(still, resume)
             del order[-many:]
             counts[item] = many
             return
         rest = sorted(counts.elements())
         full = order + rest
-        placed = allocate(view, accelerator, unrolling, full, known=len(order), setup=setup)
+        placed = allocate(view, accelerator, unrolling, full, known=len(order), setup=setup, resume=resume)
         if isinstance(placed, AllocationError):
             yield placed
             return
@@ -96,7 +97,7 @@ def decided_orders(view: LayerView, accelerator: Accelerator, unrolling: list, p
                 continue  # a swapped image of this subtree, of equal costs, was visited before it
             counts[item] -= 1
             order.append(item)
-            yield from visit(still)
+            yield from visit(still, placed.resume)
             order.pop()
             counts[item] += 1
 

@@ -13,7 +13,7 @@ import pytest
 
 import dsec
 from dsec.compiler.lower import LowerOptions
-from dsec.cost.allocation import AllocationError, allocate
+from dsec.cost.allocation import AllocationError, Undecided, allocate
 from dsec.cost.levels import effective_unrolling
 from dsec.cost.workload import layer_view
 from dsec.dialect.attributes import Loop, Spatial, SpatialUnroll
@@ -78,6 +78,38 @@ def test_pruned_search_finds_the_exhaustive_optimum(case, objective):
         assert pruned.evaluated <= exhaustive.evaluated
         layers += 1
     assert layers > 0
+
+
+def test_allocation_goes_on_from_a_shorter_decided_part():
+    # allocate(known=k2, resume=<its answer at k1 < k2>) is allocate(known=k2):
+    # the memories decided at k1 are not redone, and nothing else changes.
+    rng = random.Random(0)
+    layers = [random_layer(rng, arch) for _ in range(3)
+              for arch in ("tpu_like", "edge_tpu_like", "eyeriss_like", "gemm_l1")]
+    layers.append(resnet_layer("edge_tpu_like", "edge_tpu_like", "/layer4/layer4.0/conv2/Conv"))
+    resumed = 0
+    for module, layer in layers:
+        view = layer_view(layer, operand_shapes(layer, module.value_shapes()))
+        unrolling = effective_unrolling(layer.spatial, view.dims, module.accelerator.array_sizes, True)
+        factors = loop_prime_factors(temporal_sizes(view.dims, layer.spatial), 6)
+        for _ in range(20):
+            order = rng.sample(factors, len(factors))
+            for shorter in range(len(order)):
+                earlier = allocate(view, module.accelerator, unrolling, order, known=shorter)
+                if not isinstance(earlier, Undecided):
+                    continue
+                for longer in range(shorter + 1, len(order) + 1):
+                    # Any order that begins with the loops decided then.
+                    other = order[:shorter] + rng.sample(order[shorter:], len(order) - shorter)
+                    expected = allocate(view, module.accelerator, unrolling, other, known=longer)
+                    found = allocate(view, module.accelerator, unrolling, other, known=longer, resume=earlier.resume)
+                    if isinstance(expected, Undecided):
+                        assert (found.levels, found.starts, found.set_only) == \
+                            (expected.levels, expected.starts, expected.set_only), (other, shorter, longer)
+                    else:
+                        assert found == expected, (other, shorter, longer)
+                    resumed += earlier.resume.memory > 0
+    assert resumed > 100
 
 
 @pytest.mark.parametrize("case", CASES[:4], ids=lambda c: c[1].stem)
