@@ -27,11 +27,10 @@ from dsec.mapper.orders import Factor, loop_orders
 Search = Literal["exhaustive", "pruned"]
 
 # Loop prime factors the temporal search orders by default (with LOMA's
-# space at ZigZag's default 6 too: factor_spaces). At 7 it finds on
-# ResNet-18 what ZigZag finds with lpf_limit 8 (benchmarks/vs_zigzag.py,
-# README); 8 is within reach (`--lpf-limit 8`) but not yet within 1/20 of
-# ZigZag's time at its default.
-DEFAULT_LPF_LIMIT = 7
+# space at ZigZag's default 6 too: factor_spaces): LOMA's lpf_limit 8 space,
+# whose mappings beat lpf 7's by 5% on eyeriss_like (benchmarks/vs_zigzag.py,
+# README).
+DEFAULT_LPF_LIMIT = 8
 
 
 @dataclass(frozen=True)
