@@ -124,7 +124,7 @@ class LatencyBound:
             bandwidth = use.port.bandwidth_max
             # Per transfer: what it takes beyond its period, each refill; and all
             # transfers together: what they take beyond the temporal cycles.
-            at_least = together = 0.0
+            at_least = together = refilled = 0.0
             busy = 0  # bits per cycle the port's surely repeated transfers need on average, at least
             maybe_once = []
             # Boundaries not decided yet: (transfer, cycles of all of them, of one at most).
@@ -146,23 +146,20 @@ class LatencyBound:
                     every = crossing.moved * precision / bandwidth
                     most = ceil(crossing.largest * precision / bandwidth)
                     open_crossings.append((key, every, most))
+                    if crossing.moved > crossing.largest:
+                        # Refilled: all but the one transfer that may be the largest.
+                        refilled += max(0.0, every - most)
+                        busy += int(crossing.moved * precision / self._temporal)
                 maybe_once.append((key, cycles))
-            decided_together = together
-            for key, every, most in open_crossings:
-                if crossings[key].moved > crossings[key].largest:
-                    # Refilled: all but the one transfer that may be the largest.
-                    together += max(0.0, every - most)
-                    busy += int(crossings[key].moved * (crossings[key].precision or self._precision[key[0]])
-                                / self._temporal)
             for key, cycles in maybe_once:
                 # Maybe the layer's one transfer: the port's spare bandwidth, if any,
                 # shortens it, not below the lowest tile.
                 shortest = ceil(lowest_tiles[key[0]] * self._precision[key[0]] / bandwidth) \
                     if key[0] in lowest_tiles else 0
                 loads[key] = (cycles if busy >= bandwidth else min(cycles, shortest), use.shared_by_inputs)
-            stall = max(stall, at_least, together - self._temporal)
+            stall = max(stall, at_least, together + refilled - self._temporal)
             if busy >= bandwidth and open_crossings:
-                saturated.append((decided_together + sum(every - most for _, every, most in open_crossings),
+                saturated.append((together + sum(every - most for _, every, most in open_crossings),
                                   open_crossings, use.shared_by_inputs))
         result = self.fixed + stall + self._loading(loads)
         for together, open_crossings, shared in saturated:
