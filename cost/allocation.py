@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from itertools import product as combinations
 
 from dsec.cost.levels import LoopList, spatial_levels
+from dsec.cost.tile_growth import TileGrowth, tile_growth
 from dsec.cost.workload import LayerView, OperandView, tensor_elements
 from dsec.dialect.accelerator import Accelerator, Memory
 
@@ -98,14 +99,16 @@ class AllocationSetup:
     # Per memory operand and arch level: the spatial loops above that level.
     spatial_above: dict[str, list[LoopList]]
     tops: dict[str, str]
-    proportional: dict[str, bool]
+    growth: dict[str, TileGrowth]
     names: dict[str, str]
     # Each memory with the memory operands of the layer it holds (memories holding none left out).
     memories: tuple[tuple[Memory, tuple[str, ...]], ...]
 
 
-def allocation_setup(view: LayerView, accelerator: Accelerator, spatial: list[tuple[str, LoopList]]
-                     ) -> AllocationSetup:
+def allocation_setup(view: LayerView, accelerator: Accelerator, spatial: list[tuple[str, LoopList]],
+                     loops: tuple[tuple[str, int], ...] | None = None) -> AllocationSetup:
+    """`loops`: the temporal loops of every order allocated with it, when
+    known (what a tile can hold is then known too: tile_growth)."""
     operands = {op.memory_operand: op for op in view.operands}
     spatial_per_level = {m: spatial_levels(spatial, accelerator.hierarchy(m)) for m in operands}
     above = {m: [tuple(loop for lvl in levels[index:] for loop in lvl) for index in range(len(levels) + 1)]
@@ -114,7 +117,7 @@ def allocation_setup(view: LayerView, accelerator: Accelerator, spatial: list[tu
                      if (held := tuple(m for m in memory.operands if m in operands)))
     return AllocationSetup(operands, view.output.memory_operand, spatial_per_level, above,
                            {m: accelerator.hierarchy(m)[-1].name for m in operands},
-                           {m: _proportional_tiles(op, spatial) for m, op in operands.items()},
+                           {m: tile_growth(op, spatial_per_level[m], loops) for m, op in operands.items()},
                            {m: op.name for m, op in operands.items()}, memories)
 
 
@@ -164,7 +167,7 @@ def allocate(view: LayerView, accelerator: Accelerator, spatial: list[tuple[str,
     an order that begins with the loops decided then), the allocation goes
     on from there: the same answer, without redoing the memories below."""
     setup = setup or allocation_setup(view, accelerator, spatial)
-    operands, output, tops, proportional = setup.operands, setup.output, setup.tops, setup.proportional
+    operands, output, tops, growth = setup.operands, setup.output, setup.tops, setup.growth
     spatial_per_level = setup.spatial_per_level
     if resume is None:
         resume = Resume(0, {m: 0 for m in operands}, {m: tuple(spatial_per_level[m][0]) for m in operands},
@@ -183,7 +186,7 @@ def allocate(view: LayerView, accelerator: Accelerator, spatial: list[tuple[str,
                             {m: tuple(loops) for m, loops in allocated.items()}, dict(level),
                             {name: tuple(levels) for name, levels in result.items()})
         if any(m in blocked for m in held):
-            if not (all(proportional[m] for m in held) and _holds_all(memory, held, operands, allocated, unallocated)):
+            if not (all(growth[m].whole_wins for m in held) and _holds_all(memory, held, operands, allocated, unallocated)):
                 blocked.update({m: False for m in held if m not in blocked})
                 continue
             # Every holder will take everything it has left here, wherever its lower levels end.
@@ -202,10 +205,10 @@ def allocate(view: LayerView, accelerator: Accelerator, spatial: list[tuple[str,
                 return found if not blocked else _undecided(result, unallocated, operands, order, blocked, resume)
             sizes[m] = found
         if known is not None and not _decided(held, sizes, unallocated, memory, tops, known, len(order),
-                                              all(proportional[m] for m in held)):
-            # One holder with proportional tiles takes its longest fitting prefix: only the set counts.
+                                              all(growth[m].whole_wins for m in held)):
+            # One holder whose longest fitting prefix wins: only the set of its loops counts.
             alone = sum(memory.name != tops[m] for m in held) == 1
-            blocked.update({m: alone and memory.name != tops[m] and proportional[m] for m in held})
+            blocked.update({m: alone and memory.name != tops[m] and growth[m].longest_fitting_wins for m in held})
             continue
         choice = _best_prefixes(held, sizes, unallocated, memory, tops, setup.names)
         if isinstance(choice, AllocationError):
@@ -232,16 +235,6 @@ def _undecided(result: dict[str, list[LoopList]], unallocated: dict[str, list], 
                      {operands[m].name: blocked.get(m, False) for m in operands}, resume)
 
 
-def _proportional_tiles(operand: OperandView, spatial: list[tuple[str, LoopList]]) -> bool:
-    """Whether a tile repeated over the loops outside it always moves at
-    least the whole tensor, so that a memory able to hold the whole tensor
-    is best off taking it. Sliding windows over a partly used unrolling break
-    this: their extents are cut to whole elements, a tile can count less
-    than its share."""
-    window_dims = {d for w in operand.windows for d in (w.dim_a, w.dim_b)}
-    return all(float(factor).is_integer() for _, loops in spatial for dim, factor in loops if dim in window_dims)
-
-
 def _holds_all(memory: Memory, held: tuple[str, ...], operands: dict, allocated: dict, unallocated: dict) -> bool:
     """Whether all holders' whole tiles fit together (at the wider of their
     precisions): then each takes everything it has left, the whole tile
@@ -256,12 +249,12 @@ def _holds_all(memory: Memory, held: tuple[str, ...], operands: dict, allocated:
 
 
 def _decided(held: tuple[str, ...], sizes: dict[str, list[float]], unallocated: dict[str, list], memory: Memory,
-             tops: dict[str, str], known: int, total: int, proportional: bool) -> bool:
+             tops: dict[str, str], known: int, total: int, whole_wins: bool) -> bool:
     """Whether the prefixes `memory` takes are the same for every order of
     the loops after the first `known` of the `total`: each holder's tiles
     outgrow the memory inside the decided loops (or all its loops are
     decided), or all holders' whole remaining tiles fit together (then each
-    takes everything: the whole tile moves fewest words, when `proportional`)."""
+    takes everything: the whole tile moves fewest words, when `whole_wins`)."""
     known_all, fits_whole, whole = True, True, 0.0
     for m in held:
         count = len(unallocated[m])
@@ -273,7 +266,7 @@ def _decided(held: tuple[str, ...], sizes: dict[str, list[float]], unallocated: 
         else:
             whole += sizes[m][-1]
             known_all = known_all and (count <= decided or memory.name == tops[m])
-    return known_all or (proportional and fits_whole and whole <= memory.size)
+    return known_all or (whole_wins and fits_whole and whole <= memory.size)
 
 
 def _best_prefixes(held: tuple[str, ...], sizes: dict[str, list[float]], unallocated: dict[str, list],

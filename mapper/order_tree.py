@@ -48,7 +48,7 @@ def decided_orders(view: LayerView, accelerator: Accelerator, unrolling: list, p
     order = list(prefix)
     seen: set[tuple] = set()
     roomy = _roomy_tops(view, accelerator)
-    setup = allocation_setup(view, accelerator, unrolling)
+    setup = allocation_setup(view, accelerator, unrolling, tuple(prefix) + tuple(factors))
     fixed_dims = {dim for _, loops in unrolling for dim, _ in loops} | {dim for dim, _ in prefix}
     rank = {item: index for index, item in enumerate(items)}
     images = [{item: rank[(swap.get(item[0], item[0]), item[1])] for item in items}

@@ -126,6 +126,26 @@ def test_each_order_comes_with_its_placement(case):
             assert {k: [tuple(level) for level in v] for k, v in placed.items()} == expected
 
 
+@pytest.mark.parametrize("name", ["/layer4/layer4.0/conv1/Conv", "/layer3/layer3.0/downsample/downsample.0/Conv"])
+def test_placements_under_a_fractionally_unrolled_window(name):
+    # OX and OY (7 or 14) on 4 PEs each: input tiles are cut to whole rows.
+    # Under the 3x3 kernel no input tile moves fewer words than the whole
+    # input, so sram_2MB takes it before the order is known; under the 1x1
+    # kernel it may not (tile_growth): each order's placement must still be
+    # the allocator's.
+    module, layer = resnet_layer("edge_tpu_like", "edge_tpu_like", name)
+    view = layer_view(layer, operand_shapes(layer, module.value_shapes()))
+    unrolling = effective_unrolling(layer.spatial, view.dims, module.accelerator.array_sizes, True)
+    factors = loop_prime_factors(temporal_sizes(view.dims, layer.spatial), 5)
+    orders = 0
+    for item in decided_orders(view, module.accelerator, unrolling, [], factors):
+        order, placed = item
+        expected = allocate(view, module.accelerator, unrolling, list(order))
+        assert {k: [tuple(level) for level in v] for k, v in placed.items()} == expected, order
+        orders += 1
+    assert orders > 10
+
+
 def test_fractional_unrolling_of_a_sliding_window():
     # ResNet-18's layer3 downsample on edge_tpu_like: OX and OY (14) on 4 PEs each run
     # 3.5-wide. Input tiles are cut to whole elements, so a memory that could hold the
