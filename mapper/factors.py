@@ -41,10 +41,12 @@ def factor_spaces(sizes: dict[str, int], lpf_limit: int) -> list[list[tuple[str,
     the default too. LOMA merges factors differently at each limit and
     memory-alloc places a K = 4 loop otherwise than two K = 2 loops, so
     neither space holds every mapping of the other; searching both, the
-    search is never worse than ZigZag at its default."""
+    search is never worse than ZigZag at its default. The default's space
+    comes first: it is the smaller, and its best order, mostly close to the
+    larger space's, lets the bounds cut most of that one."""
     spaces = [loop_prime_factors(sizes, lpf_limit)]
     if lpf_limit > ZIGZAG_LPF_LIMIT:
         default = loop_prime_factors(sizes, ZIGZAG_LPF_LIMIT)
         if sorted(default) != sorted(spaces[0]):
-            spaces.append(default)
+            spaces.insert(0, default)
     return spaces
