@@ -185,11 +185,14 @@ def allocate(view: LayerView, accelerator: Accelerator, spatial: list[tuple[str,
             resume = Resume(index, {m: len(order) - len(rest) for m, rest in unallocated.items()},
                             {m: tuple(loops) for m, loops in allocated.items()}, dict(level),
                             {name: tuple(levels) for name, levels in result.items()})
-        if any(m in blocked for m in held):
-            if not (all(growth[m].whole_wins for m in held) and _holds_all(memory, held, operands, allocated, unallocated)):
-                blocked.update({m: False for m in held if m not in blocked})
-                continue
-            # Every holder will take everything it has left here, wherever its lower levels end.
+        takes_all = all(growth[m].whole_wins for m in held) and \
+            _holds_all(memory, held, operands, allocated, unallocated)
+        if any(m in blocked for m in held) and not takes_all:
+            blocked.update({m: False for m in held if m not in blocked})
+            continue
+        if takes_all:
+            # Every holder takes everything it has left here (the whole tile moves
+            # fewest words), wherever the lower levels of a blocked one end.
             for m in held:
                 if m not in blocked:
                     result[operands[m].name].append(tuple(unallocated[m]))

@@ -2,15 +2,20 @@
 memory-alloc's choices before the whole loop order is known.
 
 memory-alloc gives a memory the prefix of an operand's loops that leaves
-the fewest words to move: the tile times the loops above it. When one more
-loop never multiplies the tile by more than the loop's factor, the longest
-prefix that fits wins; when no tile times the loops above it is less than
-the whole tile, a memory that holds the whole operand takes it. Both hold
-for every tile whose dims are unrolled by whole factors. A sliding window
-over a fractionally unrolled dim breaks the first (its extent is cut to
-whole elements: a window of 3 rows of 3.5 becomes one of 7 rows of 7), and
-may or may not break the second: that is checked over every set of the
-layer's loops a tile can have.
+the fewest words to move (the tile times the loops above it; ties go to the
+larger tile). When one more loop never multiplies the tile by more than its
+factor, the longest prefix that fits wins; when no tile times the loops
+above it moves fewer words than the whole tile, a memory that holds the
+whole operand takes it. Both hold for tiles whose dims are all unrolled by
+whole factors. A sliding window over a fractionally unrolled dim breaks the
+first (its extent is cut to whole elements: a window of 3 rows of 3.5
+becomes one of 7 rows of 7), and may or may not break the second: that is
+checked over every set of the search's loops a tile can have. A relevant
+dim unrolled fractionally makes tiles fractions, and memory-alloc compares
+them in floats: with halves or quarters (OX = 3.5) every product it forms
+is exact and the same check holds; with K = 12.8 on 14 PEs products that
+tie in exact arithmetic may not in floats, the last bit picks the prefix,
+and nothing is claimed.
 """
 
 from __future__ import annotations
@@ -23,9 +28,11 @@ from math import prod
 from dsec.cost.levels import LoopList, loop_extents
 from dsec.cost.workload import OperandView, tensor_elements
 
-# A float product that equals the whole tile up to rounding counts as a tie,
-# as it does for a relevant dim unrolled fractionally (K = 12.8 on 14 PEs).
-_ROUNDING = 1e-9
+
+# Fractional factors that are multiples of 1/16: at most four array dims make
+# every tile a multiple of 2**-16, exact in a float below 2**37 (53-bit mantissa).
+_EXACT_STEP = 16
+_EXACT_BELOW = 2.0 ** 35
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,10 +45,12 @@ def tile_growth(operand: OperandView, spatial_per_level: list[LoopList],
                 loops: tuple[tuple[str, int], ...] | None) -> TileGrowth:
     """For the tiles of `operand` under each level's spatial loops and any
     set of the temporal `loops` (None: loops not known, assume the worst)."""
-    window_dims = {d for w in operand.windows for d in (w.dim_a, w.dim_b)}
-    if all(float(factor).is_integer() for level in spatial_per_level for dim, factor in level if dim in window_dims):
+    fractional = [(dim, factor) for level in spatial_per_level for dim, factor in level
+                  if not float(factor).is_integer()]
+    if not {dim for dim, _ in fractional} & operand.depends:
         return TileGrowth(True, True)
-    if loops is None:
+    if loops is None or any(not (factor * _EXACT_STEP).is_integer() for dim, factor in fractional
+                            if dim in operand.relevant):
         return TileGrowth(False, False)
     relevant = Counter(loop for loop in loops if operand.depends_on(loop[0]))
     items = sorted(relevant)
@@ -51,13 +60,15 @@ def tile_growth(operand: OperandView, spatial_per_level: list[LoopList],
         spatial = tuple(loop for lvl in spatial_per_level[:level + 1] for loop in lvl)
         tiles = {counts: tensor_elements(operand, loop_extents((spatial, _chosen(items, counts))))
                  for counts in product(*(range(many + 1) for many in full))}
+        if tiles[full] * max(operand.precision, operand.final_precision) >= _EXACT_BELOW:
+            return TileGrowth(False, False)  # ties near the whole tile might round
         for counts, tile in tiles.items():
             outside = prod(factor ** (many - count) for (_, factor), many, count in zip(items, full, counts))
-            whole_wins = whole_wins and tile * outside >= tiles[full] * (1 - _ROUNDING)
+            whole_wins = whole_wins and tile * outside >= tiles[full]
             for index, ((_, factor), many, count) in enumerate(zip(items, full, counts)):
                 if count < many:
                     grown = tiles[counts[:index] + (count + 1,) + counts[index + 1:]]
-                    longest_wins = longest_wins and tile * factor >= grown * (1 - _ROUNDING)
+                    longest_wins = longest_wins and tile * factor >= grown
     return TileGrowth(longest_wins, whole_wins)
 
 

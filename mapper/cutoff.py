@@ -53,5 +53,4 @@ def subtree_cutoff(view: LayerView, accelerator: Accelerator, spatial: Spatial, 
         return Cutoff(objective, energy, None)
     whole = effective_unrolling(spatial, view.dims, accelerator.array_sizes, fractional=False)
     fixed = prod(f for _, f in loops) + drain_cycles(view, accelerator, spatial)
-    fractional = frozenset(d for _, unrolled in unrolling for d, f in unrolled if not float(f).is_integer())
-    return Cutoff(objective, energy, LatencyBound(view, accelerator, whole, loops, fixed, fractional))
+    return Cutoff(objective, energy, LatencyBound(view, accelerator, whole, loops, fixed, unrolling))

@@ -62,14 +62,14 @@ class _Crossing:
 class LatencyBound:
     """Lower bounds of one search. `unrolling`: the whole-PE effective
     unrolling, as latency uses; `fixed`: the temporal cycles plus the drain;
-    `fractional`: the dims memory-alloc's capacity checks unroll fractionally."""
+    `fitted`: the fractional unrolling memory-alloc fits tiles with."""
 
     view: LayerView
     accelerator: Accelerator
     unrolling: list[tuple[str, LoopList]]
     loops: tuple[Factor, ...]
     fixed: float
-    fractional: frozenset[str] = frozenset()
+    fitted: list[tuple[str, LoopList]] | None = None
     _tiles: dict[tuple, int] = field(default_factory=dict)
     _crossing_cache: dict[tuple, dict] = field(default_factory=dict)
 
@@ -86,20 +86,19 @@ class LatencyBound:
                            for op in operands}
         self._inputs = [op.name for op in self.view.inputs]
         self._reductions = sum(1 for dim, _ in self.loops if not output.depends_on(dim))
-        # Per operand and boundary j >= 0: the tile of all loops under it and,
-        # when its tiles are the ones memory-alloc fit (none of its dims
-        # unrolled fractionally), the largest tile of some of the loops that
-        # memory j can hold.
+        # Per operand and boundary j >= 0: the tile of all loops under it and
+        # the largest tile of some of the loops that memory j can hold.
         self._whole, self._largest = {}, {}
         for op in operands:
-            memories = self.accelerator.hierarchy(op.memory_operand)[:-1]
+            memories = self.accelerator.hierarchy(op.memory_operand)
             spatial = self._spatial[op.name]
+            fitted = unrolled_levels(op, memories, self.fitted or self.unrolling).spatial
             self._whole[op.name] = tuple(tensor_elements(op, loop_extents((*spatial[:j + 1], self.loops)))
-                                         for j in range(len(memories)))
-            if not op.depends & self.fractional:
-                self._largest[op.name] = tuple(
-                    _largest_fitting_tile(op, spatial[:j + 1], self.loops, memory.size / self._precision[op.name])
-                    for j, memory in enumerate(memories))
+                                         for j in range(len(memories) - 1))
+            self._largest[op.name] = tuple(
+                _largest_fitting_tile(op, spatial[:j + 1], fitted[:j + 1], self.loops,
+                                      memory.size / self._precision[op.name])
+                for j, memory in enumerate(memories[:-1]))
         self._uses = port_uses(self.accelerator, tuple(sorted((op.memory_operand, op.name)
                                                               for op in self.view.operands)))
 
@@ -207,7 +206,7 @@ class LatencyBound:
             upper = lower = _Crossing(tile, period, int(self._temporal // period))
         elif j >= 0:
             moved = self._whole[operand.name][j]
-            largest = self._largest[operand.name][j] if operand.name in self._largest else moved
+            largest = self._largest[operand.name][j]
             upper = _Crossing(tile, moved=moved, largest=largest)
             lower = _Crossing(tile, moved=moved * boost, largest=largest * boost)
         else:
@@ -226,17 +225,19 @@ class LatencyBound:
         return result
 
 
-def _largest_fitting_tile(operand: OperandView, spatial: tuple[LoopList, ...], loops: tuple[Factor, ...],
-                          capacity: float) -> int:
-    """The most elements of `operand` a memory holding `capacity` elements
-    can take under the `spatial` loops and some of the temporal `loops` (the
-    ones the operand does not depend on change nothing)."""
+def _largest_fitting_tile(operand: OperandView, spatial: tuple[LoopList, ...], fitted: tuple[LoopList, ...],
+                          loops: tuple[Factor, ...], capacity: float) -> int:
+    """The most elements of `operand` (under the `spatial` loops) one tile of
+    some of the temporal `loops` can have when a memory holding `capacity`
+    elements takes it: memory-alloc checks the fit under the `fitted`
+    loops, the fractional unrolling (the loops the operand does not depend
+    on change nothing)."""
     relevant = Counter(loop for loop in loops if operand.depends_on(loop[0]))
     items = sorted(relevant)
     largest = 0
     for counts in product(*(range(relevant[item] + 1) for item in items)):
         chosen = tuple(item for item, count in zip(items, counts) for _ in range(count))
-        tile = round(tensor_elements(operand, loop_extents((*spatial, chosen))))
-        if tile <= capacity:
-            largest = max(largest, tile)
+        # A tile exactly at the capacity fits whatever the float rounding.
+        if tensor_elements(operand, loop_extents((*fitted, chosen))) <= capacity * (1 + 1e-9):
+            largest = max(largest, round(tensor_elements(operand, loop_extents((*spatial, chosen)))))
     return largest

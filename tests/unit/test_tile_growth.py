@@ -40,3 +40,15 @@ def test_whole_factors_and_unknown_loops():
     assert tile_growth(ROW, [(("OX", 4),), ()], None).whole_wins
     unknown = tile_growth(ROW, SPATIAL, None)
     assert not unknown.whole_wins and not unknown.longest_fitting_wins
+
+
+def test_a_relevant_dim_unrolled_by_halves_or_by_fifths():
+    # The output's OX unrolled 3.5-wide: tiles 3.5 * 2**k, every product exact;
+    # each loop multiplies the tile by its factor exactly.
+    output = OperandView("O", "O", ("K", "OX"), (), 16, 8)
+    halves = tile_growth(output, [(("OX", 3.5),), ()], (("OX", 2), ("K", 4)))
+    assert halves.longest_fitting_wins and halves.whole_wins
+    # K = 12.8 (64 on 14 PEs over 5 steps): 12.8 * 5 is not 64 in floats, a
+    # tie in exact arithmetic can go either way in memory-alloc's.
+    fifths = tile_growth(output, [(("K", 12.8),), ()], (("K", 5),))
+    assert not fifths.longest_fitting_wins and not fifths.whole_wins
