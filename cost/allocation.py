@@ -180,7 +180,7 @@ def allocate(view: LayerView, accelerator: Accelerator, spatial: list[tuple[str,
 
     for index in range(resume.memory, len(setup.memories)):
         memory, held = setup.memories[index]
-        if known is not None and not blocked and index > resume.memory and \
+        if known is not None and known < len(order) and not blocked and index > resume.memory and \
                 all(len(order) - len(unallocated[m]) <= known for m in operands):
             resume = Resume(index, {m: len(order) - len(rest) for m, rest in unallocated.items()},
                             {m: tuple(loops) for m, loops in allocated.items()}, dict(level),
