@@ -29,9 +29,11 @@ from dsec.cost.levels import LoopList, loop_extents
 from dsec.cost.workload import OperandView, tensor_elements
 
 
-# Fractional factors that are multiples of 1/16: at most four array dims make
-# every tile a multiple of 2**-16, exact in a float below 2**37 (53-bit mantissa).
+# Fractional factors that are multiples of 1/16, at most four of them on the
+# operand's dims: every tile is a multiple of 2**-16, exact in a float below
+# 2**37 (53-bit mantissa).
 _EXACT_STEP = 16
+_EXACT_FACTORS = 4
 _EXACT_BELOW = 2.0 ** 35
 
 
@@ -49,8 +51,9 @@ def tile_growth(operand: OperandView, spatial_per_level: list[LoopList],
                   if not float(factor).is_integer()]
     if not {dim for dim, _ in fractional} & operand.depends:
         return TileGrowth(True, True)
-    if loops is None or any(not (factor * _EXACT_STEP).is_integer() for dim, factor in fractional
-                            if dim in operand.relevant):
+    in_tiles = [factor for dim, factor in fractional if dim in operand.relevant]
+    if loops is None or len(in_tiles) > _EXACT_FACTORS or \
+            any(not (factor * _EXACT_STEP).is_integer() for factor in in_tiles):
         return TileGrowth(False, False)
     relevant = Counter(loop for loop in loops if operand.depends_on(loop[0]))
     items = sorted(relevant)
