@@ -45,11 +45,31 @@ def _bits(operand: OperandView, loops: list[tuple[str, float]], precision: int) 
     return tensor_elements(operand, extents) * precision
 
 
+class WindowTiles:
+    """tensor_elements of one operand with sliding windows, kept by extents:
+    a search asks for the same tiles often, and a window's size takes a few
+    times longer than the lookup. (Exact: the same extents, the same floats.)"""
+
+    def __init__(self, operand: OperandView) -> None:
+        self.operand = operand
+        self.dims = tuple(sorted(operand.depends))
+        self.known: dict[tuple, float] = {}
+
+    def elements(self, extents: dict[str, float]) -> float:
+        key = tuple([extents.get(dim, 1) for dim in self.dims])
+        found = self.known.get(key)
+        if found is None:
+            found = self.known[key] = tensor_elements(self.operand, extents)
+        return found
+
+
 def _slice_sizes(operand: OperandView, is_output: bool, allocated: list, unallocated: list, spatial_above: LoopList,
-                 memory: Memory, top: bool) -> list[float] | AllocationError:
+                 memory: Memory, top: bool, tiles: WindowTiles | None = None) -> list[float] | AllocationError:
     """Bits of the tile for each prefix of the remaining loops that fits (double
     for a double-buffered memory while loops remain above). `top`: the
-    operand's top memory, which takes everything left."""
+    operand's top memory, which takes everything left. `tiles`: the search's
+    tile sizes of a windowed operand."""
+    elements = tiles.elements if tiles is not None else lambda extents: tensor_elements(operand, extents)
     precision = _precision(operand, is_output, spatial_above, unallocated)
     # A double-buffered memory compares each tile with the whole operand.
     whole = _bits(operand, allocated + unallocated, precision) if top or memory.force_double_buffering else 0.0
@@ -61,13 +81,13 @@ def _slice_sizes(operand: OperandView, is_output: bool, allocated: list, unalloc
     for dim, factor in allocated:
         extents[dim] = extents.get(dim, 1) * factor
     sizes = []
-    tile = tensor_elements(operand, extents) * precision
+    tile = elements(extents) * precision
     for i in range(len(unallocated) + 1):
         if i:  # one more loop in the tile than the last prefix
             dim, factor = unallocated[i - 1]
             if dim in operand.depends:  # else the tile is the same data
                 extents[dim] = extents.get(dim, 1) * factor
-                tile = tensor_elements(operand, extents) * precision
+                tile = elements(extents) * precision
         size = tile
         if memory.force_double_buffering and i < len(unallocated) and size < whole:
             size *= 2
@@ -100,9 +120,14 @@ class AllocationSetup:
     spatial_above: dict[str, list[LoopList]]
     tops: dict[str, str]
     growth: dict[str, TileGrowth]
+    window_tiles: dict[str, WindowTiles]  # memory operands with sliding windows
     names: dict[str, str]
     # Each memory with the memory operands of the layer it holds (memories holding none left out).
     memories: tuple[tuple[Memory, tuple[str, ...]], ...]
+    # Per memory, with the loops known: whether its holders all take everything
+    # (what they hold there, all loops and the spatial ones below, is the same
+    # for every order).
+    takes_all: tuple[bool, ...] | None = None
 
 
 def allocation_setup(view: LayerView, accelerator: Accelerator, spatial: list[tuple[str, LoopList]],
@@ -115,10 +140,21 @@ def allocation_setup(view: LayerView, accelerator: Accelerator, spatial: list[tu
              for m, levels in spatial_per_level.items()}
     memories = tuple((memory, held) for memory in accelerator.memories
                      if (held := tuple(m for m in memory.operands if m in operands)))
+    growth = {m: tile_growth(op, spatial_per_level[m], loops) for m, op in operands.items()}
+    takes_all = None
+    if loops is not None:
+        def whole(m: str, memory: Memory) -> float:
+            below = accelerator.level(m, memory.name) + 1
+            return _bits(operands[m], [loop for lvl in spatial_per_level[m][:below] for loop in lvl] + list(loops),
+                         max(operands[m].precision, operands[m].final_precision))
+        # A margin: the sum is formed in another order than each allocation's.
+        takes_all = tuple(all(growth[m].whole_wins for m in held) and not memory.force_double_buffering and
+                          sum(whole(m, memory) for m in held) <= memory.size * (1 - 1e-9)
+                          for memory, held in memories)
     return AllocationSetup(operands, view.output.memory_operand, spatial_per_level, above,
-                           {m: accelerator.hierarchy(m)[-1].name for m in operands},
-                           {m: tile_growth(op, spatial_per_level[m], loops) for m, op in operands.items()},
-                           {m: op.name for m, op in operands.items()}, memories)
+                           {m: accelerator.hierarchy(m)[-1].name for m in operands}, growth,
+                           {m: WindowTiles(op) for m, op in operands.items() if op.windows},
+                           {m: op.name for m, op in operands.items()}, memories, takes_all)
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,8 +221,11 @@ def allocate(view: LayerView, accelerator: Accelerator, spatial: list[tuple[str,
             resume = Resume(index, {m: len(order) - len(rest) for m, rest in unallocated.items()},
                             {m: tuple(loops) for m, loops in allocated.items()}, dict(level),
                             {name: tuple(levels) for name, levels in result.items()})
-        takes_all = all(growth[m].whole_wins for m in held) and \
-            _holds_all(memory, held, operands, allocated, unallocated)
+        if setup.takes_all is not None:
+            takes_all = setup.takes_all[index]
+        else:
+            takes_all = all(growth[m].whole_wins for m in held) and \
+                _holds_all(memory, held, operands, allocated, unallocated)
         if any(m in blocked for m in held) and not takes_all:
             blocked.update({m: False for m in held if m not in blocked})
             continue
@@ -203,7 +242,8 @@ def allocate(view: LayerView, accelerator: Accelerator, spatial: list[tuple[str,
         sizes: dict[str, list[float]] = {}
         for m in held:
             found = _slice_sizes(operands[m], m == output, allocated[m], unallocated[m],
-                                 setup.spatial_above[m][level[m]], memory, memory.name == tops[m])
+                                 setup.spatial_above[m][level[m]], memory, memory.name == tops[m],
+                                 setup.window_tiles.get(m))
             if isinstance(found, AllocationError):
                 return found if not blocked else _undecided(result, unallocated, operands, order, blocked, resume)
             sizes[m] = found
