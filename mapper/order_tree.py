@@ -195,6 +195,35 @@ def _level_views(view: LayerView, placed: dict[str, list], known: int, roomy: tu
     return tuple(inner), tuple(outer)
 
 
+def _head_ends(rest: list[Factor], operands: tuple[OperandView, ...], inner: tuple[bool, ...]
+               ) -> Callable[[list[Factor]], bool]:
+    """Whether an innermost part of an order of the `rest` loops ends each
+    merging run that some order of them ends (a run no order ends covers
+    them all, whatever their order)."""
+    checks = [op for op, merges in zip(operands, inner) if merges and any(op.depends_on(d) for d, _ in rest)]
+
+    def ends(head: list[Factor]) -> bool:
+        return all(any(op.depends_on(d) for d, _ in head) for op in checks)
+    return ends
+
+
+def _tail_ends(left: Counter, operands: tuple[OperandView, ...], outer: tuple[bool, ...]
+               ) -> Callable[[list[Factor]], bool]:
+    """Whether an outermost part of an order of the `left` loops is long
+    enough that the rest of the order cannot change any top run: it ends each
+    run that some order of `left` ends (a run no order of them ends covers
+    them all, whatever their order)."""
+    loops = list(left)
+    checks = [(any(d not in op.relevant for d, _ in loops), any(op.depends_on(d) for d, _ in loops), op)
+              for op, tops in zip(operands, outer) if tops]
+
+    def ends(tail: list[Factor]) -> bool:
+        return all((not ends_relevant or any(d not in op.relevant for d, _ in tail)) and
+                   (not ends_irrelevant or any(op.depends_on(d) for d, _ in tail))
+                   for ends_relevant, ends_irrelevant, op in checks)
+    return ends
+
+
 def signature(rest: tuple[Factor, ...], operands: tuple[OperandView, ...], inner: tuple[bool, ...],
               outer: tuple[bool, ...]) -> tuple:
     """What the cost model sees of the order of the loops in one level."""
@@ -217,22 +246,31 @@ def representatives(rest: list[Factor], operands: tuple[OperandView, ...], inner
         return all(any(d not in op.relevant for d, _ in tail) and any(op.depends_on(d) for d, _ in tail)
                    for op, tops in zip(operands, outer) if tops)
 
+    # Where the head ends every merging run and the tail every top run, a
+    # candidate's signature is the head's merging runs with the tail's top
+    # runs: each part is read once, not each candidate.
+    no_merging = tuple(False for _ in operands)
     found: dict[tuple, tuple[Factor, ...]] = {}
     heads = {}
-    for head in multiset_sequences(Counter(rest), sorted(set(rest)), head_done):
+    for head in multiset_sequences(Counter(rest), sorted(set(rest)), _head_ends(rest, operands, inner)):
         merging = tuple(runs[0] for runs in signature(tuple(head), operands, inner, outer))
-        key = (merging, tuple(sorted(head)))
-        heads.setdefault(key, head)
+        heads.setdefault((merging, tuple(sorted(head))), (head, merging if head_done(head) else None))
     tails_of: dict[tuple, list] = {}
-    for head in heads.values():
+    for head, merging in heads.values():
         left = Counter(rest)
         left.subtract(head)
         key = tuple(sorted(left.elements()))
         if key not in tails_of:
-            tails_of[key] = list(multiset_sequences(+left, sorted(+left), tail_done))
-        for tail in tails_of[key]:
+            tails_of[key] = [(tail, signature(tuple(reversed(tail)), operands, no_merging, outer)
+                              if tail_done(tail) else None)
+                             for tail in multiset_sequences(+left, sorted(+left), _tail_ends(+left, operands, outer))]
+        for tail, tops in tails_of[key]:
+            parts = None if merging is None or tops is None else \
+                tuple((runs, *top[1:]) for runs, top in zip(merging, tops))
+            if parts in found:
+                continue
             middle = Counter(key)
             middle.subtract(tail)
             candidate = tuple(head) + tuple(sorted(middle.elements())) + tuple(reversed(tail))
-            found.setdefault(signature(candidate, operands, inner, outer), candidate)
+            found.setdefault(parts or signature(candidate, operands, inner, outer), candidate)
     return list(found.values())

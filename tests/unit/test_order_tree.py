@@ -191,3 +191,29 @@ def test_no_worse_than_zigzags_default_space(monkeypatch):
     at_six, at_seven = best(6), best(7)
     monkeypatch.setattr(temporal, "factor_spaces", lambda left, limit: [loop_prime_factors(left, limit)])
     assert best(7) > at_six >= at_seven
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_representatives_cover_every_signature(seed):
+    # The loops left in one level: one order per signature the cost model can
+    # see, and every signature some order of them has. Conv operands, random
+    # multisets of loops (some where no order ends an operand's top run) and
+    # random choices of which runs matter.
+    from itertools import permutations
+
+    from dsec.cost.workload import OperandView, WindowIndex
+    from dsec.mapper.order_tree import representatives, signature
+
+    operands = (OperandView("O", "O", ("B", "K", "OX", "OY"), (), 16, 8),
+                OperandView("I", "I1", ("B", "C"), (WindowIndex("OY", 1, "FY", 1, None),
+                                                    WindowIndex("OX", 1, "FX", 1, None)), 8, 8),
+                OperandView("W", "I2", ("C", "FX", "FY", "K"), (), 8, 8))
+    rng = random.Random(seed)
+    for _ in range(25):
+        rest = [(rng.choice(["K", "C", "OX", "OY", "FX", "FY"]), rng.choice([2, 3])) for _ in range(rng.randint(2, 6))]
+        inner = tuple(rng.random() < 0.5 for _ in operands)
+        outer = tuple(rng.random() < 0.7 for _ in operands)
+        every = {signature(order, operands, inner, outer) for order in set(permutations(rest))}
+        found = representatives(rest, operands, inner, outer)
+        assert sorted(map(sorted, found)) == [sorted(rest)] * len(found)
+        assert sorted(signature(order, operands, inner, outer) for order in found) == sorted(every), (rest, inner, outer)
