@@ -10,6 +10,7 @@ tiles). An operand's top memory takes everything left.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from itertools import product as combinations
 
 from dsec.cost.levels import LoopList, spatial_levels
@@ -69,7 +70,7 @@ def _slice_sizes(operand: OperandView, is_output: bool, allocated: list, unalloc
     for a double-buffered memory while loops remain above). `top`: the
     operand's top memory, which takes everything left. `tiles`: the search's
     tile sizes of a windowed operand."""
-    elements = tiles.elements if tiles is not None else lambda extents: tensor_elements(operand, extents)
+    elements = tiles.elements if tiles is not None else partial(tensor_elements, operand)
     precision = _precision(operand, is_output, spatial_above, unallocated)
     # A double-buffered memory compares each tile with the whole operand.
     whole = _bits(operand, allocated + unallocated, precision) if top or memory.force_double_buffering else 0.0
