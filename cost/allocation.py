@@ -144,13 +144,13 @@ def allocation_setup(view: LayerView, accelerator: Accelerator, spatial: list[tu
     growth = {m: tile_growth(op, spatial_per_level[m], loops) for m, op in operands.items()}
     takes_all = None
     if loops is not None:
-        def whole(m: str, memory: Memory) -> float:
-            below = accelerator.level(m, memory.name) + 1
-            return _bits(operands[m], [loop for lvl in spatial_per_level[m][:below] for loop in lvl] + list(loops),
-                         max(operands[m].precision, operands[m].final_precision))
+        def below(memory: Memory, held: tuple[str, ...]) -> dict[str, list]:
+            return {m: [loop for lvl in spatial_per_level[m][:accelerator.level(m, memory.name) + 1] for loop in lvl]
+                    for m in held}
         # A margin: the sum is formed in another order than each allocation's.
-        takes_all = tuple(all(growth[m].whole_wins for m in held) and not memory.force_double_buffering and
-                          sum(whole(m, memory) for m in held) <= memory.size * (1 - 1e-9)
+        takes_all = tuple(all(growth[m].whole_wins for m in held) and
+                          _holds_all(memory, held, operands, below(memory, held), {m: list(loops) for m in held},
+                                     1e-9)
                           for memory, held in memories)
     return AllocationSetup(operands, view.output.memory_operand, spatial_per_level, above,
                            {m: accelerator.hierarchy(m)[-1].name for m in operands}, growth,
@@ -279,17 +279,19 @@ def _undecided(result: dict[str, list[LoopList]], unallocated: dict[str, list], 
                      {operands[m].name: blocked.get(m, False) for m in operands}, resume)
 
 
-def _holds_all(memory: Memory, held: tuple[str, ...], operands: dict, allocated: dict, unallocated: dict) -> bool:
+def _holds_all(memory: Memory, held: tuple[str, ...], operands: dict, allocated: dict, unallocated: dict,
+               margin: float = 0.0) -> bool:
     """Whether all holders' whole tiles fit together (at the wider of their
-    precisions): then each takes everything it has left, the whole tile
-    moving fewest words. A double-buffered memory could still fail on the
-    doubled tiles below, so it is never assumed to."""
+    precisions, with `margin` of the memory to spare): then each takes
+    everything it has left, the whole tile moving fewest words. A
+    double-buffered memory could still fail on the doubled tiles below, so
+    it is never assumed to."""
     if memory.force_double_buffering:
         return False
     whole = sum(_bits(operands[m], allocated[m] + unallocated[m], max(operands[m].precision,
                                                                       operands[m].final_precision))
                 for m in held)
-    return whole <= memory.size
+    return whole <= memory.size * (1 - margin)
 
 
 def _decided(held: tuple[str, ...], sizes: dict[str, list[float]], unallocated: dict[str, list], memory: Memory,

@@ -196,23 +196,24 @@ def _level_views(view: LayerView, placed: dict[str, list], known: int, roomy: tu
 
 
 def _head_ends(rest: list[Factor], operands: tuple[OperandView, ...], inner: tuple[bool, ...]
-               ) -> Callable[[list[Factor]], bool]:
+               ) -> tuple[Callable[[list[Factor]], bool], bool]:
     """Whether an innermost part of an order of the `rest` loops ends each
     merging run that some order of them ends (a run no order ends covers
-    them all, whatever their order)."""
-    checks = [op for op, merges in zip(operands, inner) if merges and any(op.depends_on(d) for d, _ in rest)]
+    them all, whatever their order); and whether some order ends every one."""
+    merging = [op for op, merges in zip(operands, inner) if merges]
+    checks = [op for op in merging if any(op.depends_on(d) for d, _ in rest)]
 
     def ends(head: list[Factor]) -> bool:
         return all(any(op.depends_on(d) for d, _ in head) for op in checks)
-    return ends
+    return ends, len(checks) == len(merging)
 
 
 def _tail_ends(left: Counter, operands: tuple[OperandView, ...], outer: tuple[bool, ...]
-               ) -> Callable[[list[Factor]], bool]:
+               ) -> tuple[Callable[[list[Factor]], bool], bool]:
     """Whether an outermost part of an order of the `left` loops is long
     enough that the rest of the order cannot change any top run: it ends each
     run that some order of `left` ends (a run no order of them ends covers
-    them all, whatever their order)."""
+    them all, whatever their order); and whether some order ends every one."""
     loops = list(left)
     checks = [(any(d not in op.relevant for d, _ in loops), any(op.depends_on(d) for d, _ in loops), op)
               for op, tops in zip(operands, outer) if tops]
@@ -221,7 +222,7 @@ def _tail_ends(left: Counter, operands: tuple[OperandView, ...], outer: tuple[bo
         return all((not ends_relevant or any(d not in op.relevant for d, _ in tail)) and
                    (not ends_irrelevant or any(op.depends_on(d) for d, _ in tail))
                    for ends_relevant, ends_irrelevant, op in checks)
-    return ends
+    return ends, all(ends_relevant and ends_irrelevant for ends_relevant, ends_irrelevant, _ in checks)
 
 
 def signature(rest: tuple[Factor, ...], operands: tuple[OperandView, ...], inner: tuple[bool, ...],
@@ -239,31 +240,26 @@ def representatives(rest: list[Factor], operands: tuple[OperandView, ...], inner
     """One order of `rest` (innermost first) per signature: an innermost part
     long enough to end every merging run, an outermost part long enough to
     end every top run, anything in between."""
-    def head_done(head: list[Factor]) -> bool:
-        return all(any(op.depends_on(d) for d, _ in head) for op, merges in zip(operands, inner) if merges)
-
-    def tail_done(tail: list[Factor]) -> bool:
-        return all(any(d not in op.relevant for d, _ in tail) and any(op.depends_on(d) for d, _ in tail)
-                   for op, tops in zip(operands, outer) if tops)
-
-    # Where the head ends every merging run and the tail every top run, a
-    # candidate's signature is the head's merging runs with the tail's top
+    # Where every merging run ends in the head and every top run in the tail,
+    # a candidate's signature is the head's merging runs with the tail's top
     # runs: each part is read once, not each candidate.
     no_merging = tuple(False for _ in operands)
+    head_ends, heads_end_all = _head_ends(rest, operands, inner)
     found: dict[tuple, tuple[Factor, ...]] = {}
     heads = {}
-    for head in multiset_sequences(Counter(rest), sorted(set(rest)), _head_ends(rest, operands, inner)):
+    for head in multiset_sequences(Counter(rest), sorted(set(rest)), head_ends):
         merging = tuple(runs[0] for runs in signature(tuple(head), operands, inner, outer))
-        heads.setdefault((merging, tuple(sorted(head))), (head, merging if head_done(head) else None))
+        heads.setdefault((merging, tuple(sorted(head))), (head, merging if heads_end_all else None))
     tails_of: dict[tuple, list] = {}
     for head, merging in heads.values():
         left = Counter(rest)
         left.subtract(head)
         key = tuple(sorted(left.elements()))
         if key not in tails_of:
+            tail_ends, tails_end_all = _tail_ends(+left, operands, outer)
             tails_of[key] = [(tail, signature(tuple(reversed(tail)), operands, no_merging, outer)
-                              if tail_done(tail) else None)
-                             for tail in multiset_sequences(+left, sorted(+left), _tail_ends(+left, operands, outer))]
+                              if tails_end_all else None)
+                             for tail in multiset_sequences(+left, sorted(+left), tail_ends)]
         for tail, tops in tails_of[key]:
             parts = None if merging is None or tops is None else \
                 tuple((runs, *top[1:]) for runs, top in zip(merging, tops))
