@@ -82,12 +82,19 @@ def tensor_elements(operand: OperandView, extents: dict[str, float]) -> int:
     for w in operand.windows:
         size = window_size(w.scale_a, int(extents.get(w.dim_a, 1)), w.scale_b, int(extents.get(w.dim_b, 1)))
         factors.append(size if w.limit is None else min(size, w.limit))
-    # In order of value, not of dim name: a fractional extent (K = 12.8 on 14
-    # PEs) rounds the same whatever the dims are called, so OX <-> OY swaps
-    # cost exactly the same (mapper/symmetry.py relies on it).
-    factors.sort()
+    # Whole extents first, multiplied exactly; then the fractional ones (K =
+    # 12.8 on 14 PEs) in order of value, not of dim name. So a tile rounds
+    # the same whatever the dims are called (OX <-> OY swaps, and loops moved
+    # between interchangeable dims: mapper/symmetry.py relies on both).
     total = 1
+    fractions = []
     for factor in factors:
+        if factor == int(factor):
+            total *= factor  # exact: whole numbers below 2**53
+        else:
+            fractions.append(factor)
+    fractions.sort()
+    for factor in fractions:
         total *= factor
     return total
 

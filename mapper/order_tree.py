@@ -12,7 +12,8 @@ prefixes that leave the same runs, the same undecided loops and the same
 loops behind have subtrees of equal costs: only the first is expanded. A
 prefix whose undecided loops are all alike has one completion, visited
 without a node of its own (its bound would rarely cut what the completion's
-own bound does not).
+own bound does not). Loops of interchangeable dims (symmetry.py: ReLU's G,
+OX and OY) are expanded once per factor, and dim-swapped images once.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from dsec.cost.levels import level_signature, operand_signature
 from dsec.cost.workload import LayerView, OperandView, tensor_elements
 from dsec.dialect.accelerator import Accelerator
 from dsec.mapper.orders import Factor, multiset_sequences
-from dsec.mapper.symmetry import dim_swaps
+from dsec.mapper.symmetry import dim_swaps, interchangeable_dims, within_classes
 
 
 Hopeless = Callable[[Undecided | dict, list[Factor], int], bool]
@@ -51,8 +52,15 @@ def decided_orders(view: LayerView, accelerator: Accelerator, unrolling: list, p
     setup = allocation_setup(view, accelerator, unrolling, tuple(prefix) + tuple(factors))
     fixed_dims = {dim for _, loops in unrolling for dim, _ in loops} | {dim for dim, _ in prefix}
     rank = {item: index for index, item in enumerate(items)}
-    images = [{item: rank[(swap.get(item[0], item[0]), item[1])] for item in items}
-              for swap in dim_swaps(view, fixed_dims, factors)]
+    classes = interchangeable_dims(view, unrolling)
+    swaps = dim_swaps(view, fixed_dims, factors)
+    if not all(within_classes(swap, classes) for swap in swaps):
+        classes = {}  # one symmetry at a time: each alone keeps a visited image of what it skips
+    swaps = [swap for swap in swaps if not within_classes(swap, classes)]
+    images = [{item: rank[(swap.get(item[0], item[0]), item[1])] for item in items} for swap in swaps]
+    # Items of one class and factor: only the first of them left is expanded
+    # (a loop of another dim of the class costs the same: symmetry.py).
+    kind = {item: (classes[item[0]], item[1]) for item in items if item[0] in classes}
 
     def visit(undecided_images: tuple[int, ...] = tuple(range(len(images))), resume: Resume | None = None
               ) -> Iterator[tuple[tuple[Factor, ...], dict] | AllocationError]:
@@ -89,9 +97,14 @@ def decided_orders(view: LayerView, accelerator: Accelerator, unrolling: list, p
             for tail in representatives(rest, view.operands, inner, outer):
                 yield tuple(order) + tail, _with_tail(placed, len(order), tail)
             return
+        expanded = set()
         for item in items:
             if not counts[item]:
                 continue
+            if item in kind:
+                if kind[item] in expanded:
+                    continue  # the same loop of another dim of its class was expanded
+                expanded.add(kind[item])
             still = _still_undecided(undecided_images, images, item, rank[item])
             if still is None:
                 continue  # a swapped image of this subtree, of equal costs, was visited before it

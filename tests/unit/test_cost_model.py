@@ -25,6 +25,19 @@ def test_tensor_elements_cuts_windows_at_the_tensor_edge():
     assert tensor_elements(padded, {"C": 2, "OY": 2, "FY": 3}) == 2 * 4
 
 
+def test_tensor_elements_rounds_the_same_whichever_dim_a_loop_belongs_to():
+    # 64 channels on 12 PEs: 6 iterations of 10.67. A loop of 7 on the rows or
+    # on the columns gives one tile in exact arithmetic; multiplying the whole
+    # extents first keeps it one float too (sorted by value, 10.67 * 98 and
+    # 7 * 10.67 * 14 differ in the last bit), so the order tree may order
+    # such loops once (mapper/symmetry.py).
+    relu = OperandView("I", "I1", ("G", "OY", "OX"), (), 8, 8)
+    channels = 64 / 6
+    for rows, columns in [(28, 7), (2, 7), (7, 7)]:
+        assert tensor_elements(relu, {"G": channels, "OY": 14 * rows, "OX": columns}) == \
+            tensor_elements(relu, {"G": channels, "OY": 14 * rows * columns, "OX": 1})
+
+
 def _port(low, high):
     return Port("p", "read_write", low, high, (("I1", "tl"),))
 

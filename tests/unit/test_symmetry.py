@@ -2,7 +2,8 @@
 layers, refused where the layer, the unrolling or the loop factors tell the
 dims apart; the order tree skips swapped images without changing the order
 it picks or its cost; a spatial candidate that mirrors an earlier one costs
-what its own search would find."""
+what its own search would find. Loops of interchangeable dims (ReLU's G,
+OX and OY) are ordered once per factor, with the same optimum."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import dsec.mapper.order_tree as order_tree
+from dsec.cost.levels import effective_unrolling
 from dsec.cost.workload import layer_view
 from dsec.dialect.attributes import Loop, Spatial, SpatialUnroll
 from dsec.dialect.ops import operand_shapes
@@ -20,7 +22,7 @@ from dsec.compiler.importer import import_model
 from dsec.mapper.cutoff import Cutoff
 from dsec.mapper.factors import loop_prime_factors
 from dsec.mapper.layer import SpatialOptions, search_layer, temporal_search
-from dsec.mapper.symmetry import dim_swaps
+from dsec.mapper.symmetry import dim_swaps, interchangeable_dims
 from dsec.mapper.temporal import TemporalOptions, search_temporal, temporal_sizes
 from test_order_tree import FIXTURES, ROOT, unrolled_layers
 
@@ -107,3 +109,80 @@ def test_a_mirrored_candidate_costs_what_its_own_search_finds(objective):
             assert tried.best.score == own.best.score, (layer.name, str(tried.candidate.spatial))
             mirrored += 1
     assert mirrored >= 2
+
+
+def elementwise(arch: str, op_type: str, dims: dict[str, int], unrolls: tuple[tuple[str, int], ...]):
+    """ResNet-18's first `op_type` layer on examples/arch/`arch`.yaml, resized and unrolled as given."""
+    module = import_model(str(ROOT / "examples/models/resnet18.onnx"),
+                          str(ROOT / f"examples/arch/{arch}.yaml")).module
+    layer = next(layer for layer in module.layers() if layer.op_type == op_type)
+    spatial = Spatial(tuple(SpatialUnroll(array_dim, (Loop(dim, factor),))
+                            for (array_dim, _), (dim, factor) in zip(module.accelerator.array, unrolls)))
+    layer = replace(layer, dims=dims, spatial=spatial)
+    return module, layer, layer_view(layer, operand_shapes(layer, module.value_shapes()))
+
+
+def test_interchangeable_dims_play_the_same_part_and_are_unrolled_whole():
+    module, layer, view = elementwise("eyeriss_like", "Relu", {"B": 1, "G": 64, "OY": 56, "OX": 56},
+                                      (("OY", 14), ("G", 12)))
+    unrolling = effective_unrolling(layer.spatial, view.dims, module.accelerator.array_sizes, fractional=True)
+    classes = interchangeable_dims(view, unrolling)
+    # 64 channels on 12 PEs: 6 iterations of 10.67, a fraction; 56 rows on 14: 4 of 14.
+    assert "G" not in classes and classes["OY"] == classes["OX"] == classes["B"]
+    _, conv_layer, conv_view = conv("tpu_like", SQUARE, ("K", "C"))
+    conv_classes = interchangeable_dims(conv_view, effective_unrolling(
+        conv_layer.spatial, conv_view.dims, module.accelerator.array_sizes, fractional=True))
+    assert sorted(conv_classes) == ["B", "C", "K"]  # rows, columns and the kernel slide windows
+    assert len(set(conv_classes.values())) == 3
+
+
+def module_array(arch: str) -> tuple[tuple[str, int], ...]:
+    return import_model(str(ROOT / "examples/models/conv3x3.onnx"),
+                        str(ROOT / f"examples/arch/{arch}.yaml")).module.accelerator.array
+
+
+def searched_three_ways(module, layer, view, options, monkeypatch):
+    """The pruned search, the exhaustive one and the pruned one telling interchangeable dims apart."""
+    sizes = temporal_sizes(view.dims, layer.spatial)
+    pruned = search_temporal(view, module.accelerator, layer.spatial, [], sizes, options)
+    exhaustive = search_temporal(view, module.accelerator, layer.spatial, [], sizes,
+                                 replace(options, search="exhaustive"))
+    with monkeypatch.context() as patch:
+        patch.setattr(order_tree, "interchangeable_dims", lambda *args: {})
+        apart = search_temporal(view, module.accelerator, layer.spatial, [], sizes, options)
+    return pruned, exhaustive, apart
+
+
+@pytest.mark.parametrize("objective", ["energy", "latency"])
+def test_loops_of_interchangeable_dims_are_ordered_once(objective, monkeypatch):
+    # A 28x28 Relu of 64 channels on eyeriss_like, unrolled D1(OY = 14) D2(G = 12):
+    # OY and OX (whole unrollings) share their loops of 2; G (10.67 PEs) does not.
+    # Without branch and bound, which could cut the same subtrees and hide what this saves.
+    monkeypatch.setattr(Cutoff, "beaten", lambda *args: False)
+    module, layer, view = elementwise("eyeriss_like", "Relu", {"B": 1, "G": 64, "OY": 28, "OX": 28},
+                                      (("OY", 14), ("G", 12)))
+    pruned, exhaustive, apart = searched_three_ways(module, layer, view, TemporalOptions(objective, 6),
+                                                    monkeypatch)
+    assert pruned.best.score == exhaustive.best.score == apart.best.score
+    assert pruned.evaluated < apart.evaluated
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_interchangeable_dims_keep_the_optimum_on_random_layers(seed, monkeypatch):
+    # Random Relu and Add layers, unrolled by whole and fractional numbers of
+    # PEs: ordering one loop per (class, factor) finds the exhaustive optimum.
+    rng = random.Random(seed)
+    for arch in ("tpu_like", "edge_tpu_like", "eyeriss_like"):
+        dims = {"B": 1, "G": rng.choice([6, 12, 64]), "OY": rng.choice([7, 14, 28]), "OX": rng.choice([7, 14, 28])}
+        unrolled = rng.sample(["G", "OY", "OX"], 2)
+        module, layer, view = elementwise(arch, rng.choice(["Relu", "Add"]), dims,
+                                          tuple((dim, rng.randint(2, min(size, dims[dim])))
+                                                for (_, size), dim in zip(module_array(arch), unrolled)))
+        options = TemporalOptions(rng.choice(["energy", "latency"]), 5, "pruned", seed)
+        pruned, exhaustive, apart = searched_three_ways(module, layer, view, options, monkeypatch)
+        context = (arch, dims, str(layer.spatial), options.objective)
+        if exhaustive.best is None:  # the unrolling outgrows the innermost memories
+            assert pruned.best is None and apart.best is None, context
+            continue
+        assert pruned.best.score == exhaustive.best.score == apart.best.score, context
+        assert pruned.evaluated <= apart.evaluated, context
