@@ -7,7 +7,8 @@ an earlier one (D2(OY = 12) after D2(OX = 12)) takes that one's result,
 renamed, instead of a search of its own.
 
 Equal to the last bit: the cost model never lets a dim's name decide how a
-product rounds (tensor_elements multiplies in order of value), so a
+product rounds (tensor_elements multiplies whole extents exactly, then the
+fractional ones in order of value), so a
 fractional unrolling (K = 12.8 on 14 PEs) costs the same under the swap and
 memory-alloc's exact ties go the same way.
 
@@ -17,8 +18,7 @@ and OY alike) and neither slides a window nor is unrolled by a fraction,
 a loop of one costs what the same loop of the other would (the tiles,
 hence memory-alloc's choices, are products of the loops whatever their
 dims; the whole extents multiply exactly). The order tree then orders one
-loop per (class, factor): 56 orders instead of 840 for the loops of a
-56x56x64 ReLU on eyeriss_like.
+loop per (class, factor) instead of one per (dim, factor).
 """
 
 from __future__ import annotations
@@ -83,12 +83,10 @@ def interchangeable_dims(view: LayerView, unrolling: list[tuple[str, tuple[tuple
     a loop of one costs, to the last bit, what the same loop of another
     would. Dims outside every class are left out."""
     windowed = {dim for op in view.operands for w in op.windows for dim in (w.dim_a, w.dim_b)}
-    unrolled: dict[str, float] = {}
-    for _, loops in unrolling:
-        for dim, factor in loops:
-            unrolled[dim] = unrolled.get(dim, 1) * factor
+    # Each array dimension's part, not their product: a memory level may hold only some of them.
+    fractional = {dim for _, loops in unrolling for dim, factor in loops if factor != int(factor)}
     return {dim: tuple(dim in op.relevant for op in view.operands) for dim in view.dims
-            if dim not in windowed and unrolled.get(dim, 1) == int(unrolled.get(dim, 1))}
+            if dim not in windowed and dim not in fractional}
 
 
 def within_classes(swap: Swap, classes: dict[str, tuple[bool, ...]]) -> bool:
