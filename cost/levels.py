@@ -49,6 +49,11 @@ def effective_unrolling(spatial: Spatial, dims: dict[str, int], array: dict[str,
     return result
 
 
+def fractional_dims(unrolling: list[tuple[str, LoopList]]) -> set[str]:
+    """The dims some array dimension of an effective unrolling unrolls by a fraction (K = 12.8)."""
+    return {dim for _, loops in unrolling for dim, factor in loops if not float(factor).is_integer()}
+
+
 def _adjusts(spatial: Spatial, array_dim: str, dim: str) -> bool:
     sizes = [(u.array_dim, next((lp.factor or 1 for lp in u.loops if lp.dim == dim), 0)) for u in spatial.unrolls]
     largest = max(size for _, size in sizes)

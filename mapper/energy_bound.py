@@ -25,7 +25,8 @@ from math import prod
 
 from dsec.cost.allocation import Undecided
 from dsec.cost.energy import READS, access_energy, mac_energy, operand_accesses, port_for
-from dsec.cost.levels import LoopList, OperandLevels, bandwidth_boost, loop_extents, spatial_levels, unrolled_levels
+from dsec.cost.levels import (LoopList, OperandLevels, bandwidth_boost, fractional_dims, loop_extents, spatial_levels,
+                              unrolled_levels)
 from dsec.cost.traffic import operand_traffic
 from dsec.cost.workload import LayerView, OperandView, tensor_elements
 from dsec.dialect.accelerator import Accelerator
@@ -141,7 +142,7 @@ def _open_boundaries(view: LayerView, accelerator: Accelerator, unrolling: list[
     """None when a window dim is unrolled fractionally: its extents are cut
     to whole values and a tile can grow faster than the loops around it."""
     window_dims = {d for w in operand.windows for d in (w.dim_a, w.dim_b)}
-    fractional = {d for _, unrolled in unrolling for d, f in unrolled if not float(f).is_integer()}
+    fractional = fractional_dims(unrolling)
     if fractional & window_dims:
         return None
     memories = accelerator.hierarchy(operand.memory_operand)

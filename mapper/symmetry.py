@@ -27,6 +27,7 @@ from collections import Counter
 from collections.abc import Iterable
 from itertools import combinations
 
+from dsec.cost.levels import LoopList, fractional_dims
 from dsec.cost.workload import LayerView, OperandView
 from dsec.dialect.attributes import Loop, Spatial, SpatialUnroll
 from dsec.mapper.orders import Factor
@@ -75,7 +76,7 @@ def renamed_spatial(spatial: Spatial, swap: Swap) -> Spatial:
                          for u in spatial.unrolls))
 
 
-def interchangeable_dims(view: LayerView, unrolling: list[tuple[str, tuple[tuple[str, float], ...]]]
+def interchangeable_dims(view: LayerView, unrolling: list[tuple[str, LoopList]]
                          ) -> dict[str, tuple[bool, ...]]:
     """dim -> its class: dims of one class play the same part in every
     operand (relevant to the same ones), slide no window and are unrolled
@@ -84,7 +85,7 @@ def interchangeable_dims(view: LayerView, unrolling: list[tuple[str, tuple[tuple
     would. Dims outside every class are left out."""
     windowed = {dim for op in view.operands for w in op.windows for dim in (w.dim_a, w.dim_b)}
     # Each array dimension's part, not their product: a memory level may hold only some of them.
-    fractional = {dim for _, loops in unrolling for dim, factor in loops if factor != int(factor)}
+    fractional = fractional_dims(unrolling)
     return {dim: tuple(dim in op.relevant for op in view.operands) for dim in view.dims
             if dim not in windowed and dim not in fractional}
 
