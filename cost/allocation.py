@@ -70,7 +70,6 @@ def _slice_sizes(operand: OperandView, is_output: bool, allocated: list, unalloc
     for a double-buffered memory while loops remain above). `top`: the
     operand's top memory, which takes everything left. `tiles`: the search's
     tile sizes of a windowed operand."""
-    elements = tiles.elements if tiles is not None else partial(tensor_elements, operand)
     precision = _precision(operand, is_output, spatial_above, unallocated)
     # A double-buffered memory compares each tile with the whole operand.
     whole = _bits(operand, allocated + unallocated, precision) if top or memory.force_double_buffering else 0.0
@@ -82,13 +81,17 @@ def _slice_sizes(operand: OperandView, is_output: bool, allocated: list, unalloc
     for dim, factor in allocated:
         extents[dim] = extents.get(dim, 1) * factor
     sizes = []
-    tile = elements(extents) * precision
+    elements = tiles.elements if tiles is not None else partial(tensor_elements, operand)
+    count = elements(extents)
+    exact = not operand.windows and all(extent == int(extent) for extent in extents.values())
+    tile = count * precision
     for i in range(len(unallocated) + 1):
         if i:  # one more loop in the tile than the last prefix
             dim, factor = unallocated[i - 1]
             if dim in operand.depends:  # else the tile is the same data
                 extents[dim] = extents.get(dim, 1) * factor
-                tile = elements(extents) * precision
+                count = count * factor if exact else elements(extents)
+                tile = count * precision
         size = tile
         if memory.force_double_buffering and i < len(unallocated) and size < whole:
             size *= 2

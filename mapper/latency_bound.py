@@ -71,7 +71,8 @@ class LatencyBound:
     fixed: float
     fitted: list[tuple[str, LoopList]] | None = None
     _tiles: dict[tuple, int] = field(default_factory=dict)
-    _crossing_cache: dict[tuple, dict] = field(default_factory=dict)
+    _crossing_cache: dict[tuple, tuple] = field(default_factory=dict)  # boundary key -> (boundary, crossings)
+    _bounds: dict[tuple, float] = field(default_factory=dict)  # all boundaries' keys -> the bound
 
     def __post_init__(self) -> None:
         self._temporal = prod(f for _, f in self.loops)
@@ -105,19 +106,33 @@ class LatencyBound:
     def of(self, placed: Undecided | dict[str, list[LoopList]], order: list[Factor], known: int) -> float:
         """The lowest latency any order beginning with order[:known] can have."""
         decided = placed.levels if isinstance(placed, Undecided) else placed
-        crossings: dict[tuple[str, int, str], _Crossing] = {}
-        lowest_tiles: dict[str, int] = {}  # per operand: its lowest memory's tile, at least
+        keys = []
         for index, operand in enumerate(self.view.operands):
-            memories = self._memories[operand.name]
-            boundaries = operand_boundaries(operand, decided[operand.name], memories, order, known)
-            if memories > 1:
-                lowest_tiles[operand.name] = self._tile(index, boundaries[1])
-            for boundary in boundaries:
+            for boundary in operand_boundaries(operand, decided[operand.name], self._memories[operand.name],
+                                               order, known):
                 key = (index, boundary.level, boundary.decided, tuple(sorted(boundary.below)),
                        tuple(sorted(boundary.merging)))
                 if key not in self._crossing_cache:  # the search meets the same boundaries often
-                    self._crossing_cache[key] = self._crossings(index, operand, boundary, memories)
-                crossings.update(self._crossing_cache[key])
+                    self._crossing_cache[key] = (boundary, self._crossings(index, operand, boundary,
+                                                                           self._memories[operand.name]))
+                keys.append(key)
+        # The bound is a function of the boundaries alone, and nodes of the tree share them often.
+        whole_key = tuple(keys)
+        found = self._bounds.get(whole_key)
+        if found is None:
+            found = self._bounds[whole_key] = self._of_boundaries(keys)
+        return found
+
+    def _of_boundaries(self, keys: list[tuple]) -> float:
+        """`of` for the boundaries of `keys` (each operand's, -1 up, in order)."""
+        crossings: dict[tuple[str, int, str], _Crossing] = {}
+        lowest_tiles: dict[str, int] = {}  # per operand: its lowest memory's tile, at least
+        for key in keys:
+            boundary, crossed = self._crossing_cache[key]
+            crossings.update(crossed)
+            index = key[0]
+            if boundary.level == 0 and self._memories[self.view.operands[index].name] > 1:
+                lowest_tiles[self.view.operands[index].name] = self._tile(index, boundary)
         stall, loads, saturated = 0.0, {}, []
         for use in self._uses:
             bandwidth = use.port.bandwidth_max

@@ -48,6 +48,7 @@ def decided_orders(view: LayerView, accelerator: Accelerator, unrolling: list, p
     counts = Counter(factors)
     order = list(prefix)
     seen: set[tuple] = set()
+    signatures: dict[tuple, tuple] = {}
     roomy = _roomy_tops(view, accelerator)
     setup = allocation_setup(view, accelerator, unrolling, tuple(prefix) + tuple(factors))
     fixed_dims = {dim for _, loops in unrolling for dim, _ in loops} | {dim for dim, _ in prefix}
@@ -86,7 +87,7 @@ def decided_orders(view: LayerView, accelerator: Accelerator, unrolling: list, p
         if isinstance(placed, AllocationError):
             yield placed
             return
-        state = _state(view, placed, order, rest, roomy)
+        state = _state(view, placed, order, rest, roomy, signatures)
         if state in seen:
             return  # an equivalent prefix was expanded: its subtree has the same costs
         seen.add(state)
@@ -150,21 +151,29 @@ def _roomy_tops(view: LayerView, accelerator: Accelerator) -> tuple[int, ...]:
 
 
 def _state(view: LayerView, placed: Undecided | dict[str, list], order: list[Factor], rest: list[Factor],
-           roomy: tuple[int, ...]) -> tuple:
+           roomy: tuple[int, ...], signatures: dict[tuple, tuple]) -> tuple:
     """What the orders above `order` can still see of it: per operand, the
     runs of each decided level and the loops not yet placed (as a set when
-    that is all their placement depends on)."""
+    that is all their placement depends on). `signatures`: the search's
+    level signatures so far (nodes share most of their levels)."""
+    def signature(index: int, loops: tuple[Factor, ...], outer: bool) -> tuple:
+        key = (index, loops, outer)
+        found = signatures.get(key)
+        if found is None:
+            found = signatures[key] = level_signature(loops, view.operands[index], outer)
+        return found
+
     known = len(order)
     decided = placed.levels if isinstance(placed, Undecided) else placed
     state: list = [tuple(rest)]
-    for operand, quiet in zip(view.operands, roomy):
+    for index, (operand, quiet) in enumerate(zip(view.operands, roomy)):
         levels, start = [], 0
-        for index, level in enumerate(decided[operand.name]):
-            levels.append(level_signature(tuple(order[start:min(start + len(level), known)]), operand, index != quiet))
+        for level_index, level in enumerate(decided[operand.name]):
+            levels.append(signature(index, tuple(order[start:min(start + len(level), known)]), level_index != quiet))
             start += len(level)
         if isinstance(placed, Undecided):
             waiting = tuple(order[placed.starts[operand.name]:known])
-            levels.append(level_signature(waiting, operand) if placed.set_only[operand.name] else waiting)
+            levels.append(signature(index, waiting, True) if placed.set_only[operand.name] else waiting)
         state.append(tuple(levels))
     return tuple(state)
 
