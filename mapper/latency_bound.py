@@ -23,7 +23,10 @@ makes a layer whose operand outgrows its buffers wait for the slow memory
 above, whatever the order. Loads and stores go through the cost model's own
 formulas, which only grow with each transfer's cycles; spare bandwidth
 shortens a first load only on a port whose surely repeated transfers leave
-some.
+some. Where a port's one-time transfers are all decided, the spare
+bandwidth shortens them as the cost model does, longest first, within what
+the compute cycles lend; a longer stall lends more but costs its own
+cycles, and the bound takes the worst such trade.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from itertools import product
 from math import ceil, prod
 
 from dsec.cost.allocation import Undecided
-from dsec.cost.latency import offloading_cycles, onloading_cycles, port_uses
+from dsec.cost.latency import offloading_cycles, onloading_cycles, port_uses, reduce_ordered
 from dsec.cost.levels import LoopList, bandwidth_boost, loop_extents, unrolled_levels
 from dsec.cost.workload import LayerView, OperandView, tensor_elements
 from dsec.dialect.accelerator import Accelerator
@@ -56,6 +59,30 @@ class _Crossing:
     largest: float | None = None
     precision: int | None = None  # bits per element, when known: partial sums of the output
     partial: bool = False  # partial sums read back or written down: stall the port, no load
+
+
+@dataclass(frozen=True)
+class _Lender:
+    """A port with spare bandwidth whose one-time transfers (key, cycles,
+    least cycles; in the cost model's order) are known exactly."""
+
+    fraction: float  # of its bandwidth it may have spare, at most
+    once: tuple[tuple[tuple[str, int, str], float, int], ...]
+    shared: bool
+
+    def loads(self, compute: float) -> list[float]:
+        """Each transfer's cycles once the spare bandwidth of `compute` cycles shortened them."""
+        return reduce_ordered([cycles for _, cycles, _ in self.once], [least for _, _, least in self.once],
+                              self.fraction * compute)
+
+    def kinks(self) -> list[float]:
+        """The compute cycles at which one more transfer is shortened to its least."""
+        ordered = sorted(self.once, key=lambda item: item[1], reverse=True)
+        points, lent = [], 0.0
+        for _, cycles, least in ordered:
+            lent += max(0.0, cycles - least)
+            points.append(lent / self.fraction)
+        return points
 
 
 @dataclass
@@ -127,13 +154,17 @@ class LatencyBound:
         """`of` for the boundaries of `keys` (each operand's, -1 up, in order)."""
         crossings: dict[tuple[str, int, str], _Crossing] = {}
         lowest_tiles: dict[str, int] = {}  # per operand: its lowest memory's tile, at least
+        exact_tiles: set[str] = set()  # operands whose lowest tile is known exactly
         for key in keys:
             boundary, crossed = self._crossing_cache[key]
             crossings.update(crossed)
             index = key[0]
             if boundary.level == 0 and self._memories[self.view.operands[index].name] > 1:
                 lowest_tiles[self.view.operands[index].name] = self._tile(index, boundary)
+                if boundary.decided:
+                    exact_tiles.add(self.view.operands[index].name)
         stall, loads, saturated = 0.0, {}, []
+        lenders: list[_Lender] = []  # ports whose one-time transfers are known exactly
         for use in self._uses:
             bandwidth = use.port.bandwidth_max
             # Per transfer: what it takes beyond its period, each refill; and all
@@ -165,17 +196,23 @@ class LatencyBound:
                         refilled += max(0.0, every - most)
                         busy += int(crossing.moved * precision / self._temporal)
                 maybe_once.append((key, cycles))
+            once = []
             for key, cycles in maybe_once:
                 # Maybe the layer's one transfer: the port's spare bandwidth, if any,
                 # shortens it, not below the lowest tile.
                 shortest = ceil(lowest_tiles[key[0]] * self._precision[key[0]] / bandwidth) \
                     if key[0] in lowest_tiles else 0
                 loads[key] = (cycles if busy >= bandwidth else min(cycles, shortest), use.shared_by_inputs)
+                if not (key[0] == self.view.output.name and key[2] in ("tl", "fh")):  # partial sums: no load
+                    once.append((key, cycles, shortest))
+            if busy < bandwidth and once and all(self._known_exactly(key, crossings[key], exact_tiles)
+                                                 for key, _, _ in once):
+                lenders.append(_Lender((bandwidth - busy) / bandwidth, tuple(once), use.shared_by_inputs))
             stall = max(stall, at_least, together + refilled - self._temporal)
             if busy >= bandwidth and open_crossings:
                 saturated.append((together + sum(every - most for _, every, most in open_crossings),
                                   open_crossings, use.shared_by_inputs))
-        result = self.fixed + stall + self._loading(loads)
+        result = self.fixed + stall + max(self._loading(loads), self._lent_loading(loads, lenders, stall))
         for together, open_crossings, shared in saturated:
             # On a port with no bandwidth to spare, an open crossing's transfers
             # take all their cycles either as stall (all but one) or as its
@@ -187,6 +224,40 @@ class LatencyBound:
                 longest[key] = (most, shared)
             result = max(result, self.fixed + together - self._temporal + self._loading(longest))
         return result
+
+    def _known_exactly(self, key: tuple[str, int, str], crossing: _Crossing, exact_tiles: set[str]) -> bool:
+        """Whether a one-time transfer's cycles and the least its load can
+        shrink to are the cost model's own: its boundary and the operand's
+        lowest tile are decided, and its precision is the one it moves at."""
+        output = self.view.output
+        return crossing.period is not None and key[0] in exact_tiles and \
+            (key[0] != output.name or output.precision == output.final_precision)
+
+    def _lent_loading(self, loads: dict[tuple[str, int, str], tuple[float, bool]], lenders: list[_Lender],
+                      stall: float) -> float:
+        """The first loads and last stores when each port in `lenders`
+        shortens its one-time transfers as the cost model does (longest
+        first, from its spare bandwidth over the compute cycles: cost/
+        latency.py's loading_cycles) with a stall of `stall`, less what a
+        longer stall could save: it lends more, but costs its own cycles."""
+        if not lenders:
+            return 0.0
+        lent = dict(loads)
+        for lender in lenders:
+            for (key, _, _), cycles in zip(lender.once, lender.loads(self._temporal + stall)):
+                lent[key] = (cycles, lender.shared)
+
+        def saved(extra: float) -> float:
+            """Load cycles a stall `extra` cycles longer may save, at most (each cycle of a load, one)."""
+            return sum(before - after for lender in lenders
+                       for before, after in zip(lender.loads(self._temporal + stall),
+                                                lender.loads(self._temporal + stall + extra)))
+
+        # Each port's savings grow linearly between the stalls where a transfer
+        # reaches its least: the trade is worst at one of them.
+        kinks = [point - self._temporal - stall for lender in lenders for point in lender.kinks()]
+        trade = min([0.0] + [extra - saved(extra) for extra in kinks if extra > 0])
+        return self._loading(lent) + trade
 
     def _loading(self, loads: dict[tuple[str, int, str], tuple[float, bool]]) -> float:
         """The first loads and the last stores, by the cost model's formulas."""
