@@ -8,7 +8,6 @@ import sys
 import click
 
 from dsec.compiler.diagnostics import Diagnostic, DiagnosticError, SourceManager
-from dsec.compiler.driver import run_opt
 from dsec.compiler.importer import ImportOptions, import_model
 from dsec.compiler.lower import LowerOptions, lower
 from dsec.compiler.location import Loc
@@ -110,6 +109,9 @@ def opt(input_path, pipeline, output, split_input_file, verify_diagnostics, no_v
     )
     text, name = _read_input(input_path)
     sources.add(name, text)
+    # Imported here: `dsec lower` reads no IR text, and the parser's import (lark) is ~50 ms of every start.
+    from dsec.compiler.driver import run_opt
+
     result = run_opt(text, name, passes, split=split_input_file, verify_diagnostics=verify_diagnostics,
                      verify_each=not no_verify, instrumentation=instrumentation)
     _report(sources, result.diagnostics)
