@@ -34,7 +34,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from itertools import product
-from math import ceil, prod
+from math import ceil, floor, prod
 
 from dsec.cost.allocation import Undecided
 from dsec.cost.latency import offloading_cycles, onloading_cycles, port_uses, reduce_ordered
@@ -100,11 +100,14 @@ class LatencyBound:
     _tiles: dict[tuple, int] = field(default_factory=dict)
     _crossing_cache: dict[tuple, tuple] = field(default_factory=dict)  # boundary key -> (boundary, crossings)
     _bounds: dict[tuple, float] = field(default_factory=dict)  # all boundaries' keys -> the bound
+    _fills: dict[tuple, float] = field(default_factory=dict)  # (operand, level, loops) -> tile bits
+    _full: dict[tuple, frozenset[str]] = field(default_factory=dict)  # boundary keys -> _maybe_full
 
     def __post_init__(self) -> None:
         self._temporal = prod(f for _, f in self.loops)
         output, operands = self.view.output, self.view.operands
         self._memories = {op.name: len(self.accelerator.hierarchy(op.memory_operand)) for op in operands}
+        self._hierarchies = [self.accelerator.hierarchy(op.memory_operand) for op in operands]
         levels = {op.name: unrolled_levels(op, self.accelerator.hierarchy(op.memory_operand), self.unrolling)
                   for op in operands}
         self._spatial = {name: level.spatial for name, level in levels.items()}
@@ -116,11 +119,11 @@ class LatencyBound:
         self._reductions = sum(1 for dim, _ in self.loops if not output.depends_on(dim))
         # Per operand and boundary j >= 0: the tile of all loops under it and
         # the largest tile of some of the loops that memory j can hold.
-        self._whole, self._largest = {}, {}
+        self._whole, self._largest, self._fitted = {}, {}, {}
         for op in operands:
             memories = self.accelerator.hierarchy(op.memory_operand)
             spatial = self._spatial[op.name]
-            fitted = unrolled_levels(op, memories, self.fitted or self.unrolling).spatial
+            fitted = self._fitted[op.name] = unrolled_levels(op, memories, self.fitted or self.unrolling).spatial
             self._whole[op.name] = tuple(tensor_elements(op, loop_extents((*spatial[:j + 1], self.loops)))
                                          for j in range(len(memories) - 1))
             self._largest[op.name] = tuple(
@@ -132,9 +135,31 @@ class LatencyBound:
 
     def of(self, placed: Undecided | dict[str, list[LoopList]], order: list[Factor], known: int) -> float:
         """The lowest latency any order beginning with order[:known] can have."""
+        whole = not isinstance(placed, Undecided)
+        keys, owns = self._keys(placed, order, known, whole)
+        plain = tuple(keys)
+        windows = ()
+        if whole:  # windows only where the whole placement is decided (the leaves, mostly)
+            full = self._full.get(plain)
+            if full is None:
+                full = self._full[plain] = self._maybe_full(keys)
+            windows = self._windows(keys, owns, full) if full else ()
+        # The bound is a function of the boundaries and windows alone, and
+        # nodes of the tree share them often.
+        whole_key = (plain, windows)
+        found = self._bounds.get(whole_key)
+        if found is None:
+            found = self._bounds[whole_key] = self._of_boundaries(keys, dict(windows))
+        return found
+
+    def _keys(self, placed: Undecided | dict[str, list[LoopList]], order: list[Factor], known: int, owned: bool
+              ) -> tuple[list[tuple], list[tuple[Factor, ...]]]:
+        """Each operand's boundaries under the node, as `_of_boundaries` reads
+        them, and if `owned` the own loops of the level under each (in order)."""
         decided = placed.levels if isinstance(placed, Undecided) else placed
-        keys = []
+        keys, owns = [], []
         for index, operand in enumerate(self.view.operands):
+            under = 0  # loops under the boundary below
             for boundary in operand_boundaries(operand, decided[operand.name], self._memories[operand.name],
                                                order, known):
                 key = (index, boundary.level, boundary.decided, tuple(sorted(boundary.below)),
@@ -143,15 +168,14 @@ class LatencyBound:
                     self._crossing_cache[key] = (boundary, self._crossings(index, operand, boundary,
                                                                            self._memories[operand.name]))
                 keys.append(key)
-        # The bound is a function of the boundaries alone, and nodes of the tree share them often.
-        whole_key = tuple(keys)
-        found = self._bounds.get(whole_key)
-        if found is None:
-            found = self._bounds[whole_key] = self._of_boundaries(keys)
-        return found
+                if owned:
+                    owns.append(boundary.below[under:])
+                    under = len(boundary.below)
+        return keys, owns
 
-    def _of_boundaries(self, keys: list[tuple]) -> float:
-        """`of` for the boundaries of `keys` (each operand's, -1 up, in order)."""
+    def _of_boundaries(self, keys: list[tuple], windows: dict[tuple[str, int, str], int]) -> float:
+        """`of` for the boundaries of `keys` (each operand's, -1 up, in order)
+        with the transfers of `windows` allowed that many cycles each."""
         crossings: dict[tuple[str, int, str], _Crossing] = {}
         lowest_tiles: dict[str, int] = {}  # per operand: its lowest memory's tile, at least
         exact_tiles: set[str] = set()  # operands whose lowest tile is known exactly
@@ -181,7 +205,7 @@ class LatencyBound:
                 precision = crossing.precision or self._precision[key[0]]
                 cycles = ceil(crossing.elements * precision / bandwidth)
                 if crossing.period is not None and crossing.refills > 1:
-                    at_least += max(0.0, cycles - crossing.period) * (crossing.refills - 1)
+                    at_least += max(0.0, cycles - windows.get(key, crossing.period)) * (crossing.refills - 1)
                     together += cycles * (crossing.refills - 1)
                     if not crossing.partial:
                         busy += int(crossing.elements * precision / crossing.period)
@@ -224,6 +248,64 @@ class LatencyBound:
                 longest[key] = (most, shared)
             result = max(result, self.fixed + together - self._temporal + self._loading(longest))
         return result
+
+    def _maybe_full(self, keys: list[tuple]) -> frozenset[str]:
+        """The memories whose decided tiles, as large as they can be counted
+        (a level's outermost relevant loops, refreshed apart, can only shrink
+        them), may leave no room to double-buffer one of them: most memories
+        are surely roomy."""
+        parts: dict[str, list[float]] = {}
+        for index, j, decided, below, _ in keys:
+            if decided and j >= 0:
+                memory = self._hierarchies[index][j]
+                parts.setdefault(memory.name, []).append(self._tile_bits(index, j, below) / memory.size)
+        return frozenset(name for name, fills in parts.items()
+                         if any(_cannot_double_buffer(fill, sum(fills)) for fill in fills))
+
+    def _windows(self, keys: list[tuple], owns: list[tuple[Factor, ...]], full: frozenset[str]) -> tuple:
+        """(transfer, cycles) for each transfer that may take less than its
+        period without stalling: across a decided boundary whose memory
+        below (one of `full`) surely cannot double-buffer (cost/latency.py's
+        double_buffered), the window before the data is needed (_window)."""
+        tiles: dict[str, list[tuple[float, int]]] = {}  # memory -> (a tile's bits at least, key position)
+        sizes: dict[str, int] = {}
+        for position, (index, j, decided, below, _) in enumerate(keys):
+            if decided and j >= 0 and self._hierarchies[index][j].name in full:
+                memory = self._hierarchies[index][j]
+                tiles.setdefault(memory.name, []).append((self._tile_bits(index, j, below), position))
+                sizes[memory.name] = memory.size
+        found = []
+        for name, parts in tiles.items():
+            size = sizes[name]
+            shapes = {position: _level_shape(self.view.operands[keys[position][0]], owns[position])
+                      for _, position in parts}
+            fills = [(bits // shapes[position][2] / size, position) for bits, position in parts]
+            shared = sum(fill for fill, _ in fills)
+            for fill, position in fills:
+                index, j, _, below, _ = keys[position]
+                window = _window(below, shapes[position], j == 0)
+                if window is None or not _cannot_double_buffer(fill, shared):
+                    continue
+                operand = self.view.operands[index].name
+                output = index == 0  # its partial sums cross both ways
+                found += [((operand, j + 1, way), window) for way in (("tl", "fl") if output else ("tl",))]
+                found += [((operand, j, way), window) for way in (("fh", "th") if output else ("fh",))]
+        return tuple(sorted(found))
+
+    def _tile_bits(self, index: int, j: int, below: tuple[Factor, ...]) -> float:
+        """The bits of memory j's tile at least, as double_buffered counts
+        them before dividing by the outermost relevant loops (refreshed
+        apart): the tile under the fractional unrolling, at the narrower
+        precision."""
+        key = (index, j, below)
+        if key not in self._fills:
+            operand = self.view.operands[index]
+            elements = tensor_elements(operand, loop_extents((*self._fitted[operand.name][:j + 1], below)))
+            # The cost model multiplies the same extents in another order: a
+            # half that could round either way is rounded down.
+            tile = floor(elements) if abs(elements - floor(elements) - 0.5) < 1e-6 else round(elements)
+            self._fills[key] = tile * self._precision[operand.name]
+        return self._fills[key]
 
     def _known_exactly(self, key: tuple[str, int, str], crossing: _Crossing, exact_tiles: set[str]) -> bool:
         """Whether a one-time transfer's cycles and the least its load can
@@ -309,6 +391,45 @@ class LatencyBound:
                 back = "tl" if direction == "fl" else "fh"
                 result[(name, level, back)] = replace(crossing, precision=operand.precision, partial=True)
         return result
+
+
+def _level_shape(operand: OperandView, loops: tuple[Factor, ...]) -> tuple[bool, int, int]:
+    """What the cost model reads of a decided level's own loops (before the
+    loops merging down from above join it at its outer end): whether one of
+    them is a loop the operand depends on (else they all merge down), the
+    product of its outermost loops the operand does not depend on, and of
+    its outermost relevant ones (the most top_loop_products can find)."""
+    outer_irrelevant = outer_relevant = 1
+    for dim, factor in reversed(loops):
+        if operand.depends_on(dim):
+            break
+        outer_irrelevant *= factor
+    for dim, factor in reversed(loops):
+        if dim not in operand.relevant:
+            break
+        outer_relevant *= factor
+    return any(operand.depends_on(dim) for dim, _ in loops), outer_irrelevant, outer_relevant
+
+
+def _window(below: tuple[Factor, ...], level: tuple[bool, int, int], lowest: bool) -> int | None:
+    """The cycles a transfer across a decided boundary may take when the
+    memory under it cannot double-buffer (the refill period over the
+    outermost loops of the level under it that the operand does not depend
+    on, traffic.py's window), whatever loops merge down from above: they
+    join that outermost run. None when the level's own loops all merge
+    further down (it is not the `lowest` level and is left empty: the
+    window is the whole period)."""
+    depends, outer_irrelevant, _ = level
+    return int(prod(f for _, f in below) // outer_irrelevant) if depends or lowest else None
+
+
+def _cannot_double_buffer(fill: float, shared: float) -> bool:
+    """Whether double_buffered (cost/latency.py) surely refuses a second tile
+    to an operand filling `fill` of a memory whose sharers, it included,
+    fill `shared` together (both at least): whatever it granted the sharers
+    before, there is no room for another such tile (and the memory is then
+    more than half full)."""
+    return fill > 1 - shared
 
 
 def _largest_fitting_tile(operand: OperandView, spatial: tuple[LoopList, ...], fitted: tuple[LoopList, ...],

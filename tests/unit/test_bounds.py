@@ -9,16 +9,21 @@ with them finds what the exhaustive one finds (test_order_tree.py)."""
 from __future__ import annotations
 
 import random
+from math import prod
+from types import SimpleNamespace
 
 import pytest
 
 from dsec.cost.allocation import AllocationError, allocate
-from dsec.cost.evaluate import evaluate_mapping
-from dsec.cost.levels import effective_unrolling
-from dsec.cost.workload import layer_view
+from dsec.cost.evaluate import _operand_parts, evaluate_mapping
+from dsec.cost.latency import allowed_cycles, double_buffered
+from dsec.cost.levels import effective_unrolling, merge_stationary_loops, top_loop_products
+from dsec.cost.workload import OperandView, WindowIndex, layer_view
+from dsec.dialect.accelerator import Memory
 from dsec.dialect.ops import operand_shapes
 from dsec.mapper.cutoff import subtree_cutoff
 from dsec.mapper.energy_bound import EnergyBound
+from dsec.mapper.latency_bound import _cannot_double_buffer, _level_shape, _window
 from dsec.mapper.factors import loop_prime_factors
 from dsec.mapper.orders import loop_orders
 from dsec.mapper.temporal import TemporalOptions, search_temporal, temporal_sizes
@@ -45,15 +50,33 @@ def check_layer(module, layer, lpf: int, sample: int, rng: random.Random) -> int
             continue
         cost = evaluate_mapping(view, accelerator, layer.spatial, placed)
         energy, latency = cost.energy, cost.latency.total
+        windows = model_windows(view, accelerator, layer.spatial, placed)
         assert bound.of(placed, order, len(order)) == pytest.approx(energy, rel=1e-9), (layer.name, order)
-        for known in range(len(order)):
+        for known in range(len(order) + 1):
             partial = allocate(view, accelerator, unrolling, order, known=known)
             if isinstance(partial, AllocationError):
                 continue
             assert bound.of(partial, order, known) <= energy * (1 + 1e-9), (layer.name, order, known)
             assert latency_bound.of(partial, order, known) <= latency, (layer.name, order, known)
+            # Each window the bound allows a transfer is at least the cost model's.
+            keys, owns = latency_bound._keys(partial, order, known, True)
+            for key, window in latency_bound._windows(keys, owns, latency_bound._maybe_full(keys)):
+                assert window >= windows.get(key, 0), (layer.name, order, known, key)
             checked += 1
     return checked
+
+
+def model_windows(view, accelerator, spatial, placed) -> dict:
+    """The cycles the cost model lets each transfer of a placement take
+    without stalling (its period, or its window when the memory receiving
+    it cannot double-buffer)."""
+    fractional = _operand_parts(view, spatial, placed, accelerator, True, None, None)
+    whole = _operand_parts(view, spatial, placed, accelerator, False, None, None)
+    flags = double_buffered({name: parts.traffic for name, parts in fractional.items()},
+                            [op.name for op in view.operands])
+    return {(name, m, direction): allowed_cycles(parts.traffic, m, direction, flags[name])
+            for name, parts in whole.items() for m, transfers in enumerate(parts.traffic.transfers)
+            for direction, transfer in transfers.items() if transfer.count}
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c[0].stem}-{c[1].stem}")
@@ -164,3 +187,68 @@ def test_latency_bound_lends_spare_bandwidth_as_the_cost_model_does():
             latency = evaluate_mapping(view, module.accelerator, layer.spatial, placed).latency.total
             ratios.append(bound.of(placed, list(order), len(order)) / latency)
     assert len(ratios) > 40 and min(ratios) > 0.95 and max(ratios) <= 1
+
+
+def test_latency_bound_sees_the_window_of_a_buffer_that_cannot_double_buffer():
+    # ResNet-18's layer3 3x3 conv on eyeriss_like: where the weights' tile
+    # fills more than half of the 64-byte register file, it cannot hold a
+    # second one, and each refill must fit the window before the weights are
+    # needed (the period less the outermost loops they do not depend on).
+    # With every loop decided the bound sees that stall: it is the latency
+    # itself on these orders (with the whole period allowed: 0.85 of it).
+    module, layer, view, unrolling, factors, bound = _search_setup(
+        "eyeriss_like", "default", "/layer3/layer3.1/conv1/Conv", 6)
+    rng = random.Random(0)
+    ratios = []
+    for order in rng.sample(list(loop_orders(factors)), 100):
+        placed = allocate(view, module.accelerator, unrolling, list(order))
+        if not isinstance(placed, AllocationError):
+            latency = evaluate_mapping(view, module.accelerator, layer.spatial, placed).latency.total
+            ratios.append(bound.of(placed, list(order), len(order)) / latency)
+    assert len(ratios) > 50 and min(ratios) > 0.99 and max(ratios) <= 1
+
+
+def test_window_rule_is_the_cost_models_whatever_merges_down():
+    # latency_bound._window reads a decided level's own loops; the cost model
+    # merges loops the operand does not depend on down (merge_stationary_loops)
+    # and divides the refill period by the level's outermost run of them
+    # (top_loop_products). On random levels the two agree; a level above the
+    # lowest whose own loops all merge down is left empty and its window is
+    # the whole period.
+    operand = OperandView("I", "I1", ("C",), (WindowIndex("OY", 1, "FY", 1, None),), 8, 8)
+    dims = ["C", "K", "OY", "FY", "B"]  # K and B: the input does not depend on them
+    rng = random.Random(0)
+    seen = set()
+    for _ in range(400):
+        levels = [tuple((rng.choice(dims), rng.choice([2, 3])) for _ in range(rng.randint(0, 3))) for _ in range(4)]
+        merged, _ = merge_stationary_loops(levels, operand)
+        _, top_ir = top_loop_products(merged, operand)
+        for j in range(len(levels) - 1):
+            period = prod(f for level in merged[:j + 1] for _, f in level)
+            model = int(period / top_ir[j + 1])
+            below = tuple(loop for level in levels[:j + 1] for loop in level)
+            window = _window(below, _level_shape(operand, levels[j]), j == 0)
+            assert (window if window is not None else period) == model, (levels, j)
+            seen.add(window is None)
+    assert seen == {True, False}
+
+
+def test_double_buffer_refusal_is_the_cost_models_whatever_was_granted_before():
+    # latency_bound._cannot_double_buffer sees lower bounds of the fills of a
+    # memory's sharers; whenever it says no second tile fits, the cost
+    # model's double_buffered (which grants sharers in operand order) agrees.
+    memory = Memory("buf", 1000, 1, 1, 1, 1, ("I1", "I2", "O"), (), ())
+    rng = random.Random(0)
+    refused = 0
+    for _ in range(2000):
+        names = ["O", "I", "W"][:rng.randint(1, 3)]
+        bits = {name: rng.randint(0, 900) for name in names}
+        traffic = {name: SimpleNamespace(levels=SimpleNamespace(memories=(memory,)), effective_bits=(0, bits[name]))
+                   for name in names}
+        flags = double_buffered(traffic, names)
+        fills = {name: bits[name] * rng.uniform(0.8, 1) / memory.size for name in names}
+        for name in names:
+            if _cannot_double_buffer(fills[name], sum(fills.values())):
+                refused += 1
+                assert flags[name] == [False, False], (bits, name)
+    assert refused > 100
