@@ -26,7 +26,10 @@ shortens a first load only on a port whose surely repeated transfers leave
 some. Where a port's one-time transfers are all decided, the spare
 bandwidth shortens them as the cost model does, longest first, within what
 the compute cycles lend; a longer stall lends more but costs its own
-cycles, and the bound takes the worst such trade.
+cycles, and the bound takes the worst such trade. Where the tiles under a
+decided boundary surely leave their memory no room for a second one, a
+transfer into it has only its window (the period over the level's
+outermost loops the operand does not depend on), not its whole period.
 """
 
 from __future__ import annotations
@@ -99,9 +102,10 @@ class LatencyBound:
     fitted: list[tuple[str, LoopList]] | None = None
     _tiles: dict[tuple, int] = field(default_factory=dict)
     _crossing_cache: dict[tuple, tuple] = field(default_factory=dict)  # boundary key -> (boundary, crossings)
-    _bounds: dict[tuple, float] = field(default_factory=dict)  # all boundaries' keys -> the bound
+    # All boundaries' keys -> the bound, or the memories that may leave windows (_maybe_full).
+    _bounds: dict[tuple, float | frozenset[str]] = field(default_factory=dict)
+    _windowed: dict[tuple, float] = field(default_factory=dict)  # (keys, windows) -> the bound
     _fills: dict[tuple, float] = field(default_factory=dict)  # (operand, level, loops) -> tile bits
-    _full: dict[tuple, frozenset[str]] = field(default_factory=dict)  # boundary keys -> _maybe_full
 
     def __post_init__(self) -> None:
         self._temporal = prod(f for _, f in self.loops)
@@ -132,34 +136,34 @@ class LatencyBound:
                 for j, memory in enumerate(memories[:-1]))
         self._uses = port_uses(self.accelerator, tuple(sorted((op.memory_operand, op.name)
                                                               for op in self.view.operands)))
+        self._bandwidths = {key: use.port.bandwidth_max for use in self._uses for key in use.served}
 
     def of(self, placed: Undecided | dict[str, list[LoopList]], order: list[Factor], known: int) -> float:
         """The lowest latency any order beginning with order[:known] can have."""
-        whole = not isinstance(placed, Undecided)
-        keys, owns = self._keys(placed, order, known, whole)
+        keys, boundaries = self._keys(placed, order, known)
+        # The bound is a function of the boundaries alone where no memory may
+        # be too full to double-buffer (nodes of the tree share them often),
+        # else of the boundaries and the windows they leave.
         plain = tuple(keys)
-        windows = ()
-        if whole:  # windows only where the whole placement is decided (the leaves, mostly)
-            full = self._full.get(plain)
-            if full is None:
-                full = self._full[plain] = self._maybe_full(keys)
-            windows = self._windows(keys, owns, full) if full else ()
-        # The bound is a function of the boundaries and windows alone, and
-        # nodes of the tree share them often.
-        whole_key = (plain, windows)
-        found = self._bounds.get(whole_key)
+        found = self._bounds.get(plain)
         if found is None:
-            found = self._bounds[whole_key] = self._of_boundaries(keys, dict(windows))
-        return found
+            full = self._maybe_full(keys)
+            found = self._bounds[plain] = full if full else self._of_boundaries(keys, {})
+        if not isinstance(found, frozenset):
+            return found
+        windowed = (plain, self._windows(keys, _own_loops(boundaries), found))
+        bound = self._windowed.get(windowed)
+        if bound is None:
+            bound = self._windowed[windowed] = self._of_boundaries(keys, dict(windowed[1]))
+        return bound
 
-    def _keys(self, placed: Undecided | dict[str, list[LoopList]], order: list[Factor], known: int, owned: bool
-              ) -> tuple[list[tuple], list[tuple[Factor, ...]]]:
-        """Each operand's boundaries under the node, as `_of_boundaries` reads
-        them, and if `owned` the own loops of the level under each (in order)."""
+    def _keys(self, placed: Undecided | dict[str, list[LoopList]], order: list[Factor], known: int
+              ) -> tuple[list[tuple], list[Boundary]]:
+        """Each operand's boundaries under the node, -1 up, as `_of_boundaries`
+        reads them, and the boundaries themselves."""
         decided = placed.levels if isinstance(placed, Undecided) else placed
-        keys, owns = [], []
+        keys, boundaries = [], []
         for index, operand in enumerate(self.view.operands):
-            under = 0  # loops under the boundary below
             for boundary in operand_boundaries(operand, decided[operand.name], self._memories[operand.name],
                                                order, known):
                 key = (index, boundary.level, boundary.decided, tuple(sorted(boundary.below)),
@@ -168,10 +172,8 @@ class LatencyBound:
                     self._crossing_cache[key] = (boundary, self._crossings(index, operand, boundary,
                                                                            self._memories[operand.name]))
                 keys.append(key)
-                if owned:
-                    owns.append(boundary.below[under:])
-                    under = len(boundary.below)
-        return keys, owns
+                boundaries.append(boundary)
+        return keys, boundaries
 
     def _of_boundaries(self, keys: list[tuple], windows: dict[tuple[str, int, str], int]) -> float:
         """`of` for the boundaries of `keys` (each operand's, -1 up, in order)
@@ -252,15 +254,33 @@ class LatencyBound:
     def _maybe_full(self, keys: list[tuple]) -> frozenset[str]:
         """The memories whose decided tiles, as large as they can be counted
         (a level's outermost relevant loops, refreshed apart, can only shrink
-        them), may leave no room to double-buffer one of them: most memories
-        are surely roomy."""
+        them), may leave no room to double-buffer one whose refills may
+        outlast their window (at least the cycles of the loops under the
+        level: _window): most memories are surely roomy or fast enough."""
         parts: dict[str, list[float]] = {}
-        for index, j, decided, below, _ in keys:
+        slow: set[str] = set()
+        under = 1  # the cycles of the loops under the boundary below
+        for key in keys:
+            index, j, decided, below, _ = key
             if decided and j >= 0:
                 memory = self._hierarchies[index][j]
                 parts.setdefault(memory.name, []).append(self._tile_bits(index, j, below) / memory.size)
+                if self._outlasts(key, under):
+                    slow.add(memory.name)
+            under = 1 if j < 0 else prod(f for _, f in below)
         return frozenset(name for name, fills in parts.items()
-                         if any(_cannot_double_buffer(fill, sum(fills)) for fill in fills))
+                         if name in slow and any(_cannot_double_buffer(fill, sum(fills)) for fill in fills))
+
+    def _outlasts(self, key: tuple, cycles: int) -> bool:
+        """Whether a transfer across the boundary of `key` may take more than
+        `cycles` and happens more than once."""
+        for (name, level, direction), crossing in self._crossing_cache[key][1].items():
+            bandwidth = self._bandwidths.get((name, level, direction))  # None: no port moves it
+            if bandwidth and crossing.refills is not None and crossing.refills > 1:
+                precision = crossing.precision or self._precision[name]
+                if ceil(crossing.elements * precision / bandwidth) > cycles:
+                    return True
+        return False
 
     def _windows(self, keys: list[tuple], owns: list[tuple[Factor, ...]], full: frozenset[str]) -> tuple:
         """(transfer, cycles) for each transfer that may take less than its
@@ -391,6 +411,16 @@ class LatencyBound:
                 back = "tl" if direction == "fl" else "fh"
                 result[(name, level, back)] = replace(crossing, precision=operand.precision, partial=True)
         return result
+
+
+def _own_loops(boundaries: list[Boundary]) -> list[tuple[Factor, ...]]:
+    """For each boundary (each operand's, -1 up), the loops of the level under it."""
+    result, under = [], 0
+    for boundary in boundaries:
+        under = 0 if boundary.level < 0 else under
+        result.append(boundary.below[under:])
+        under = len(boundary.below)
+    return result
 
 
 def _level_shape(operand: OperandView, loops: tuple[Factor, ...]) -> tuple[bool, int, int]:

@@ -23,7 +23,7 @@ from dsec.dialect.accelerator import Memory
 from dsec.dialect.ops import operand_shapes
 from dsec.mapper.cutoff import subtree_cutoff
 from dsec.mapper.energy_bound import EnergyBound
-from dsec.mapper.latency_bound import _cannot_double_buffer, _level_shape, _window
+from dsec.mapper.latency_bound import _cannot_double_buffer, _level_shape, _own_loops, _window
 from dsec.mapper.factors import loop_prime_factors
 from dsec.mapper.orders import loop_orders
 from dsec.mapper.temporal import TemporalOptions, search_temporal, temporal_sizes
@@ -59,8 +59,8 @@ def check_layer(module, layer, lpf: int, sample: int, rng: random.Random) -> int
             assert bound.of(partial, order, known) <= energy * (1 + 1e-9), (layer.name, order, known)
             assert latency_bound.of(partial, order, known) <= latency, (layer.name, order, known)
             # Each window the bound allows a transfer is at least the cost model's.
-            keys, owns = latency_bound._keys(partial, order, known, True)
-            for key, window in latency_bound._windows(keys, owns, latency_bound._maybe_full(keys)):
+            keys, boundaries = latency_bound._keys(partial, order, known)
+            for key, window in latency_bound._windows(keys, _own_loops(boundaries), latency_bound._maybe_full(keys)):
                 assert window >= windows.get(key, 0), (layer.name, order, known, key)
             checked += 1
     return checked
