@@ -1,7 +1,10 @@
 """The cost model's functions on tiny layers, with the numbers worked out by hand."""
 
+import random
+
 import pytest
 
+from dsec.cost.allocation import _bits, _slice_sizes
 from dsec.cost.energy import access_energy, word_accesses
 from dsec.cost.evaluate import evaluate_layer
 from dsec.cost.latency import PortActivity, port_stall, reduce_ordered, window_union
@@ -144,3 +147,25 @@ def test_allocation_reports_operands_that_do_not_fit_together():
     found = _best_prefixes(["I1", "O"], {"I1": [8], "O": [8]}, {"I1": [], "O": []}, shared,
                            {"I1": "dram", "O": "dram"}, {"I1": "I", "O": "O"})
     assert found == AllocationError("I+O", "m", 16, 10, "the operands' tiles placed below it do not fit together")
+
+
+def test_memory_alloc_tiles_are_tensor_elements_of_each_prefix_to_the_bit():
+    # memory-alloc grows a tile one loop at a time (allocation._slice_sizes):
+    # over whole extents it multiplies, over fractional ones (K = 12.8 on 14
+    # PEs) it counts from scratch. Either way each size is the float
+    # tensor_elements gives for that prefix, so ties between prefixes go the
+    # same way as in a count from scratch.
+    rng = random.Random(0)
+    weights = OperandView("W", "I2", ("C", "FX", "FY", "K"), (), 8, 8)
+    memory = Memory("buffer", 10 ** 15, 1, 1, 1, 1, ("I2",), (), ())
+    fractional = 0
+    for _ in range(300):
+        spatial = [("K", rng.choice([14, 12.8, 64 / 6])), ("C", rng.choice([12, 10.5, 64 / 6]))]
+        loops = [(rng.choice(["C", "K", "FX", "OX"]), rng.choice([2, 3, 5, 7, 11])) for _ in range(rng.randint(1, 7))]
+        cut = rng.randint(0, len(loops))
+        allocated, unallocated = spatial + loops[:cut], loops[cut:]
+        sizes = _slice_sizes(weights, False, allocated, unallocated, (), memory, False)
+        for i, size in enumerate(sizes):
+            assert size == _bits(weights, allocated + unallocated[:i], 8), (allocated, unallocated, i)
+        fractional += any(factor != int(factor) for _, factor in spatial)
+    assert fractional > 100
