@@ -3,8 +3,10 @@ mapper/latency_bound.py): with every loop decided the energy bound is the
 energy itself (the split by operand and level boundary loses nothing), and
 with any part decided neither bound exceeds the energy or latency of an
 order that begins that way, on every fixture architecture and on random
-layers and unrollings (non-dividing ones included). The search that cuts
-with them finds what the exhaustive one finds (test_order_tree.py)."""
+layers and unrollings (non-dividing ones included), and no window the
+latency bound allows a transfer is shorter than the cost model's. The
+search that cuts with them finds what the exhaustive one finds
+(test_order_tree.py)."""
 
 from __future__ import annotations
 
@@ -23,8 +25,8 @@ from dsec.dialect.accelerator import Memory
 from dsec.dialect.ops import operand_shapes
 from dsec.mapper.cutoff import subtree_cutoff
 from dsec.mapper.energy_bound import EnergyBound
-from dsec.mapper.latency_bound import _cannot_double_buffer, _level_shape, _own_loops, _window
 from dsec.mapper.factors import loop_prime_factors
+from dsec.mapper.latency_bound import _cannot_double_buffer, _level_shape, _own_loops, _window
 from dsec.mapper.orders import loop_orders
 from dsec.mapper.temporal import TemporalOptions, search_temporal, temporal_sizes
 from test_order_tree import CASES, random_layer, resnet_layer, unrolled_layers
@@ -193,7 +195,7 @@ def test_latency_bound_sees_the_window_of_a_buffer_that_cannot_double_buffer():
     # ResNet-18's layer3 3x3 conv on eyeriss_like: where the weights' tile
     # fills more than half of the 64-byte register file, it cannot hold a
     # second one, and each refill must fit the window before the weights are
-    # needed (the period less the outermost loops they do not depend on).
+    # needed (the period over the outermost loops they do not depend on).
     # With every loop decided the bound sees that stall: it is the latency
     # itself on these orders (with the whole period allowed: 0.85 of it).
     module, layer, view, unrolling, factors, bound = _search_setup(
