@@ -123,6 +123,18 @@ def _search_setup(arch: str, mapping: str, name: str, lpf: int):
     return module, layer, view, unrolling, factors, bound
 
 
+def whole_order_ratios(module, layer, view, unrolling, factors, bound, sample: int) -> list[float]:
+    """Latency bound / latency of `sample` random whole orders that fit."""
+    rng = random.Random(0)
+    ratios = []
+    for order in rng.sample(list(loop_orders(factors)), sample):
+        placed = allocate(view, module.accelerator, unrolling, list(order))
+        if not isinstance(placed, AllocationError):
+            latency = evaluate_mapping(view, module.accelerator, layer.spatial, placed).latency.total
+            ratios.append(bound.of(placed, list(order), len(order)) / latency)
+    return ratios
+
+
 def test_latency_bound_sees_a_buffer_too_small_for_the_weights():
     # ResNet-18's layer4 3x3 weights (18.9 Mbit) cannot stay in edge_tpu_like's
     # 256 kbit weight buffer: whatever the order, they stream from DRAM at 64
@@ -149,13 +161,7 @@ def test_latency_bound_counts_partial_sums():
     # every loop decided the bound sees most of that stall.
     module, layer, view, unrolling, factors, bound = _search_setup(
         "eyeriss_like", "default", "/conv1/Conv", 5)
-    rng = random.Random(0)
-    ratios = []
-    for order in rng.sample(list(loop_orders(factors)), 60):
-        placed = allocate(view, module.accelerator, unrolling, list(order))
-        if not isinstance(placed, AllocationError):
-            latency = evaluate_mapping(view, module.accelerator, layer.spatial, placed).latency.total
-            ratios.append(bound.of(placed, list(order), len(order)) / latency)
+    ratios = whole_order_ratios(module, layer, view, unrolling, factors, bound, 60)
     assert len(ratios) > 20 and min(ratios) > 0.8 and max(ratios) <= 1
 
 
@@ -181,13 +187,7 @@ def test_latency_bound_lends_spare_bandwidth_as_the_cost_model_does():
     # order and is the latency itself on these orders (treating every
     # one-time transfer as shortened to its least: 0.63 of it).
     module, layer, view, unrolling, factors, bound = _search_setup("eyeriss_like", "default", "/maxpool/MaxPool", 6)
-    rng = random.Random(0)
-    ratios = []
-    for order in rng.sample(list(loop_orders(factors)), 80):
-        placed = allocate(view, module.accelerator, unrolling, list(order))
-        if not isinstance(placed, AllocationError):
-            latency = evaluate_mapping(view, module.accelerator, layer.spatial, placed).latency.total
-            ratios.append(bound.of(placed, list(order), len(order)) / latency)
+    ratios = whole_order_ratios(module, layer, view, unrolling, factors, bound, 80)
     assert len(ratios) > 40 and min(ratios) > 0.95 and max(ratios) <= 1
 
 
@@ -200,13 +200,7 @@ def test_latency_bound_sees_the_window_of_a_buffer_that_cannot_double_buffer():
     # itself on these orders (with the whole period allowed: 0.85 of it).
     module, layer, view, unrolling, factors, bound = _search_setup(
         "eyeriss_like", "default", "/layer3/layer3.1/conv1/Conv", 6)
-    rng = random.Random(0)
-    ratios = []
-    for order in rng.sample(list(loop_orders(factors)), 100):
-        placed = allocate(view, module.accelerator, unrolling, list(order))
-        if not isinstance(placed, AllocationError):
-            latency = evaluate_mapping(view, module.accelerator, layer.spatial, placed).latency.total
-            ratios.append(bound.of(placed, list(order), len(order)) / latency)
+    ratios = whole_order_ratios(module, layer, view, unrolling, factors, bound, 100)
     assert len(ratios) > 50 and min(ratios) > 0.99 and max(ratios) <= 1
 
 
