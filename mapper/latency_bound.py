@@ -41,7 +41,7 @@ from math import ceil, floor, prod
 
 from dsec.cost.allocation import Undecided
 from dsec.cost.latency import offloading_cycles, onloading_cycles, port_uses, reduce_ordered
-from dsec.cost.levels import LoopList, bandwidth_boost, loop_extents, unrolled_levels
+from dsec.cost.levels import LoopList, bandwidth_boost, loop_extents, top_loop_products, unrolled_levels
 from dsec.cost.workload import LayerView, OperandView, tensor_elements
 from dsec.dialect.accelerator import Accelerator
 from dsec.mapper.boundaries import Boundary, operand_boundaries
@@ -257,19 +257,27 @@ class LatencyBound:
         them), may leave no room to double-buffer one whose refills may
         outlast their window (at least the cycles of the loops under the
         level: _window): most memories are surely roomy or fast enough."""
-        parts: dict[str, list[float]] = {}
         slow: set[str] = set()
         under = 1  # the cycles of the loops under the boundary below
         for key in keys:
             index, j, decided, below, _ = key
-            if decided and j >= 0:
-                memory = self._hierarchies[index][j]
-                parts.setdefault(memory.name, []).append(self._tile_bits(index, j, below) / memory.size)
-                if self._outlasts(key, under):
-                    slow.add(memory.name)
+            if decided and j >= 0 and self._outlasts(key, under):
+                slow.add(self._hierarchies[index][j].name)
             under = 1 if j < 0 else prod(f for _, f in below)
-        return frozenset(name for name, fills in parts.items()
-                         if name in slow and any(_cannot_double_buffer(fill, sum(fills)) for fill in fills))
+        return frozenset(name for name, (size, parts) in self._decided_tiles(keys, slow).items()
+                         if any(_cannot_double_buffer(bits / size, sum(b for b, _ in parts) / size)
+                                for bits, _ in parts))
+
+    def _decided_tiles(self, keys: list[tuple], memories: set[str] | frozenset[str]
+                       ) -> dict[str, tuple[int, list[tuple[float, int]]]]:
+        """Per memory of `memories`: its size and, for each decided boundary
+        above it, the bits of its tile at least and the key's position."""
+        tiles: dict[str, tuple[int, list[tuple[float, int]]]] = {}
+        for position, (index, j, decided, below, _) in enumerate(keys):
+            if decided and j >= 0 and self._hierarchies[index][j].name in memories:
+                memory = self._hierarchies[index][j]
+                tiles.setdefault(memory.name, (memory.size, []))[1].append((self._tile_bits(index, j, below), position))
+        return tiles
 
     def _outlasts(self, key: tuple, cycles: int) -> bool:
         """Whether a transfer across the boundary of `key` may take more than
@@ -287,16 +295,8 @@ class LatencyBound:
         period without stalling: across a decided boundary whose memory
         below (one of `full`) surely cannot double-buffer (cost/latency.py's
         double_buffered), the window before the data is needed (_window)."""
-        tiles: dict[str, list[tuple[float, int]]] = {}  # memory -> (a tile's bits at least, key position)
-        sizes: dict[str, int] = {}
-        for position, (index, j, decided, below, _) in enumerate(keys):
-            if decided and j >= 0 and self._hierarchies[index][j].name in full:
-                memory = self._hierarchies[index][j]
-                tiles.setdefault(memory.name, []).append((self._tile_bits(index, j, below), position))
-                sizes[memory.name] = memory.size
         found = []
-        for name, parts in tiles.items():
-            size = sizes[name]
+        for size, parts in self._decided_tiles(keys, full).values():
             shapes = {position: _level_shape(self.view.operands[keys[position][0]], owns[position])
                       for _, position in parts}
             fills = [(bits // shapes[position][2] / size, position) for bits, position in parts]
@@ -345,15 +345,15 @@ class LatencyBound:
         if not lenders:
             return 0.0
         lent = dict(loads)
-        for lender in lenders:
-            for (key, _, _), cycles in zip(lender.once, lender.loads(self._temporal + stall)):
-                lent[key] = (cycles, lender.shared)
+        shortened = [lender.loads(self._temporal + stall) for lender in lenders]
+        for lender, cycles in zip(lenders, shortened):
+            for (key, _, _), each in zip(lender.once, cycles):
+                lent[key] = (each, lender.shared)
 
         def saved(extra: float) -> float:
             """Load cycles a stall `extra` cycles longer may save, at most (each cycle of a load, one)."""
-            return sum(before - after for lender in lenders
-                       for before, after in zip(lender.loads(self._temporal + stall),
-                                                lender.loads(self._temporal + stall + extra)))
+            return sum(before - after for lender, cycles in zip(lenders, shortened)
+                       for before, after in zip(cycles, lender.loads(self._temporal + stall + extra)))
 
         # Each port's savings grow linearly between the stalls where a transfer
         # reaches its least: the trade is worst at one of them.
@@ -428,17 +428,10 @@ def _level_shape(operand: OperandView, loops: tuple[Factor, ...]) -> tuple[bool,
     loops merging down from above join it at its outer end): whether one of
     them is a loop the operand depends on (else they all merge down), the
     product of its outermost loops the operand does not depend on, and of
-    its outermost relevant ones (the most top_loop_products can find)."""
-    outer_irrelevant = outer_relevant = 1
-    for dim, factor in reversed(loops):
-        if operand.depends_on(dim):
-            break
-        outer_irrelevant *= factor
-    for dim, factor in reversed(loops):
-        if dim not in operand.relevant:
-            break
-        outer_relevant *= factor
-    return any(operand.depends_on(dim) for dim, _ in loops), outer_irrelevant, outer_relevant
+    its outermost relevant ones (top_loop_products of the level alone: with
+    loops merged in, the latter can only shrink)."""
+    outer_relevant, outer_irrelevant = top_loop_products([loops], operand)
+    return any(operand.depends_on(dim) for dim, _ in loops), outer_irrelevant[1], outer_relevant[1]
 
 
 def _window(below: tuple[Factor, ...], level: tuple[bool, int, int], lowest: bool) -> int | None:
