@@ -10,12 +10,13 @@ tiles). An operand's top memory takes everything left.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
 from itertools import product as combinations
+from math import prod
 
 from dsec.cost.levels import LoopList, spatial_levels
 from dsec.cost.tile_growth import TileGrowth, tile_growth
-from dsec.cost.workload import LayerView, OperandView, tensor_elements
+from dsec.cost.tile_sizes import OperandTiles, TileError, tile_bits
+from dsec.cost.workload import LayerView, OperandView
 from dsec.dialect.accelerator import Accelerator, Memory
 
 
@@ -39,77 +40,17 @@ def _precision(operand: OperandView, is_output: bool, *remaining: list[tuple[str
     return operand.final_precision
 
 
-def _bits(operand: OperandView, loops: list[tuple[str, float]], precision: int) -> float:
-    extents: dict[str, float] = {}
-    for dim, factor in loops:
-        extents[dim] = extents.get(dim, 1) * factor
-    return tensor_elements(operand, extents) * precision
-
-
-class WindowTiles:
-    """tensor_elements of one operand with sliding windows, kept by extents:
-    a search asks for the same tiles often, and a window's size takes a few
-    times longer than the lookup. (Exact: the same extents, the same floats.)"""
-
-    def __init__(self, operand: OperandView) -> None:
-        self.operand = operand
-        self.dims = tuple(sorted(operand.depends))
-        self.known: dict[tuple, float] = {}
-
-    def elements(self, extents: dict[str, float]) -> float:
-        key = tuple([extents.get(dim, 1) for dim in self.dims])
-        found = self.known.get(key)
-        if found is None:
-            found = self.known[key] = tensor_elements(self.operand, extents)
-        return found
-
-
-def _slice_sizes(operand: OperandView, is_output: bool, allocated: list, unallocated: list, spatial_above: LoopList,
-                 memory: Memory, top: bool, tiles: WindowTiles | None = None) -> list[float] | AllocationError:
-    """Bits of the tile for each prefix of the remaining loops that fits (double
-    for a double-buffered memory while loops remain above). `top`: the
-    operand's top memory, which takes everything left. `tiles`: the search's
-    tile sizes of a windowed operand."""
-    precision = _precision(operand, is_output, spatial_above, unallocated)
-    # A double-buffered memory compares each tile with the whole operand.
-    whole = _bits(operand, allocated + unallocated, precision) if top or memory.force_double_buffering else 0.0
-    if top and not memory.force_double_buffering and whole <= memory.size:
-        # Tiles only grow with the prefix: when the whole operand fits, every
-        # prefix does, and only the whole one is read for a top memory.
-        return [whole] * (len(unallocated) + 1)
-    extents: dict[str, float] = {}
-    for dim, factor in allocated:
-        extents[dim] = extents.get(dim, 1) * factor
-    sizes = []
-    elements = tiles.elements if tiles is not None else partial(tensor_elements, operand)
-    count = elements(extents)
-    exact = not operand.windows and all(extent == int(extent) for extent in extents.values())
-    tile = count * precision
-    for i in range(len(unallocated) + 1):
-        if i:  # one more loop in the tile than the last prefix
-            dim, factor = unallocated[i - 1]
-            if dim in operand.depends:  # else the tile is the same data
-                extents[dim] = extents.get(dim, 1) * factor
-                count = count * factor if exact else elements(extents)
-                tile = count * precision
-        size = tile
-        if memory.force_double_buffering and i < len(unallocated) and size < whole:
-            size *= 2
-        if size > memory.size:
-            if i == 0:
-                return AllocationError(operand.name, memory.name, size, memory.size,
-                                       "the tiles placed below it do not fit")
-            break
-        sizes.append(size)
-    return sizes
-
-
-def _suffix_products(loops: list[tuple[str, float]]) -> list[float]:
-    """products[i]: the product of the factors of loops[i:] (len(loops) + 1 entries)."""
-    products = [1.0] * (len(loops) + 1)
-    for i in range(len(loops) - 1, -1, -1):
-        products[i] = products[i + 1] * loops[i][1]
-    return products
+def _moved_above(sizes: list[float], loops: list[tuple[str, int]]) -> list[float]:
+    """For each prefix's tile in `sizes`: the tile times the factors of the
+    loops left above it (the words it moves), the product formed exactly
+    (whole temporal factors)."""
+    above = prod(factor for _, factor in loops)
+    moved = []
+    for i, size in enumerate(sizes):
+        if i:
+            above //= loops[i - 1][1]
+        moved.append(above * size)
+    return moved
 
 
 @dataclass(frozen=True)
@@ -120,11 +61,9 @@ class AllocationSetup:
     operands: dict[str, OperandView]  # by memory operand
     output: str
     spatial_per_level: dict[str, list[LoopList]]
-    # Per memory operand and arch level: the spatial loops above that level.
-    spatial_above: dict[str, list[LoopList]]
     tops: dict[str, str]
     growth: dict[str, TileGrowth]
-    window_tiles: dict[str, WindowTiles]  # memory operands with sliding windows
+    tiles: dict[str, OperandTiles]  # kept tile sizes: one setup serves orders of one set of loops
     names: dict[str, str]
     # Each memory with the memory operands of the layer it holds (memories holding none left out).
     memories: tuple[tuple[Memory, tuple[str, ...]], ...]
@@ -140,8 +79,6 @@ def allocation_setup(view: LayerView, accelerator: Accelerator, spatial: list[tu
     known (what a tile can hold is then known too: tile_growth)."""
     operands = {op.memory_operand: op for op in view.operands}
     spatial_per_level = {m: spatial_levels(spatial, accelerator.hierarchy(m)) for m in operands}
-    above = {m: [tuple(loop for lvl in levels[index:] for loop in lvl) for index in range(len(levels) + 1)]
-             for m, levels in spatial_per_level.items()}
     memories = tuple((memory, held) for memory in accelerator.memories
                      if (held := tuple(m for m in memory.operands if m in operands)))
     growth = {m: tile_growth(op, spatial_per_level[m], loops) for m, op in operands.items()}
@@ -155,9 +92,10 @@ def allocation_setup(view: LayerView, accelerator: Accelerator, spatial: list[tu
                           _holds_all(memory, held, operands, below(memory, held), {m: list(loops) for m in held},
                                      1e-9)
                           for memory, held in memories)
-    return AllocationSetup(operands, view.output.memory_operand, spatial_per_level, above,
+    return AllocationSetup(operands, view.output.memory_operand, spatial_per_level,
                            {m: accelerator.hierarchy(m)[-1].name for m in operands}, growth,
-                           {m: WindowTiles(op) for m, op in operands.items() if op.windows},
+                           {m: OperandTiles(op, m == view.output.memory_operand, spatial_per_level[m])
+                            for m, op in operands.items()},
                            {m: op.name for m, op in operands.items()}, memories, takes_all)
 
 
@@ -245,11 +183,12 @@ def allocate(view: LayerView, accelerator: Accelerator, spatial: list[tuple[str,
             continue
         sizes: dict[str, list[float]] = {}
         for m in held:
-            found = _slice_sizes(operands[m], m == output, allocated[m], unallocated[m],
-                                 setup.spatial_above[m][level[m]], memory, memory.name == tops[m],
-                                 setup.window_tiles.get(m))
-            if isinstance(found, AllocationError):
-                return found if not blocked else _undecided(result, unallocated, operands, order, blocked, resume)
+            found = setup.tiles[m].sizes(level[m], allocated[m], unallocated[m], memory, memory.name == tops[m])
+            if isinstance(found, TileError):
+                if blocked:
+                    return _undecided(result, unallocated, operands, order, blocked, resume)
+                return AllocationError(operands[m].name, memory.name, found.needed, memory.size,
+                                       "the tiles placed below it do not fit")
             sizes[m] = found
         if known is not None and not _decided(held, sizes, unallocated, memory, tops, known, len(order),
                                               all(growth[m].whole_wins for m in held)):
@@ -269,7 +208,7 @@ def allocate(view: LayerView, accelerator: Accelerator, spatial: list[tuple[str,
             if memory.name == tops[m] and unallocated[m]:
                 if blocked:
                     return _undecided(result, unallocated, operands, order, blocked, resume)
-                rest = _bits(operands[m], allocated[m] + unallocated[m], operands[m].precision)
+                rest = tile_bits(operands[m], allocated[m] + unallocated[m], operands[m].precision)
                 return AllocationError(operands[m].name, memory.name, rest, memory.size,
                                        "the top memory cannot hold the whole operand")
             level[m] += 1
@@ -291,7 +230,7 @@ def _holds_all(memory: Memory, held: tuple[str, ...], operands: dict, allocated:
     it is never assumed to."""
     if memory.force_double_buffering:
         return False
-    whole = sum(_bits(operands[m], allocated[m] + unallocated[m], max(operands[m].precision,
+    whole = sum(tile_bits(operands[m], allocated[m] + unallocated[m], max(operands[m].precision,
                                                                       operands[m].final_precision))
                 for m in held)
     return whole <= memory.size * (1 - margin)
@@ -330,11 +269,8 @@ def _best_prefixes(held: tuple[str, ...], sizes: dict[str, list[float]], unalloc
             options[m] = [sizes[m][-1]]
         else:
             options[m] = sizes[m]
-    traffic = {}
-    for m in held:
-        above = _suffix_products(unallocated[m])
-        traffic[m] = [0.0 if memory.name == tops[m] else above[i + offsets[m]] * size
-                      for i, size in enumerate(options[m])]
+    traffic = {m: [0.0] * len(options[m]) if memory.name == tops[m] else _moved_above(options[m], unallocated[m])
+               for m in held}
     if len(held) == 2:
         return _best_pair(held, options, traffic, offsets, memory, names)
     best, best_traffic = None, float("inf")
@@ -382,9 +318,7 @@ def _best_prefix(sizes: list[float], unallocated: list, top: bool) -> int:
     if top:
         return len(sizes) - 1
     best, best_traffic = 0, float("inf")
-    above = _suffix_products(unallocated)
-    for i, size in enumerate(sizes):
-        moved = above[i] * size
+    for i, moved in enumerate(_moved_above(sizes, unallocated)):
         if moved <= best_traffic:
             best, best_traffic = i, moved
     return best
@@ -401,8 +335,8 @@ def placed_tile_bits(view: LayerView, accelerator: Accelerator, spatial: list[tu
     below = [loop for lvl in spatial_per_level[:level + 1] for loop in lvl]
     above = [loop for lvl in spatial_per_level[level + 1:] for loop in lvl]
     precision = _precision(operand, operand is view.output, above + list(order[position:]))
-    size = _bits(operand, below + list(order[:position]), precision)
-    whole = _bits(operand, below + list(order), precision)
+    size = tile_bits(operand, below + list(order[:position]), precision)
+    whole = tile_bits(operand, below + list(order), precision)
     if memory.force_double_buffering and position < len(order) and size < whole:
         size *= 2
     return size

@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from dsec.cost.allocation import _bits, _slice_sizes
+from dsec.cost.tile_sizes import OperandTiles, tile_bits
 from dsec.cost.energy import access_energy, word_accesses
 from dsec.cost.evaluate import evaluate_layer
 from dsec.cost.latency import PortActivity, port_stall, reduce_ordered, window_union
@@ -150,7 +150,7 @@ def test_allocation_reports_operands_that_do_not_fit_together():
 
 
 def test_memory_alloc_tiles_are_tensor_elements_of_each_prefix_to_the_bit():
-    # memory-alloc grows a tile one loop at a time (allocation._slice_sizes):
+    # memory-alloc grows a tile one loop at a time (tile_sizes.OperandTiles):
     # over whole extents it multiplies, over fractional ones (K = 12.8 on 14
     # PEs) it counts from scratch. Either way each size is the float
     # tensor_elements gives for that prefix, so ties between prefixes go the
@@ -164,8 +164,8 @@ def test_memory_alloc_tiles_are_tensor_elements_of_each_prefix_to_the_bit():
         loops = [(rng.choice(["C", "K", "FX", "OX"]), rng.choice([2, 3, 5, 7, 11])) for _ in range(rng.randint(1, 7))]
         cut = rng.randint(0, len(loops))
         allocated, unallocated = spatial + loops[:cut], loops[cut:]
-        sizes = _slice_sizes(weights, False, allocated, unallocated, (), memory, False)
+        sizes = OperandTiles(weights, False, [tuple(spatial)]).sizes(1, allocated, unallocated, memory, False)
         for i, size in enumerate(sizes):
-            assert size == _bits(weights, allocated + unallocated[:i], 8), (allocated, unallocated, i)
+            assert size == tile_bits(weights, allocated + unallocated[:i], 8), (allocated, unallocated, i)
         fractional += any(factor != int(factor) for _, factor in spatial)
     assert fractional > 100
