@@ -27,39 +27,35 @@ class Boundary:
     merging: tuple[Factor, ...]  # loops that may merge down under it (decided boundaries)
 
 
-def operand_boundaries(operand: OperandView, levels: list[LoopList], memories: int, order: list[Factor],
+def operand_boundaries(operand: OperandView, levels: list[LoopList], memories: int, order: tuple[Factor, ...],
                        known: int) -> list[Boundary]:
     """Boundaries -1 .. memories - 2 of one operand under the node whose
     first `known` loops of `order` are decided and whose decided levels
     (allocate's, innermost first) are `levels`."""
-    undecided_irrelevant = tuple(loop for loop in order[known:] if not operand.depends_on(loop[0]))
+    depends = operand.depends
+    total = len(order)
+    undecided_irrelevant: tuple[Factor, ...] | None = None
     result = []
     end, decided = 0, True
     for j in range(-1, memories - 1):
         if j >= 0 and decided:
             # A level ending among the undecided loops: where depends on their order.
-            decided = j < len(levels) and not known < end + len(levels[j]) < len(order)
+            decided = j < len(levels) and not known < end + len(levels[j]) < total
             end += len(levels[j]) if decided else 0
-        if decided:
-            result.append(Boundary(j, tuple(order[:end]), True,
-                                   _merging_run(operand, order, end, known, undecided_irrelevant)))
-        else:
-            result.append(Boundary(j, tuple(order[:end]), False, ()))
+        if not decided:
+            result.append(Boundary(j, order[:end], False, ()))
+            continue
+        # The loops from `end` up that may merge down under it: the decided
+        # ones the operand does not depend on up to the first it does, and if
+        # that run reaches the undecided loops, every undecided loop it does
+        # not depend on.
+        position = end
+        while position < known and order[position][0] not in depends:
+            position += 1
+        merging = order[end:position]
+        if position == known < total:
+            if undecided_irrelevant is None:
+                undecided_irrelevant = tuple(loop for loop in order[known:] if loop[0] not in depends)
+            merging += undecided_irrelevant
+        result.append(Boundary(j, order[:end], True, merging))
     return result
-
-
-def _merging_run(operand: OperandView, order: list[Factor], start: int, known: int,
-                 undecided_irrelevant: tuple[Factor, ...]) -> tuple[Factor, ...]:
-    """The loops from `start` up that may merge down to below it: the
-    decided ones the operand does not depend on up to the first it does,
-    and if that run reaches the undecided loops, every undecided loop it
-    does not depend on."""
-    run: list[Factor] = []
-    for position in range(start, len(order)):
-        if position >= known:
-            return tuple(run) + undecided_irrelevant
-        loop = order[position]
-        if operand.depends_on(loop[0]):
-            break
-        run.append(loop)
-    return tuple(run)

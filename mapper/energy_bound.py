@@ -64,6 +64,7 @@ class EnergyBound:
         `placed`: allocate's answer for `order` (the rest in any order) with `known` decided loops."""
         decided = placed.levels if isinstance(placed, Undecided) else placed
         total = self._base
+        order = tuple(order)
         for index, operand in enumerate(self.view.operands):
             if not self._bounded[index]:
                 continue

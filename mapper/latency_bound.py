@@ -162,15 +162,20 @@ class LatencyBound:
         """Each operand's boundaries under the node, -1 up, as `_of_boundaries`
         reads them, and the boundaries themselves."""
         decided = placed.levels if isinstance(placed, Undecided) else placed
+        order = tuple(order)
+        sorted_below: dict[int, tuple[Factor, ...]] = {}  # operands share most boundaries' loops
+        cache = self._crossing_cache
         keys, boundaries = [], []
         for index, operand in enumerate(self.view.operands):
-            for boundary in operand_boundaries(operand, decided[operand.name], self._memories[operand.name],
-                                               order, known):
-                key = (index, boundary.level, boundary.decided, tuple(sorted(boundary.below)),
-                       tuple(sorted(boundary.merging)))
-                if key not in self._crossing_cache:  # the search meets the same boundaries often
-                    self._crossing_cache[key] = (boundary, self._crossings(index, operand, boundary,
-                                                                           self._memories[operand.name]))
+            memories = self._memories[operand.name]
+            for boundary in operand_boundaries(operand, decided[operand.name], memories, order, known):
+                end = len(boundary.below)
+                below = sorted_below.get(end)
+                if below is None:
+                    below = sorted_below[end] = tuple(sorted(boundary.below))
+                key = (index, boundary.level, boundary.decided, below, tuple(sorted(boundary.merging)))
+                if key not in cache:  # the search meets the same boundaries often
+                    cache[key] = (boundary, self._crossings(index, operand, boundary, memories))
                 keys.append(key)
                 boundaries.append(boundary)
         return keys, boundaries
