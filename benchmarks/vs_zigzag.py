@@ -9,6 +9,9 @@ mapping quality, in one run, on the same inputs (ZigZag's own YAML files).
 
 Both tools run as fresh processes (cold start included): ZigZag through its
 API in a worker process of this script, dsec through `dsec lower --emit json`.
+dsec's time is the median of `--dsec-runs` cold runs (3): on a shared machine
+a run of a few seconds varies by a fifth from run to run, where ZigZag's
+minute-long run averages that out; the runs must give the same mappings.
 For each case it prints both wall times and their ratio, and per layer the
 objective of ZigZag's mapping, of dsec's, their ratio, and dsec's cost of
 ZigZag's mapping (ZigZag's spatial mapping and loop order given to dsec as a
@@ -108,6 +111,19 @@ def zigzag_mapping_yaml(layers: list[dict], base_mapping: Path) -> str:
 
 # ------------------------------------------------------------------ dsec side
 
+def timed_dsec(arch: str, mapping: Path, objective: str, model: Path, jobs: int, work: Path, runs: int,
+               extra: list[str] = ()) -> tuple[list[float], dict]:
+    """Each run's wall time, sorted, and the layers of the last run (every run must map alike)."""
+    times, rows = [], None
+    for _ in range(runs):
+        seconds, found = run_dsec(arch, mapping, objective, model, jobs, work, extra)
+        if rows is not None and found != rows:
+            sys.exit(f"dsec mapped {arch} ({objective}) differently in two runs: not deterministic")
+        times.append(seconds)
+        rows = found
+    return sorted(times), rows or {}
+
+
 def run_dsec(arch: str, mapping: Path, objective: str, model: Path, jobs: int, work: Path,
              extra: list[str] = ()) -> tuple[float, dict]:
     out = work / f"dsec-{Path(arch).stem}-{objective}-{mapping.stem}.json"
@@ -156,15 +172,17 @@ def compare_case(name: str, objective: str, model: Path, args, work: Path, refer
     arch, mapping = CASES[name]
     zz_seconds, zz_layers = run_zigzag(arch, mapping, objective, args.zigzag_lpf, model, work)
     lpf = ["--lpf-limit", str(args.dsec_lpf)] if args.dsec_lpf is not None else []
-    ds_seconds, ds_rows = run_dsec(arch, ROOT / mapping, objective, model, args.jobs, work, lpf)
+    ds_times, ds_rows = timed_dsec(arch, ROOT / mapping, objective, model, args.jobs, work, args.dsec_runs, lpf)
+    ds_seconds = ds_times[len(ds_times) // 2]
     given = work / f"zigzag-mapping-{name}-{objective}.yaml"
     given.write_text(zigzag_mapping_yaml(zz_layers, ROOT / mapping))
     _, given_rows = run_dsec(arch, given, objective, model, 1, work)
 
     unit = "pJ" if objective == "energy" else "cycles"
     print(f"\n## {name}, {objective} ({unit}); ZigZag lpf_limit {args.zigzag_lpf}")
-    print(f"wall time: ZigZag {zz_seconds:.1f} s, dsec {ds_seconds:.2f} s (--jobs {args.jobs}), "
-          f"ratio {zz_seconds / ds_seconds:.1f}x")
+    runs = f"median of {len(ds_times)}: " + ", ".join(f"{t:.2f}" for t in ds_times) + "; " if len(ds_times) > 1 else ""
+    print(f"wall time: ZigZag {zz_seconds:.1f} s, dsec {ds_seconds:.2f} s ({runs}--jobs {args.jobs}), "
+          f"ratio {zz_seconds / ds_seconds:.1f}x; layers mapped: ZigZag {len(zz_layers)}, dsec {len(ds_rows)}")
     print(f"{'layer':<44} {'ZigZag':>12} {'dsec':>12} {'dsec/ZZ':>8} {'dsec(ZZ map)':>13}")
     worse, zz_total, ds_total = [], 0.0, 0.0
     for layer in zz_layers:
@@ -217,10 +235,13 @@ def main() -> int:
     parser.add_argument("--zigzag-lpf", type=int, default=6, help="ZigZag's LOMA lpf_limit (default 6)")
     parser.add_argument("--jobs", type=int, default=2, help="dsec --jobs (default 2)")
     parser.add_argument("--dsec-lpf", type=int, help="dsec --lpf-limit (default: dsec's default)")
+    parser.add_argument("--dsec-runs", type=int, default=3, help="cold dsec runs timed; the median counts (default 3)")
     parser.add_argument("--write-reference", action="store_true",
                         help=f"store ZigZag's numbers in {REFERENCE.relative_to(ROOT)}")
     parser.add_argument("--zigzag-worker", nargs=6, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.dsec_runs < 1:
+        parser.error("--dsec-runs must be at least 1")
     if args.zigzag_worker:
         arch, mapping, objective, lpf, model, out = args.zigzag_worker
         zigzag_worker(arch, mapping, objective, int(lpf), model, out)
