@@ -11,7 +11,6 @@ same extents), so ties between prefixes go the same way.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
 
 from dsec.cost.levels import LoopList
 from dsec.cost.workload import OperandView, tensor_elements
@@ -25,9 +24,10 @@ class TileError:
     needed: float
 
 
-class WindowTiles:
-    """tensor_elements of one operand with sliding windows, kept by extents:
-    a window's size takes a few times longer than the lookup."""
+class KeptElements:
+    """tensor_elements of one operand, kept by extents: with sliding windows
+    or fractional extents a tile is counted from scratch, which takes a few
+    times longer than the lookup."""
 
     def __init__(self, operand: OperandView) -> None:
         self.operand = operand
@@ -62,7 +62,7 @@ class OperandTiles:
     def __init__(self, operand: OperandView, is_output: bool, spatial_per_level: list[LoopList]) -> None:
         self.operand = operand
         self.is_output = is_output
-        self.windows = WindowTiles(operand) if operand.windows else None
+        self.kept = KeptElements(operand)
         # Per arch level: whether a spatial loop above it keeps the output's partial sums.
         self.partial_above = [any(dim not in operand.depends and factor > 1
                                   for lvl in spatial_per_level[level:] for dim, factor in lvl)
@@ -102,7 +102,7 @@ class OperandTiles:
         found = self._starts.get(key)
         if found is None:
             extents = extents_of(allocated)
-            elements = self.windows.elements(extents) if self.windows else tensor_elements(self.operand, extents)
+            elements = self.kept.elements(extents)
             multiplies = not self.operand.windows and all(extent == int(extent) for extent in extents.values())
             found = self._starts[key] = (extents, elements, multiplies)
         return found
@@ -124,7 +124,7 @@ class OperandTiles:
             return [whole] * (len(unallocated) + 1)
         start, count, multiplies = self._start(allocated)
         extents = dict(start)
-        elements = self.windows.elements if self.windows else partial(tensor_elements, operand)
+        elements = self.kept.elements
         depends = operand.depends
         capacity = memory.size
         tile = count * precision
