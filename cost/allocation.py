@@ -42,13 +42,13 @@ def _precision(operand: OperandView, is_output: bool, *remaining: list[tuple[str
 
 def _moved_above(sizes: list[float], loops: list[tuple[str, int]]) -> list[float]:
     """For each prefix's tile in `sizes`: the tile times the factors of the
-    loops left above it (the words it moves), the product formed exactly
-    (whole temporal factors)."""
+    loops left above it (the words it moves). Temporal factors are whole:
+    their product and each quotient are exact."""
     above = prod(factor for _, factor in loops)
     moved = []
     for i, size in enumerate(sizes):
         if i:
-            above //= loops[i - 1][1]
+            above /= loops[i - 1][1]
         moved.append(above * size)
     return moved
 

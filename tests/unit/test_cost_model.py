@@ -4,11 +4,11 @@ import random
 
 import pytest
 
-from dsec.cost.tile_sizes import OperandTiles, tile_bits
 from dsec.cost.energy import access_energy, word_accesses
 from dsec.cost.evaluate import evaluate_layer
 from dsec.cost.latency import PortActivity, port_stall, reduce_ordered, window_union
 from dsec.cost.levels import merge_stationary_loops
+from dsec.cost.tile_sizes import OperandTiles, TileError, tile_bits
 from dsec.cost.traffic import Transfer
 from dsec.cost.workload import OperandView, WindowIndex, tensor_elements, window_size
 from dsec.compiler.parser import parse_module
@@ -169,3 +169,50 @@ def test_memory_alloc_tiles_are_tensor_elements_of_each_prefix_to_the_bit():
             assert size == tile_bits(weights, allocated + unallocated[:i], 8), (allocated, unallocated, i)
         fractional += any(factor != int(factor) for _, factor in spatial)
     assert fractional > 100
+
+
+def _sizes_from_scratch(operand, is_output, spatial, level, allocated, unallocated, memory, top):
+    """memory-alloc's tile sizes at arch `level`, every tile counted anew."""
+    above = [loop for lvl in spatial[level:] for loop in lvl] + unallocated
+    partial = any(dim not in operand.depends and factor > 1 for dim, factor in above)
+    precision = operand.precision if not is_output or partial else operand.final_precision
+    whole = tile_bits(operand, allocated + unallocated, precision)
+    if top and not memory.force_double_buffering and whole <= memory.size:
+        return [whole] * (len(unallocated) + 1)
+    sizes = []
+    for i in range(len(unallocated) + 1):
+        size = tile_bits(operand, allocated + unallocated[:i], precision)
+        if memory.force_double_buffering and i < len(unallocated) and size < whole:
+            size *= 2
+        if size > memory.size:
+            if i == 0:
+                return TileError(size)
+            break
+        sizes.append(size)
+    return sizes
+
+
+def test_tiles_kept_across_a_search_equal_a_count_from_scratch():
+    # One OperandTiles serves every order of one set of loops (a search): the
+    # tile a node resumes from and each whole tile are kept between calls.
+    # Each answer must be the one a count from scratch gives, whatever the
+    # level, cut, precision (partial sums or final) and kind of memory.
+    rng = random.Random(1)
+    output = OperandView("O", "O", ("B", "K", "OX", "OY"), (), 16, 8)
+    inputs = OperandView("I", "I1", ("B", "C"), (WindowIndex("OY", 1, "FY", 3, None),), 8, 8)
+    # K 3 and 7 over K = 64/6 round differently in the two orders (a whole tile is
+    # then counted anew each time).
+    loops = [("K", 3), ("K", 7), ("C", 2), ("C", 5), ("OY", 7), ("FY", 3), ("OX", 2)]
+    for operand, is_output in ((output, True), (inputs, False)):
+        for spatial in ([(("K", 4),), (("OX", 2),), (("C", 2),)], [(("K", 4),), (("OY", 2),), ()],
+                        [(("K", 64 / 6),), (("OY", 3.5),), ()]):
+            tiles = OperandTiles(operand, is_output, spatial)
+            for _ in range(400):
+                order = rng.sample(loops, len(loops))
+                level, cut = rng.randint(1, len(spatial) - 1), rng.randint(0, len(loops))
+                allocated = [loop for lvl in spatial[:level] for loop in lvl] + order[:cut]
+                memory = Memory("m", rng.choice([2 ** 9, 2 ** 12, 2 ** 15, 2 ** 20]), 1, 1, 1, 1, (operand.memory_operand,),
+                                (), (), force_double_buffering=rng.random() < 0.3)
+                top = rng.random() < 0.3
+                expected = _sizes_from_scratch(operand, is_output, spatial, level, allocated, order[cut:], memory, top)
+                assert tiles.sizes(level, allocated, order[cut:], memory, top) == expected, (order, level, cut)
