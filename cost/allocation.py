@@ -67,6 +67,10 @@ class AllocationSetup:
     names: dict[str, str]
     # Each memory with the memory operands of the layer it holds (memories holding none left out).
     memories: tuple[tuple[Memory, tuple[str, ...]], ...]
+    # Per memory: whether every holder's whole tile wins (tile_growth), and
+    # whether exactly one holder has a memory above it.
+    whole_wins: tuple[bool, ...]
+    one_open: tuple[bool, ...]
     # Per memory, with the loops known: whether its holders all take everything
     # (what they hold there, all loops and the spatial ones below, is the same
     # for every order).
@@ -92,11 +96,14 @@ def allocation_setup(view: LayerView, accelerator: Accelerator, spatial: list[tu
                           _holds_all(memory, held, operands, below(memory, held), {m: list(loops) for m in held},
                                      1e-9)
                           for memory, held in memories)
-    return AllocationSetup(operands, view.output.memory_operand, spatial_per_level,
-                           {m: accelerator.hierarchy(m)[-1].name for m in operands}, growth,
+    tops = {m: accelerator.hierarchy(m)[-1].name for m in operands}
+    return AllocationSetup(operands, view.output.memory_operand, spatial_per_level, tops, growth,
                            {m: OperandTiles(op, m == view.output.memory_operand, spatial_per_level[m])
                             for m, op in operands.items()},
-                           {m: op.name for m, op in operands.items()}, memories, takes_all)
+                           {m: op.name for m, op in operands.items()}, memories,
+                           tuple(all(growth[m].whole_wins for m in held) for _, held in memories),
+                           tuple(sum(memory.name != tops[m] for m in held) == 1 for memory, held in memories),
+                           takes_all)
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,7 +175,7 @@ def allocate(view: LayerView, accelerator: Accelerator, spatial: list[tuple[str,
         else:
             takes_all = all(growth[m].whole_wins for m in held) and \
                 _holds_all(memory, held, operands, allocated, unallocated)
-        if any(m in blocked for m in held) and not takes_all:
+        if blocked and not takes_all and any(m in blocked for m in held):
             blocked.update({m: False for m in held if m not in blocked})
             continue
         if takes_all:
@@ -191,9 +198,9 @@ def allocate(view: LayerView, accelerator: Accelerator, spatial: list[tuple[str,
                                        "the tiles placed below it do not fit")
             sizes[m] = found
         if known is not None and not _decided(held, sizes, unallocated, memory, tops, known, len(order),
-                                              all(growth[m].whole_wins for m in held)):
+                                              setup.whole_wins[index]):
             # One holder whose longest fitting prefix wins: only the set of its loops counts.
-            alone = sum(memory.name != tops[m] for m in held) == 1
+            alone = setup.one_open[index]
             blocked.update({m: alone and memory.name != tops[m] and growth[m].longest_fitting_wins for m in held})
             continue
         choice = _best_prefixes(held, sizes, unallocated, memory, tops, setup.names)
@@ -261,44 +268,46 @@ def _best_prefixes(held: tuple[str, ...], sizes: dict[str, list[float]], unalloc
                    memory: Memory, tops: dict[str, str], names: dict[str, str]) -> list[int] | AllocationError:
     if len(held) == 1:
         return [_best_prefix(sizes[held[0]], unallocated[held[0]], memory.name == tops[held[0]])]
-    offsets = {m: 0 for m in held}
-    options = {}
+    # Per holder (in `held` order): the prefixes it may take, the words each
+    # moves above, and the index of its first. A top memory takes the whole
+    # tile, which moves nothing further up.
+    options, traffic, offsets = [], [], []
     for m in held:
         if memory.name == tops[m]:
-            offsets[m] = len(sizes[m]) - 1
-            options[m] = [sizes[m][-1]]
+            options.append([sizes[m][-1]])
+            traffic.append([0.0])
+            offsets.append(len(sizes[m]) - 1)
         else:
-            options[m] = sizes[m]
-    traffic = {m: [0.0] * len(options[m]) if memory.name == tops[m] else _moved_above(options[m], unallocated[m])
-               for m in held}
+            options.append(sizes[m])
+            traffic.append(_moved_above(sizes[m], unallocated[m]))
+            offsets.append(0)
     if len(held) == 2:
         return _best_pair(held, options, traffic, offsets, memory, names)
     best, best_traffic = None, float("inf")
-    for index, combo in enumerate(combinations(*(range(len(options[m])) for m in held))):
-        total = sum(options[m][i] for m, i in zip(held, combo))
+    for index, combo in enumerate(combinations(*(range(len(option)) for option in options))):
+        total = sum(option[i] for option, i in zip(options, combo))
         if total > memory.size:
             if index == 0:
                 return AllocationError("+".join(names[m] for m in held), memory.name, total, memory.size,
                                        "the operands' tiles placed below it do not fit together")
             continue
-        moved = sum(traffic[m][i] for m, i in zip(held, combo))
+        moved = sum(words[i] for words, i in zip(traffic, combo))
         if moved <= best_traffic:
-            best, best_traffic = [i + offsets[m] for m, i in zip(held, combo)], moved
+            best, best_traffic = [i + offset for i, offset in zip(combo, offsets)], moved
     assert best is not None
     return best
 
 
-def _best_pair(held: tuple[str, ...], options: dict[str, list[float]], traffic: dict[str, list[float]],
-               offsets: dict[str, int], memory: Memory, names: dict[str, str]) -> list[int] | AllocationError:
+def _best_pair(held: tuple[str, ...], options: list[list[float]], traffic: list[list[float]], offsets: list[int],
+               memory: Memory, names: dict[str, str]) -> list[int] | AllocationError:
     """_best_prefixes for two holders (the common case, searched ~10^5 times
     per layer): the same combinations in the same order, without the
     generic loop's tuples."""
-    first, second = held
-    sizes_a, sizes_b = options[first], options[second]
-    moved_a, moved_b = traffic[first], traffic[second]
+    sizes_a, sizes_b = options
+    moved_a, moved_b = traffic
     if sizes_a[0] + sizes_b[0] > memory.size:
-        return AllocationError(f"{names[first]}+{names[second]}", memory.name, sizes_a[0] + sizes_b[0], memory.size,
-                               "the operands' tiles placed below it do not fit together")
+        return AllocationError(f"{names[held[0]]}+{names[held[1]]}", memory.name, sizes_a[0] + sizes_b[0],
+                               memory.size, "the operands' tiles placed below it do not fit together")
     best, best_traffic = (0, 0), float("inf")
     capacity = memory.size
     for i, size_a in enumerate(sizes_a):
@@ -309,7 +318,7 @@ def _best_pair(held: tuple[str, ...], options: dict[str, list[float]], traffic: 
             moved = traffic_a + moved_b[j]
             if moved <= best_traffic:
                 best, best_traffic = (i, j), moved
-    return [best[0] + offsets[first], best[1] + offsets[second]]
+    return [best[0] + offsets[0], best[1] + offsets[1]]
 
 
 def _best_prefix(sizes: list[float], unallocated: list, top: bool) -> int:
