@@ -15,7 +15,7 @@ from math import prod
 
 from dsec.cost.levels import LoopList, spatial_levels
 from dsec.cost.tile_growth import TileGrowth, tile_growth
-from dsec.cost.tile_sizes import OperandTiles, TileError, tile_bits
+from dsec.cost.tile_sizes import OperandTiles, TileError, tile_bits, tile_precision
 from dsec.cost.workload import LayerView, OperandView
 from dsec.dialect.accelerator import Accelerator, Memory
 
@@ -29,15 +29,6 @@ class AllocationError:
     needed: float
     available: int
     reason: str
-
-
-def _precision(operand: OperandView, is_output: bool, *remaining: list[tuple[str, float]]) -> int:
-    """An output tile holds partial sums while a reduction loop remains outside it."""
-    if not is_output:
-        return operand.precision
-    if any(dim not in operand.depends and factor > 1 for loops in remaining for dim, factor in loops):
-        return operand.precision
-    return operand.final_precision
 
 
 def _moved_above(sizes: list[float], loops: list[tuple[str, int]]) -> list[float]:
@@ -343,7 +334,7 @@ def placed_tile_bits(view: LayerView, accelerator: Accelerator, spatial: list[tu
     spatial_per_level = spatial_levels(spatial, hierarchy)
     below = [loop for lvl in spatial_per_level[:level + 1] for loop in lvl]
     above = [loop for lvl in spatial_per_level[level + 1:] for loop in lvl]
-    precision = _precision(operand, operand is view.output, above + list(order[position:]))
+    precision = tile_precision(operand, operand is view.output, above, order[position:])
     size = tile_bits(operand, below + list(order[:position]), precision)
     whole = tile_bits(operand, below + list(order), precision)
     if memory.force_double_buffering and position < len(order) and size < whole:

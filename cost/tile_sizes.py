@@ -3,9 +3,10 @@ prefix of its remaining loops, in bits.
 
 A search allocates many orders of the same loops, and the nodes of its
 order tree resume from the same allocated loops: the tile those loops make,
-each whole operand's tile and each windowed tile are kept, not recounted.
-What is kept is the float a count from scratch gives (tensor_elements of the
-same extents), so ties between prefixes go the same way.
+each whole operand's tile and every tile by its extents are kept, not
+recounted. What is kept is the float a count from scratch gives
+(tensor_elements of the same extents), so ties between prefixes go the same
+way.
 """
 
 from __future__ import annotations
@@ -54,6 +55,14 @@ def tile_bits(operand: OperandView, loops: list[tuple[str, float]], precision: i
     return tensor_elements(operand, extents_of(loops)) * precision
 
 
+def tile_precision(operand: OperandView, is_output: bool, *remaining: list[tuple[str, float]]) -> int:
+    """An output tile holds partial sums while a reduction loop of the
+    `remaining` ones (those outside it) is left."""
+    if is_output and not any(dim not in operand.depends and factor > 1 for loops in remaining for dim, factor in loops):
+        return operand.final_precision
+    return operand.precision
+
+
 class OperandTiles:
     """Tile sizes of one operand for allocations of orders of one multiset
     of temporal loops under one unrolling (`spatial_per_level`: the
@@ -63,26 +72,23 @@ class OperandTiles:
         self.operand = operand
         self.is_output = is_output
         self.kept = KeptElements(operand)
-        # Per arch level: whether a spatial loop above it keeps the output's partial sums.
-        self.partial_above = [any(dim not in operand.depends and factor > 1
+        # Per arch level: whether a spatial loop above it keeps an output's partial sums.
+        self.partial_above = [is_output and any(dim not in operand.depends and factor > 1
                                   for lvl in spatial_per_level[level:] for dim, factor in lvl)
                               for level in range(len(spatial_per_level) + 1)]
         # With whole spatial extents every product is exact, so a tile is the
         # same float whatever order its loops were multiplied in.
-        self.any_order = all(float(factor).is_integer() for lvl in spatial_per_level for dim, factor in lvl
-                         if dim in operand.depends)
+        self.any_order = all(float(factor).is_integer()
+                             for lvl in spatial_per_level for dim, factor in lvl if dim in operand.depends)
         self._starts: dict[tuple, tuple[dict[str, float], float, bool]] = {}
         self._wholes: dict[tuple[int, int], float] = {}
 
     def precision(self, level: int, unallocated: list[tuple[str, float]]) -> int:
-        """An output tile holds partial sums while a reduction loop remains
-        outside it (`level`: the arch level of the memory, 1 = the lowest)."""
-        operand = self.operand
-        if not self.is_output or self.partial_above[level]:
-            return operand.precision
-        if any(dim not in operand.depends and factor > 1 for dim, factor in unallocated):
-            return operand.precision
-        return operand.final_precision
+        """tile_precision of a tile at arch `level` (1: the lowest memory)
+        under the `unallocated` loops and the spatial ones above it."""
+        if self.partial_above[level]:
+            return self.operand.precision
+        return tile_precision(self.operand, self.is_output, unallocated)
 
     def whole(self, level: int, allocated: list, unallocated: list, precision: int) -> float:
         """The bits of the operand's whole tile at `level` (every loop under it)."""
