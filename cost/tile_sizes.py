@@ -74,7 +74,7 @@ class OperandTiles:
         self.kept = KeptElements(operand)
         # Per arch level: whether a spatial loop above it keeps an output's partial sums.
         self.partial_above = [is_output and any(dim not in operand.depends and factor > 1
-                                  for lvl in spatial_per_level[level:] for dim, factor in lvl)
+                                                for lvl in spatial_per_level[level:] for dim, factor in lvl)
                               for level in range(len(spatial_per_level) + 1)]
         # With whole spatial extents every product is exact, so a tile is the
         # same float whatever order its loops were multiplied in.

@@ -31,7 +31,8 @@ def operand_boundaries(operand: OperandView, levels: list[LoopList], memories: i
                        known: int) -> list[Boundary]:
     """Boundaries -1 .. memories - 2 of one operand under the node whose
     first `known` loops of `order` are decided and whose decided levels
-    (allocate's, innermost first) are `levels`."""
+    (allocate's, innermost first) are `levels`. `order` is a tuple: the
+    boundaries hold slices of it."""
     depends = operand.depends
     total = len(order)
     undecided_irrelevant: tuple[Factor, ...] | None = None
