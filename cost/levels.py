@@ -8,6 +8,7 @@ loops sit at the memory level whose tile they belong to.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import takewhile
 from math import ceil, prod
@@ -49,9 +50,10 @@ def effective_unrolling(spatial: Spatial, dims: dict[str, int], array: dict[str,
     return result
 
 
-def fractional_dims(unrolling: list[tuple[str, LoopList]]) -> set[str]:
-    """The dims some array dimension of an effective unrolling unrolls by a fraction (K = 12.8)."""
-    return {dim for _, loops in unrolling for dim, factor in loops if not float(factor).is_integer()}
+def fractional_dims(levels: Iterable[LoopList]) -> set[str]:
+    """The dims some of the spatial loop lists unroll by a fraction (K = 12.8):
+    an effective unrolling's, one per array dimension, or an operand's, one per level."""
+    return {dim for loops in levels for dim, factor in loops if not float(factor).is_integer()}
 
 
 def _adjusts(spatial: Spatial, array_dim: str, dim: str) -> bool:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dsec.cost.levels import LoopList
+from dsec.cost.levels import LoopList, fractional_dims
 from dsec.cost.workload import OperandView, tensor_elements
 from dsec.dialect.accelerator import Memory
 
@@ -78,8 +78,7 @@ class OperandTiles:
                               for level in range(len(spatial_per_level) + 1)]
         # With whole spatial extents every product is exact, so a tile is the
         # same float whatever order its loops were multiplied in.
-        self.any_order = all(float(factor).is_integer()
-                             for lvl in spatial_per_level for dim, factor in lvl if dim in operand.depends)
+        self.any_order = not fractional_dims(spatial_per_level) & operand.depends
         self._starts: dict[tuple, tuple[dict[str, float], float, bool]] = {}
         self._wholes: dict[tuple[int, int], float] = {}
 

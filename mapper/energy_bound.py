@@ -143,7 +143,7 @@ def _open_boundaries(view: LayerView, accelerator: Accelerator, unrolling: list[
     """None when a window dim is unrolled fractionally: its extents are cut
     to whole values and a tile can grow faster than the loops around it."""
     window_dims = {d for w in operand.windows for d in (w.dim_a, w.dim_b)}
-    fractional = fractional_dims(unrolling)
+    fractional = fractional_dims(loops for _, loops in unrolling)
     if fractional & window_dims:
         return None
     memories = accelerator.hierarchy(operand.memory_operand)

@@ -85,7 +85,7 @@ def interchangeable_dims(view: LayerView, unrolling: list[tuple[str, LoopList]]
     would. Dims outside every class are left out."""
     windowed = {dim for op in view.operands for w in op.windows for dim in (w.dim_a, w.dim_b)}
     # Each array dimension's part, not their product: a memory level may hold only some of them.
-    fractional = fractional_dims(unrolling)
+    fractional = fractional_dims(loops for _, loops in unrolling)
     return {dim: tuple(dim in op.relevant for op in view.operands) for dim in view.dims
             if dim not in windowed and dim not in fractional}
 

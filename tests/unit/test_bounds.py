@@ -123,6 +123,14 @@ def _search_setup(arch: str, mapping: str, name: str, lpf: int):
     return module, layer, view, unrolling, factors, bound
 
 
+def best_and_root(module, layer, view, unrolling, factors, bound, lpf: int):
+    """The searched best order (objective latency) and the bound with nothing decided."""
+    best = search_temporal(view, module.accelerator, layer.spatial, [], temporal_sizes(view.dims, layer.spatial),
+                           TemporalOptions("latency", lpf)).best
+    order = sorted(factors)
+    return best, bound.of(allocate(view, module.accelerator, unrolling, order, known=0), order, 0)
+
+
 def whole_order_ratios(module, layer, view, unrolling, factors, bound, sample: int) -> list[float]:
     """Latency bound / latency of `sample` random whole orders that fit."""
     rng = random.Random(0)
@@ -144,12 +152,9 @@ def test_latency_bound_sees_a_buffer_too_small_for_the_weights():
     # buffer's whole capacity instead: 0.992 of the best).
     # With every loop of the best order decided it is that order's latency:
     # the DRAM port has no spare bandwidth to shorten the first input load.
-    module, layer, view, unrolling, factors, bound = _search_setup(
-        "edge_tpu_like", "edge_tpu_like", "/layer4/layer4.0/conv2/Conv", 6)
-    best = search_temporal(view, module.accelerator, layer.spatial, [], temporal_sizes(view.dims, layer.spatial),
-                           TemporalOptions("latency", 6)).best
-    order = sorted(factors)
-    root = bound.of(allocate(view, module.accelerator, unrolling, order, known=0), order, 0)
+    setup = _search_setup("edge_tpu_like", "edge_tpu_like", "/layer4/layer4.0/conv2/Conv", 6)
+    module, layer, view, unrolling, factors, bound = setup
+    best, root = best_and_root(*setup, 6)
     assert 0.995 * best.cost.latency.total < root <= best.cost.latency.total
     placed = allocate(view, module.accelerator, unrolling, list(best.order))
     assert bound.of(placed, list(best.order), len(best.order)) == best.cost.latency.total
@@ -171,12 +176,10 @@ def test_latency_bound_fits_tiles_as_memory_alloc_does_under_a_fractional_unroll
     # whole PEs. Tiles that fit at 12.8 bound each transfer: the bound with
     # nothing decided is 0.93 of the best (without them: the temporal
     # cycles, 6%).
-    module, layer, view, unrolling, factors, bound = _search_setup("eyeriss_like", "default", "/relu/Relu", 6)
+    setup = _search_setup("eyeriss_like", "default", "/relu/Relu", 6)
+    unrolling = setup[3]
     assert any(not float(f).is_integer() for _, loops in unrolling for _, f in loops)
-    best = search_temporal(view, module.accelerator, layer.spatial, [], temporal_sizes(view.dims, layer.spatial),
-                           TemporalOptions("latency", 6)).best
-    order = sorted(factors)
-    root = bound.of(allocate(view, module.accelerator, unrolling, order, known=0), order, 0)
+    best, root = best_and_root(*setup, 6)
     assert 0.9 * best.cost.latency.total < root <= best.cost.latency.total
 
 
