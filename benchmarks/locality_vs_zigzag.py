@@ -140,7 +140,7 @@ def dsec_kept(case: str) -> dict[str, dict[str, str]]:
 
 def replay(case: str, zz_layers: list[dict], work: Path) -> dict[str, dict]:
     """dsec's cost of ZigZag's mappings under ZigZag's locality decisions."""
-    from dsec.compiler.importer import ImportOptions, import_model
+    from dsec.frontend.importer import ImportOptions, import_model
     from dsec.compiler.pass_base import PassContext
     from dsec.compiler.pass_manager import PassManager
     from dsec.compiler.pipeline import build_pipeline

@@ -14,8 +14,8 @@ import argparse
 import time
 from pathlib import Path
 
-from dsec.compiler.parser import _lark, parse_module
-from dsec.compiler.printer import print_module
+from dsec.dialect.parser import _lark, parse_module
+from dsec.dialect.printer import print_module
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "tiny_mapped.dsec"
 

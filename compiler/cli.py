@@ -8,15 +8,15 @@ import sys
 import click
 
 from dsec.compiler.diagnostics import Diagnostic, DiagnosticError, SourceManager
-from dsec.compiler.importer import ImportOptions, import_model
+from dsec.frontend.importer import ImportOptions, import_model
 from dsec.compiler.lower import LowerOptions, lower
 from dsec.compiler.location import Loc
 from dsec.compiler.output import write_whole
 from dsec.compiler.pass_base import format_option_value
 from dsec.compiler.pass_manager import Instrumentation
 from dsec.compiler.pipeline import PipelineError, build_pipeline
-from dsec.compiler.printer import print_module
-from dsec.compiler.verifier import verify_module
+from dsec.dialect.printer import print_module
+from dsec.dialect.verifier import verify_module
 from dsec.cost.report import FORMATS
 from dsec.mapper.temporal import DEFAULT_LPF_LIMIT
 from dsec.passes import PASSES

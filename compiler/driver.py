@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 
 from dsec.compiler.diagnostics import Diagnostic, DiagnosticError
 from dsec.compiler.expected_diagnostics import check_diagnostics, parse_expectations, split_input
-from dsec.compiler.parser import parse_module
+from dsec.dialect.parser import parse_module
 from dsec.compiler.pass_base import Pass, PassContext
 from dsec.compiler.pass_manager import Instrumentation, PassManager
-from dsec.compiler.printer import print_module
+from dsec.dialect.printer import print_module
 
 
 @dataclass

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from dsec.compiler.diagnostics import Diagnostic, DiagnosticError
-from dsec.compiler.importer import ImportOptions, import_model
+from dsec.frontend.importer import ImportOptions, import_model
 from dsec.compiler.pass_base import PassContext
 from dsec.compiler.pass_manager import Instrumentation, PassManager
 from dsec.compiler.pipeline import build_pipeline

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from dsec.compiler.pass_base import Pass, PassContext
-from dsec.compiler.printer import print_module
-from dsec.compiler.verifier import verify_module
+from dsec.dialect.printer import print_module
+from dsec.dialect.verifier import verify_module
 from dsec.dialect.ops import Module
 
 

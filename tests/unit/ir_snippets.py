@@ -1,6 +1,6 @@
 """Small modules for unit tests, written as IR text."""
 
-from dsec.compiler.parser import parse_module
+from dsec.dialect.parser import parse_module
 
 ACCELERATOR = """  accelerator @acc {
     array [D1 = 2, D2 = 2] {unit_energy = 1.0, unit_area = 1.0}

@@ -2,7 +2,7 @@
 
 import pytest
 
-from dsec.compiler.arch_loader import load_accelerator
+from dsec.frontend.arch_loader import load_accelerator
 from dsec.compiler.diagnostics import DiagnosticError
 
 BASE = """\

@@ -11,7 +11,7 @@ from dsec.cost.levels import merge_stationary_loops
 from dsec.cost.tile_sizes import OperandTiles, TileError, tile_bits
 from dsec.cost.traffic import Transfer
 from dsec.cost.workload import OperandView, WindowIndex, tensor_elements, window_size
-from dsec.compiler.parser import parse_module
+from dsec.dialect.parser import parse_module
 from dsec.dialect.accelerator import Memory, Port
 from dsec.dialect.ops import operand_shapes
 

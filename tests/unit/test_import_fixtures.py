@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from dsec.compiler.importer import import_model
-from dsec.compiler.parser import parse_module
-from dsec.compiler.printer import print_module
-from dsec.compiler.verifier import verify_module
+from dsec.frontend.importer import import_model
+from dsec.dialect.parser import parse_module
+from dsec.dialect.printer import print_module
+from dsec.dialect.verifier import verify_module
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 MODELS = [FIXTURES / "onnx" / "resnet18.onnx", FIXTURES / "seed-lowmem" / "BasicNetwork.onnx",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import dsec
-from dsec.compiler.arch_loader import load_accelerator_file
+from dsec.frontend.arch_loader import load_accelerator_file
 from dsec.cost.locality import cut_accelerator, memory_instances, memory_operand_tops
 from dsec.dialect.attributes import Locality
 

@@ -2,9 +2,9 @@
 
 import pytest
 
-from dsec.compiler.arch_loader import load_accelerator
+from dsec.frontend.arch_loader import load_accelerator
 from dsec.compiler.diagnostics import DiagnosticError
-from dsec.compiler.mapping_loader import constraints_for, load_mapping
+from dsec.frontend.mapping_loader import constraints_for, load_mapping
 
 from test_arch_loader import BASE
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dsec.compiler.parser import parse_module
+from dsec.dialect.parser import parse_module
 from dsec.compiler.pass_base import Pass, PassContext, option, parse_option_value, OptionError
 from dsec.compiler.pass_manager import Instrumentation, PassManager
 from dsec.compiler.pipeline import PipelineError, build_pipeline, parse_pipeline_specs

@@ -18,7 +18,7 @@ from dsec.cost.levels import effective_unrolling
 from dsec.cost.workload import layer_view
 from dsec.dialect.attributes import Loop, Spatial, SpatialUnroll
 from dsec.dialect.ops import operand_shapes
-from dsec.compiler.importer import import_model
+from dsec.frontend.importer import import_model
 from dsec.mapper.cutoff import Cutoff
 from dsec.mapper.factors import loop_prime_factors
 from dsec.mapper.layer import SpatialOptions, search_layer, temporal_search

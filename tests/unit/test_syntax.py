@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from dsec.compiler.diagnostics import DiagnosticError
-from dsec.compiler.parser import _lark, parse_module
-from dsec.compiler.printer import format_value, print_module
+from dsec.dialect.parser import _lark, parse_module
+from dsec.dialect.printer import format_value, print_module
 from dsec.dialect.attributes import AffineExpr
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

@@ -3,7 +3,7 @@ the rest are golden tests under tests/lit/verifier."""
 
 from dataclasses import replace
 
-from dsec.compiler.verifier import verify_module
+from dsec.dialect.verifier import verify_module
 from dsec.dialect.attributes import Buffer, Loop, Nest
 
 from ir_snippets import one_layer

@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 
 from reference_cases import CASES, build_model, mapping_yaml  # noqa: E402
 
-from dsec.compiler.importer import import_model  # noqa: E402
+from dsec.frontend.importer import import_model  # noqa: E402
 from dsec.compiler.pass_base import PassContext  # noqa: E402
 from dsec.compiler.pass_manager import PassManager  # noqa: E402
 from dsec.passes import PASSES  # noqa: E402

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import onnx
 
-from dsec.compiler.onnx_loader import attributes
+from dsec.frontend.onnx_loader import attributes
 from dsec.dialect.attributes import Access, AffineExpr, Compute, TensorType
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from dsec.compiler.diagnostics import Diagnostic
 from dsec.compiler.location import Loc
-from dsec.compiler.yaml_source import Checker, YNode, load_yaml, read_text_file
+from dsec.frontend.yaml_source import Checker, YNode, load_yaml, read_text_file
 from dsec.dialect.accelerator import DIRECTIONS, MEMORY_OPERANDS, PORT_TYPES, Accelerator, Memory, Port
 
 TOP_KEYS = ["name", "memories", "operational_array"]

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import onnx
 
-from dsec.compiler.arch_loader import ArchSpec, load_accelerator_file
+from dsec.frontend.arch_loader import ArchSpec, load_accelerator_file
 from dsec.compiler.diagnostics import Diagnostic
-from dsec.compiler.mapping_loader import MappingSpec, constraints_for, load_mapping_file
-from dsec.compiler.onnx_loader import LoadedModel, attributes, load_onnx
-from dsec.compiler.onnx_lowering import (
+from dsec.frontend.mapping_loader import MappingSpec, constraints_for, load_mapping_file
+from dsec.frontend.onnx_loader import LoadedModel, attributes, load_onnx
+from dsec.frontend.onnx_lowering import (
     LayerBody,
     Unsupported,
     lower_binary,

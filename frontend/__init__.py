@@ -1,0 +1,1 @@
+"""Front end: ONNX models and ZigZag-format YAML files to dsec IR."""
