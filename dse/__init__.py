@@ -1,0 +1,1 @@
+"""Design-space exploration: sweeps over accelerators, Pareto fronts, plots, cluster backends."""

@@ -1,0 +1,1 @@
+"""Multi-core accelerators and layer-fused scheduling (Stream's model)."""
