@@ -11,6 +11,7 @@ from dsec.frontend.importer import ImportOptions, import_model
 from dsec.compiler.pass_base import PassContext
 from dsec.compiler.pass_manager import Instrumentation, PassManager
 from dsec.compiler.pipeline import build_pipeline
+from dsec.cost.area import Area, accelerator_area
 from dsec.cost.report import build_report
 from dsec.dialect.ops import Module
 from dsec.mapper.temporal import DEFAULT_LPF_LIMIT
@@ -35,6 +36,11 @@ class LowerResult:
     module: Module | None  # None when the import or a pass failed for the whole model
     report: dict | None  # dsec.cost.report's schema
     diagnostics: list[Diagnostic]
+
+    @property
+    def area(self) -> Area | None:
+        """The accelerator's area per component and in total (cost/area.py)."""
+        return accelerator_area(self.module.accelerator) if self.module is not None else None
 
     @property
     def ok(self) -> bool:

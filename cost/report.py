@@ -18,8 +18,10 @@ JSON schema (schema_version 1):
                                  "discarded": [{"spatial", "operand", "memory", "needed_bits",
                                                 "available_bits", "reason"}],
                                  "temporal": {"objective", "lpf_limit", "search", "orders"}}}],
-   "totals": {"energy_pj", "latency_cycles", "macs", "layers", "mapped"}}
-Layers that are not mapped have null numbers and are left out of the totals.
+   "totals": {"energy_pj", "latency_cycles", "macs", "layers", "mapped"},
+   "area": {"unit": "mm2", "total", "components": {"pe_array" | "<memory>": {"unit_area", "copies", "area"}}}}
+Layers that are not mapped have null numbers and are left out of the totals. The area is the
+accelerator's (cost/area.py), in the accelerator file's unit (mm² in ZigZag's files).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import csv
 import io
 import json
 
+from dsec.cost.area import accelerator_area
 from dsec.dialect.ops import LayerOp, Module
 
 SCHEMA_VERSION = 1
@@ -70,7 +73,7 @@ def build_report(module: Module) -> dict:
               "latency_cycles": round(sum(r["latency_cycles"] for r in mapped), 2),
               "macs": sum(r["macs"] for r in mapped), "layers": len(rows), "mapped": len(mapped)}
     return {"schema_version": SCHEMA_VERSION, "module": module.name, "accelerator": module.accelerator.name,
-            "layers": rows, "totals": totals}
+            "layers": rows, "totals": totals, "area": accelerator_area(module.accelerator).as_dict()}
 
 
 def _fit(text: str, width: int) -> str:
@@ -104,11 +107,18 @@ def format_text(report: dict) -> str:
     totals = report["totals"]
     lines.append(f"total: {totals['mapped']}/{totals['layers']} layers mapped, {totals['macs']} MACs, "
                  f"{totals['energy_pj']:.6g} pJ, {totals['latency_cycles']:.6g} cycles")
+    lines.append(area_line(report["area"]))
     for row in report["layers"]:
         if row["error"]:
             lines.append(f"error: @{row['symbol']}: {row['error']}")
     lines += discarded_lines(report)
     return "\n".join(lines) + "\n"
+
+
+def area_line(area: dict) -> str:
+    """`area: 1.5 mm2 = pe_array 1024 x 0.001 + sram 1 x 0.476 + ...`, components without area left out."""
+    parts = [f"{name} {c['copies']} x {c['unit_area']:.4g}" for name, c in area["components"].items() if c["area"]]
+    return f"area: {area['total']:.6g} {area['unit']}" + (" = " + " + ".join(parts) if parts else "")
 
 
 def discarded_lines(report: dict) -> list[str]:
@@ -141,6 +151,7 @@ def format_markdown(report: dict) -> str:
     totals = report["totals"]
     lines.append(f"\n**Total**: {totals['mapped']}/{totals['layers']} layers mapped, {totals['energy_pj']:.6g} pJ, "
                  f"{totals['latency_cycles']:.6g} cycles")
+    lines.append(f"\n**Area**: {area_line(report['area']).removeprefix('area: ')}")
     discarded = discarded_lines(report)
     if discarded:
         lines += ["", "```", *discarded, "```"]
@@ -155,12 +166,16 @@ def format_csv(report: dict) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["name", "symbol", "op", "status", "macs", "spatial", "temporal", "spatial_utilization",
-                     "utilization", "energy_pj", "latency_cycles", "compute_bound_cycles", "dominant"])
+                     "utilization", "energy_pj", "latency_cycles", "compute_bound_cycles", "dominant", "area"])
     for row in report["layers"]:
         util = row["utilization"] or {}
         writer.writerow([row["name"], row["symbol"], row["op"], row["status"], row["macs"], row["spatial"],
                          row["temporal"], util.get("spatial"), util.get("total"), row["energy_pj"],
-                         row["latency_cycles"], row["compute_bound_cycles"], row["dominant"]])
+                         row["latency_cycles"], row["compute_bound_cycles"], row["dominant"], None])
+    # The area is the accelerator's: one row per component and the total, op "area", after the layers.
+    area = report["area"]
+    for name, component in [*area["components"].items(), ("total", {"area": area["total"]})]:
+        writer.writerow([name, "", "area", "ok", *[None] * 9, component["area"]])
     return out.getvalue()
 
 
