@@ -51,6 +51,13 @@ def load_accelerator_file(path: str) -> ArchSpec:
 
 def load_accelerator(text: str, filename: str) -> ArchSpec:
     root, warnings = load_yaml(text, filename)
+    return accelerator_from_yaml(root, warnings, filename)
+
+
+def accelerator_from_yaml(root: YNode | None, warnings: list[Diagnostic], filename: str,
+                          extra_keys: tuple[str, ...] = ()) -> ArchSpec:
+    """An accelerator from parsed YAML; `extra_keys` are top-level keys the caller reads itself
+    (Stream's core files add `type`, `operator_types`, `operand_precision`)."""
     check = Checker()
     check.diagnostics += warnings
     if root is None:
@@ -61,7 +68,7 @@ def load_accelerator(text: str, filename: str) -> ArchSpec:
         for key, advice in TOP_UNSUPPORTED.items():
             if key in root.value:
                 check.error(f"'{key}' is not supported yet; {advice}", root.key_locs[key])
-    if not check.keys(root, "the accelerator", TOP_KEYS, list(TOP_UNSUPPORTED), Loc(filename, 1, 1)):
+    if not check.keys(root, "the accelerator", TOP_KEYS, list(TOP_UNSUPPORTED) + list(extra_keys), Loc(filename, 1, 1)):
         check.raise_if_errors()
     name = check.typed(root, "name", str, "the accelerator", "accelerator")
     array, unit_energy, unit_area, systolic, precision = _operational_array(

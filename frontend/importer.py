@@ -63,8 +63,13 @@ class ImportResult:
 def import_model(model_path: str, arch_path: str, mapping_path: str | None = None,
                  options: ImportOptions | None = None) -> ImportResult:
     """Raises DiagnosticError when an input is invalid; warnings are returned."""
+    return import_for(model_path, load_accelerator_file(arch_path), arch_path, mapping_path, options)
+
+
+def import_for(model_path: str, arch: ArchSpec, arch_path: str, mapping_path: str | None = None,
+               options: ImportOptions | None = None) -> ImportResult:
+    """import_model for an accelerator already read (a core of a multi-core accelerator)."""
     options = options or ImportOptions()
-    arch = load_accelerator_file(arch_path)
     mapping = load_mapping_file(mapping_path, arch.accelerator) if mapping_path else MappingSpec({})
     loaded = load_onnx(model_path, options.shapes)
     builder = _GraphBuilder(loaded, arch, mapping, options)

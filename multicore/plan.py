@@ -1,0 +1,131 @@
+"""From a Stream mapping to the decisions the scheduler takes as given: how each layer is cut
+(inter-core splits, the fused group's intra-core tiles), which core runs each part, and the
+order ready CNs are taken in (layer-fused: tile by tile through a group; layer-by-layer:
+layer by layer)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import ceil
+
+from dsec.compiler.diagnostics import Diagnostic, DiagnosticError
+from dsec.dialect.ops import LayerOp, Module
+from dsec.multicore.hardware import MultiCore
+from dsec.multicore.mapping_loader import StreamMapping, resolve_dim
+from dsec.multicore.tiling import CNGraph, LayerTiling
+
+FUSED, LAYER_BY_LAYER = "fused", "layer-by-layer"
+
+
+@dataclass(frozen=True)
+class Plan:
+    tilings: dict[str, LayerTiling]  # layer symbol -> cuts
+    cores: dict[str, tuple[int, ...]]  # layer symbol -> the core of each inter-core part
+    order: str  # fused or layer-by-layer
+
+
+def plan_from_mapping(module: Module, hardware: MultiCore, mapping: StreamMapping, order: str | None
+                      ) -> tuple[Plan, list[Diagnostic]]:
+    """`order` None follows the mapping (fused when a group tiles its layers); layer-by-layer drops
+    the intra-core tiles. Raises DiagnosticError naming the mapping's file, line and key."""
+    errors: list[Diagnostic] = []
+    warnings: list[Diagnostic] = []
+    layers = module.layers()
+    by_name = {layer.name: layer for layer in layers}
+    for entry in mapping.layers:
+        if entry.name not in by_name:
+            errors.append(Diagnostic("error", f"the mapping names layer '{entry.name}', which the model does not "
+                                              f"have (layers: {', '.join(by_name)})", entry.loc))
+    cores: dict[str, tuple[int, ...]] = {}
+    splits: dict[str, tuple[tuple[str, int], ...]] = {}
+    for layer in layers:
+        entry = mapping.layer(layer.name)
+        if entry is None:
+            capable = hardware.cores_for(layer.op_type)
+            if not capable:
+                errors.append(Diagnostic("error", f"no core runs layer '{layer.name}' ({layer.op_type})", layer.loc))
+                continue
+            cores[layer.symbol] = (capable[0].id,)
+            warnings.append(Diagnostic("warning", f"layer '{layer.name}' is not in the mapping; it runs on core "
+                                                  f"{capable[0].id}, the first that runs {layer.op_type}", layer.loc))
+            continue
+        for core in entry.cores:
+            if core >= len(hardware.cores) or not hardware.core(core).runs(layer.op_type):
+                errors.append(Diagnostic("error", f"core_allocation of '{layer.name}' names core {core}, which does "
+                                                  f"not run {layer.op_type}", entry.loc))
+        cores[layer.symbol] = entry.cores
+        resolved = []
+        for split in entry.splits:
+            dim = resolve_dim(split.dim, layer.op_type, layer.dims)
+            if dim is None:
+                errors.append(Diagnostic("error", f"inter_core_tiling of '{layer.name}' names dim '{split.dim}', "
+                                                  f"which it does not have (dims: {', '.join(layer.dims)})", split.loc))
+            else:
+                resolved.append((dim, split.count))
+        splits[layer.symbol] = tuple(resolved)
+    tiles, groups, fused = _group_tiles(layers, mapping, errors)
+    if errors:
+        raise DiagnosticError(errors + warnings)
+    order = order or (FUSED if fused else LAYER_BY_LAYER)
+    tilings = {layer.symbol: LayerTiling(splits.get(layer.symbol, ()),
+                                         tiles.get(layer.symbol) if order == FUSED else None,
+                                         groups[layer.symbol] if order == FUSED else index)
+               for index, layer in enumerate(layers)}
+    return Plan(tilings, cores, order), warnings
+
+
+def _group_tiles(layers: list[LayerOp], mapping: StreamMapping, errors: list[Diagnostic]):
+    """Per layer: its tile (dim, tiles) and its group's position; and whether any group tiles."""
+    by_name = {layer.name: layer for layer in layers}
+    index = {layer.symbol: i for i, layer in enumerate(layers)}
+    groups: dict[str, int] = {}
+    tiles: dict[str, tuple[str, int]] = {}
+    fused = False
+    for group in mapping.groups:
+        members = [by_name[name] for name in group.layers if name in by_name]
+        if not members:
+            continue
+        for layer in members:
+            groups.setdefault(layer.symbol, min(index[m.symbol] for m in members))
+        if len(group.tiles) > 1:
+            errors.append(Diagnostic("error", f"fused group '{group.name}' tiles {len(group.tiles)} dims; dsec tiles "
+                                              f"one dim per group", group.tiles[1].loc))
+            continue
+        for tile in group.tiles:
+            named = by_name.get(tile.layer)
+            dim = resolve_dim(tile.dim, named.op_type, named.dims) if named is not None else None
+            if named is None or named not in members or dim is None:
+                errors.append(Diagnostic("error", f"intra_core_tiling of '{group.name}' names '{tile.layer}.{tile.dim}'"
+                                                  f", not a dim of a layer of the group", tile.loc))
+                continue
+            count = ceil(named.dims[dim] / tile.size)
+            axis = _output_axis(named, dim)
+            for layer in members:
+                other = _axis_dim(layer, axis) if axis is not None else None
+                if other is not None and count > 1:
+                    tiles[layer.symbol] = (other, min(count, layer.dims[other]))
+            fused = fused or count > 1
+    for layer in layers:
+        groups.setdefault(layer.symbol, index[layer.symbol])
+    return tiles, groups, fused
+
+
+def _output_axis(layer: LayerOp, dim: str) -> int | None:
+    return next((axis for axis, index in enumerate(layer.compute.output.indices) if index.dims() == (dim,)), None)
+
+
+def _axis_dim(layer: LayerOp, axis: int) -> str | None:
+    indices = layer.compute.output.indices
+    return indices[axis].dims()[0] if axis < len(indices) and len(indices[axis].dims()) == 1 else None
+
+
+def cn_allocation(graph: CNGraph, plan: Plan) -> dict[int, int]:
+    return {cn.id: plan.cores[cn.layer][cn.part % len(plan.cores[cn.layer])] for cn in graph.cns}
+
+
+def cn_priority(graph: CNGraph, order: str) -> dict[int, tuple]:
+    """Fused: a group's tiles one after the other, each through the group's layers; layer-by-layer:
+    each layer whole before the next."""
+    if order == FUSED:
+        return {cn.id: (cn.group, cn.tile, cn.layer_index, cn.part, cn.id) for cn in graph.cns}
+    return {cn.id: (cn.layer_index, cn.part, cn.tile, cn.id) for cn in graph.cns}

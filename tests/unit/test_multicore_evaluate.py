@@ -1,0 +1,55 @@
+"""Stream's 2-conv case end to end: CNs costed by dsec's mapper on their cores, scheduled, and
+every schedule checked. Fused never loses to layer-by-layer on the same allocation."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from dsec.frontend.arch_loader import ArchSpec
+from dsec.frontend.importer import import_for
+from dsec.multicore.checker import check_schedule
+from dsec.multicore.evaluate import evaluate
+from dsec.multicore.hardware_loader import load_multicore_file
+from dsec.multicore.mapping_loader import load_stream_mapping_file
+from dsec.multicore.plan import FUSED, LAYER_BY_LAYER, plan_from_mapping
+from dsec.multicore.tiling import LayerTiling, tile_layers
+
+STREAM = os.path.join(os.path.dirname(__file__), "..", "fixtures", "stream")
+
+
+@pytest.fixture(scope="module")
+def case():
+    hardware, _ = load_multicore_file(os.path.join(STREAM, "hardware", "tpu_like_quad_core.yaml"))
+    module = import_for(os.path.join(STREAM, "2conv_1_8_32_32_16_32_3.onnx"), ArchSpec(hardware.core(0).accelerator),
+                        "tpu_like_quad_core.yaml").module
+    return hardware, module
+
+
+def test_tiles_and_dependencies_from_loop_ranges(case):
+    _, module = case
+    graph = tile_layers(module, {"Conv1": LayerTiling(tile=("OY", 8)), "Conv2": LayerTiling(tile=("OY", 8))})
+    assert len(graph.cns) == 16
+    # Conv2's rows 4..8 read Conv1's rows 3..9 (3x3 window, padding 1): Conv1's tiles 0, 1 and 2.
+    assert sorted(p for p, c, _ in graph.edges if c == 9) == [0, 1, 2]
+    assert sorted(p for p, c, _ in graph.edges if c == 8) == [0, 1]
+    assert graph.sinks == frozenset(range(8, 16))
+    # The input rows two tiles both read (the halo) are cells of their own, shared.
+    first, second = graph.cns[0].inputs, graph.cns[1].inputs
+    assert set(first) & set(second) and all(name.startswith(("input[", "weights_1[")) for name in first)
+
+
+@pytest.mark.parametrize("mapping", ["map_fixed_lbl", "map_fixed_fused_rows4", "map_ksplit4_fused_rows4"])
+def test_fused_not_slower_than_layer_by_layer(case, mapping):
+    hardware, module = case
+    spec, _ = load_stream_mapping_file(os.path.join(STREAM, f"{mapping}.yaml"))
+    latencies = {}
+    for order in (FUSED, LAYER_BY_LAYER):
+        plan, _ = plan_from_mapping(module, hardware, spec, order)
+        result = evaluate(module, hardware, plan)
+        assert check_schedule(result.schedule, hardware, result.graph, result.allocation, result.costs) == []
+        latencies[order] = result.schedule.latency
+        energy = result.schedule.energy()
+        assert energy["total"] == pytest.approx(sum(v for k, v in energy.items() if k != "total"))
+    assert latencies[FUSED] <= latencies[LAYER_BY_LAYER]
