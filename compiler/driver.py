@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 from dsec.compiler.diagnostics import Diagnostic, DiagnosticError
@@ -26,10 +27,12 @@ def run_opt_chunk(text: str, filename: str, passes: list[Pass], verify_each: boo
                   instrumentation: Instrumentation) -> tuple[str | None, list[Diagnostic]]:
     """One module: parse, run, print. Returns (IR or None, diagnostics)."""
     ctx = PassContext()
+    start = time.perf_counter()
     try:
         module = parse_module(text, filename)
     except DiagnosticError as exc:
         return None, exc.diagnostics
+    instrumentation.record("parse", time.perf_counter() - start)
     result = PassManager(passes, verify_each, instrumentation).run(module, ctx)
     if result is None:
         return None, ctx.diagnostics.diagnostics

@@ -3,6 +3,7 @@ accelerator, map every layer, cost it, and return the module and the report."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -67,16 +68,19 @@ def lower(model: str, arch: str, mapping: str | None = None, options: LowerOptio
     options = options or LowerOptions()
     passes = build_pipeline(options.pipeline if options.pipeline is not None else default_pipeline(options),
                             _registry())
+    instrumentation = instrumentation or Instrumentation()
+    start = time.perf_counter()
     try:
         imported = import_model(model, arch, mapping, options.import_options)
     except DiagnosticError as exc:
         return LowerResult(None, None, exc.diagnostics)
+    instrumentation.record("import (model, accelerator, mapping)", time.perf_counter() - start)
     ctx = PassContext(progress=progress)
     ctx.diagnostics.extend(imported.diagnostics)
     if options.pipeline is not None and (ignored := _set_for_default_pipeline(options)):
         ctx.diagnostics.warning(f"{' and '.join(ignored)} only shape the default pipeline, so --pipeline ignores "
                                 f"them; give the passes' options in the pipeline instead", None)
-    module = PassManager(passes, True, instrumentation or Instrumentation()).run(imported.module, ctx)
+    module = PassManager(passes, True, instrumentation).run(imported.module, ctx)
     report = build_report(module) if module is not None else None
     return LowerResult(module, report, ctx.diagnostics.diagnostics)
 

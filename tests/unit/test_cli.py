@@ -1,15 +1,26 @@
-"""The command line's last line of defence: a bug is one clear line, not a traceback."""
+"""The command line: a bug is one clear line, not a traceback; `dsec --help`
+starts without the heavy imports; progress and timing say what they count."""
+
+import subprocess
+import sys
+from pathlib import Path
 
 from click.testing import CliRunner
 
 from dsec.compiler import cli
+from dsec.compiler.commands import lower as lower_command
+from dsec.compiler.commands.progress import ProgressBar, eta_text
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_unexpected_exception_is_reported_as_an_internal_error(monkeypatch, tmp_path):
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(cli, "import_model", broken)
+    import dsec.frontend.importer
+
+    monkeypatch.setattr(dsec.frontend.importer, "import_model", broken)
     monkeypatch.delenv("DSEC_DEBUG", raising=False)
     result = CliRunner().invoke(cli.main, ["import", "m.onnx", "--arch", str(tmp_path / "a.yaml")])
     assert result.exit_code == 2
@@ -21,3 +32,55 @@ def test_usage_errors_keep_clicks_message():
     result = CliRunner().invoke(cli.main, ["import", "m.onnx"])
     assert result.exit_code == 2
     assert "Missing option '--arch'" in result.output
+
+
+def test_help_lists_every_command_without_importing_heavy_modules():
+    code = ("import sys; from dsec.compiler import cli\n"
+            "try:\n    cli.main(['--help'])\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in ('onnx', 'numpy', 'lark') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().endswith("[]")
+    for name in cli.COMMANDS:
+        assert name in out
+
+
+def test_every_listed_command_loads():
+    for name in cli.COMMANDS:
+        assert cli.main.get_command(None, name).name == name
+
+
+def test_python_dash_m_dsec_runs_the_cli():
+    result = subprocess.run([sys.executable, "-m", "dsec", "--version"], capture_output=True, text=True)
+    assert result.returncode == 0 and "version" in result.stdout
+
+
+def test_lower_default_lpf_limit_is_the_mappers():
+    from dsec.mapper.temporal import DEFAULT_LPF_LIMIT
+
+    assert lower_command.DEFAULT_LPF_LIMIT == DEFAULT_LPF_LIMIT
+
+
+def test_eta_from_mean_time_per_search():
+    assert eta_text(10.0, 2, 6) == ", 0:20 left"
+    assert eta_text(0.0, 0, 6) == ""
+    assert eta_text(75.0, 6, 6) == ", 1:15 elapsed"
+
+
+def test_progress_bar_says_it_counts_searches(capsys):
+    ticks = iter([0.0, 4.0])
+    bar = ProgressBar(width=4, clock=lambda: next(ticks))
+    bar("spatial-unroll", 0, 2)
+    bar("spatial-unroll", 1, 2)
+    err = capsys.readouterr().err
+    assert "1/2 searches, 0:04 left" in err
+
+
+def test_timing_covers_start_up_and_the_rest(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "dsec", "lower", str(ROOT / "examples/models/conv3x3.onnx"),
+                             "--arch", str(ROOT / "examples/arch/tpu_like.yaml"), "--mapping",
+                             str(ROOT / "examples/mapping/tpu_like_fixed.yaml"), "--timing",
+                             "-o", str(tmp_path / "r.txt")], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    for step in ("start-up (interpreter, imports, options)", "import (model, accelerator, mapping)",
+                 "spatial-unroll", "other (reading inputs, report, output)", "Total"):
+        assert step in result.stderr

@@ -23,7 +23,7 @@ SMALL_MODELS = [FIXTURES / "seed-lowmem" / "BasicNetwork.onnx",
 
 
 def dsec_cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "dsec.compiler.cli", *map(str, args)], input=stdin,
+    return subprocess.run([sys.executable, "-m", "dsec", *map(str, args)], input=stdin,
                           capture_output=True, text=True, cwd=ROOT)
 
 

@@ -1,0 +1,71 @@
+"""What the subcommands share: printing diagnostics, failing with one line,
+reading inputs, and parsing the options several commands take."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from dsec.compiler.diagnostics import Diagnostic, SourceManager
+
+PIPELINE_SOURCE = "<pipeline>"
+
+
+def report(sources: SourceManager, diagnostics: list[Diagnostic]) -> None:
+    for diagnostic in diagnostics:
+        click.echo(sources.render(diagnostic), err=True)
+
+
+def fail(message: str) -> None:
+    click.echo(f"dsec: error: {message}", err=True)
+    sys.exit(1)
+
+
+def read_input(path: str) -> tuple[str, str]:
+    """(text, name for diagnostics) of a file or '-' for stdin."""
+    try:
+        if path == "-":
+            return sys.stdin.read(), "<stdin>"
+        with open(path, encoding="utf-8") as handle:
+            return handle.read(), path
+    except OSError as exc:
+        fail(f"cannot read '{path}': {exc.strerror}")
+    except UnicodeDecodeError:
+        fail(f"'{path}' is not UTF-8 text; dsec reads textual IR (.dsec files)")
+    raise AssertionError("unreachable")
+
+
+def parse_shapes(values: tuple[str, ...]) -> dict[str, tuple[int, ...]]:
+    shapes = {}
+    for value in values:
+        name, sep, dims = value.rpartition("=")
+        try:
+            shape = tuple(int(d) for d in dims.lower().split("x"))
+        except ValueError:
+            shape = ()
+        if not sep or not name or not shape or min(shape) <= 0:
+            fail(f"--shape expects NAME=1x3x224x224 (positive sizes), got '{value}'")
+        shapes[name] = shape
+    return shapes
+
+
+def parse_precision(value: str | None) -> dict[str, int]:
+    if not value:
+        return {}
+    precision = {}
+    for item in value.split(","):
+        key, sep, bits = item.partition("=")
+        key = key.strip()
+        if key not in ("I", "W", "O", "O_final") or not sep or not bits.strip().isdigit() or int(bits) <= 0:
+            fail(f"--precision expects I=8,W=8,O=16,O_final=8 (any of them, positive bits), got '{item}'")
+        precision[key] = int(bits)
+    return precision
+
+
+def shape_options(function):
+    """--shape and --precision, which import and lower both take."""
+    function = click.option("--precision", metavar="I=8,W=8,O=16,O_final=8",
+                            help="Operand precisions in bits.")(function)
+    return click.option("--shape", "shapes", multiple=True, metavar="INPUT=1x3x224x224",
+                        help="Bind a dynamic input's shape.")(function)

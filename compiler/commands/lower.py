@@ -1,0 +1,87 @@
+"""`dsec lower`: import, map every layer, cost it and report."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from dsec.compiler.commands.common import (PIPELINE_SOURCE, parse_precision, parse_shapes, report,
+                                           shape_options)
+from dsec.compiler.commands.progress import ProgressBar
+from dsec.compiler.diagnostics import Diagnostic, SourceManager
+from dsec.compiler.location import Loc
+from dsec.compiler.output import write_whole
+
+# Kept here, not imported from the mapper, so that `dsec lower --help` imports no numpy;
+# tests/unit/test_cli.py checks it equals dsec.mapper.temporal.DEFAULT_LPF_LIMIT.
+DEFAULT_LPF_LIMIT = 8
+EMITS = ["report", "ir", "json", "csv", "markdown"]
+
+
+@click.command("lower")
+@click.argument("model", metavar="MODEL.onnx")
+@click.option("--arch", "arch", required=True, metavar="ACC.yaml", help="Accelerator description (ZigZag YAML).")
+@click.option("--mapping", metavar="MAP.yaml", help="Mapping constraints (ZigZag YAML).")
+@click.option("--objective", type=click.Choice(["energy", "latency", "edp"]), default="energy", show_default=True,
+              help="What the search minimises.")
+@click.option("--emit", type=click.Choice(EMITS), default="report",
+              show_default=True, help="What to write: the report (text, JSON, CSV, markdown) or the final IR.")
+@click.option("-o", "--output", default="-", help="Where to write it (default: stdout).")
+@click.option("--spatial-candidates", type=click.IntRange(min=1), default=3, show_default=True,
+              help="Spatial unrollings scored per layer.")
+@click.option("--mixed/--no-mixed", default=False, show_default=True,
+              help="Let one array dimension unroll several loop dims.")
+@click.option("--lpf-limit", type=click.IntRange(min=1), default=DEFAULT_LPF_LIMIT, show_default=True,
+              help="Loop prime factors the temporal search orders (LOMA's lpf_limit; above 6, LOMA's "
+                   "space at 6 is searched too).")
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=1, show_default=True,
+              help="Layers searched in parallel (0: all cores); the result does not change.")
+@click.option("--data-locality", is_flag=True,
+              help="Keep each layer's output on chip for the layers that read it (runs layer-locality first).")
+@click.option("--pipeline", "pipeline", default=None, help="Replace the default pass pipeline.")
+@click.option("--print-ir-after-all", is_flag=True, help="Print the IR after every pass on stderr.")
+@click.option("--timing", is_flag=True, help="Report the time of each step on stderr, start-up included.")
+@shape_options
+def command(model, arch, mapping, objective, emit, output, spatial_candidates, mixed, lpf_limit, jobs,
+            data_locality, pipeline, print_ir_after_all, timing, shapes, precision) -> None:
+    """Import an ONNX model, map every layer, cost it and report."""
+    from dsec.compiler.lower import LowerOptions, lower
+    from dsec.compiler.pass_manager import Instrumentation
+    from dsec.compiler.pipeline import PipelineError
+    from dsec.frontend.importer import ImportOptions
+
+    options = LowerOptions(objective, spatial_candidates, mixed, lpf_limit, jobs, data_locality, pipeline,
+                           ImportOptions(shapes=parse_shapes(shapes), precision=parse_precision(precision)))
+    sources = SourceManager()
+    instrumentation = Instrumentation(print_after_all=print_ir_after_all, timing=timing)
+    instrumentation.record_startup()
+    progress = ProgressBar() if sys.stderr.isatty() else None
+    try:
+        result = lower(model, arch, mapping, options, instrumentation, progress)
+    except PipelineError as exc:
+        sources.add(PIPELINE_SOURCE, pipeline or "")
+        report(sources, [Diagnostic("error", str(exc), Loc(PIPELINE_SOURCE, 1, exc.column))])
+        sys.exit(1)
+    report(sources, result.diagnostics)
+    if result.module is None:
+        _report_timing(instrumentation, timing)
+        sys.exit(1)
+    text = _render(result, emit)
+    write_whole(output, text)
+    _report_timing(instrumentation, timing)
+    sys.exit(0 if result.ok else 1)
+
+
+def _render(result, emit: str) -> str:
+    from dsec.cost.report import FORMATS
+    from dsec.dialect.printer import print_module
+
+    if emit == "ir":
+        return print_module(result.module)
+    return FORMATS[emit if emit != "report" else "text"](result.report)
+
+
+def _report_timing(instrumentation, timing: bool) -> None:
+    if timing:
+        instrumentation.report_timing()
