@@ -82,7 +82,21 @@ def lower(model: str, arch: str, mapping: str | None = None, options: LowerOptio
                                 f"them; give the passes' options in the pipeline instead", None)
     module = PassManager(passes, True, instrumentation).run(imported.module, ctx)
     report = build_report(module) if module is not None else None
+    if report is not None:
+        _require_every_layer_costed(report, ctx)
     return LowerResult(module, report, ctx.diagnostics.diagnostics)
+
+
+def _require_every_layer_costed(report: dict, ctx: PassContext) -> None:
+    """A layer left without a cost and without an error of its own (a --pipeline
+    that stops short of cost-annotate) fails the run: a report that costs part
+    of the model is not a result."""
+    silent = [row["name"] or row["symbol"] for row in report["layers"] if row["status"] == "unmapped"]
+    if silent:
+        ctx.diagnostics.error(
+            f"{len(silent)} of {report['totals']['layers']} layers have no cost (first: '{silent[0]}'); the "
+            f"pipeline must map every layer and end with cost-annotate, as the default one does: "
+            f"spatial-unroll,temporal-tile,memory-alloc,cost-annotate", None)
 
 
 def _set_for_default_pipeline(options: LowerOptions) -> list[str]:

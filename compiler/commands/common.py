@@ -22,6 +22,25 @@ def fail(message: str) -> None:
     sys.exit(1)
 
 
+def check_output(path: str) -> None:
+    """Refuse an output path that cannot be written, before any work is done."""
+    from dsec.compiler.output import output_path_problem
+
+    problem = output_path_problem(path)
+    if problem:
+        fail(problem)
+
+
+def write_output(path: str, text: str) -> None:
+    """Write a result whole; a failure (disk full, the folder removed meanwhile) is one line, exit 1."""
+    from dsec.compiler.output import write_whole
+
+    try:
+        write_whole(path, text)
+    except OSError as exc:
+        fail(f"cannot write '{path}': {exc.strerror or exc}")
+
+
 def read_input(path: str) -> tuple[str, str]:
     """(text, name for diagnostics) of a file or '-' for stdin."""
     try:

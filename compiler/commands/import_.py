@@ -6,9 +6,9 @@ import sys
 
 import click
 
-from dsec.compiler.commands.common import parse_precision, parse_shapes, report, shape_options
+from dsec.compiler.commands.common import (check_output, parse_precision, parse_shapes, report, shape_options,
+                                           write_output)
 from dsec.compiler.diagnostics import DiagnosticError, SourceManager
-from dsec.compiler.output import write_whole
 
 
 @click.command("import")
@@ -19,6 +19,7 @@ from dsec.compiler.output import write_whole
 @shape_options
 def command(model, arch, mapping, output, shapes, precision) -> None:
     """Lower an ONNX model to the dsec IR for an accelerator."""
+    check_output(output)
     from dsec.dialect.printer import print_module
     from dsec.dialect.verifier import verify_module
     from dsec.frontend.importer import ImportOptions, import_model
@@ -35,4 +36,4 @@ def command(model, arch, mapping, output, shapes, precision) -> None:
     if problems:
         report(sources, problems)
         sys.exit(1)
-    write_whole(output, print_module(result.module))
+    write_output(output, print_module(result.module))

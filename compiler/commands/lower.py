@@ -6,12 +6,11 @@ import sys
 
 import click
 
-from dsec.compiler.commands.common import (PIPELINE_SOURCE, parse_precision, parse_shapes, report,
-                                           shape_options)
+from dsec.compiler.commands.common import (PIPELINE_SOURCE, check_output, parse_precision, parse_shapes, report,
+                                           shape_options, write_output)
 from dsec.compiler.commands.progress import ProgressBar
 from dsec.compiler.diagnostics import Diagnostic, SourceManager
 from dsec.compiler.location import Loc
-from dsec.compiler.output import write_whole
 
 # Kept here, not imported from the mapper, so that `dsec lower --help` imports no numpy;
 # tests/unit/test_cli.py checks it equals dsec.mapper.temporal.DEFAULT_LPF_LIMIT.
@@ -46,6 +45,7 @@ EMITS = ["report", "ir", "json", "csv", "markdown"]
 def command(model, arch, mapping, objective, emit, output, spatial_candidates, mixed, lpf_limit, jobs,
             data_locality, pipeline, print_ir_after_all, timing, shapes, precision) -> None:
     """Import an ONNX model, map every layer, cost it and report."""
+    check_output(output)
     from dsec.compiler.lower import LowerOptions, lower
     from dsec.compiler.pass_manager import Instrumentation
     from dsec.compiler.pipeline import PipelineError
@@ -68,7 +68,7 @@ def command(model, arch, mapping, objective, emit, output, spatial_candidates, m
         _report_timing(instrumentation, timing)
         sys.exit(1)
     text = _render(result, emit)
-    write_whole(output, text)
+    write_output(output, text)
     _report_timing(instrumentation, timing)
     sys.exit(0 if result.ok else 1)
 

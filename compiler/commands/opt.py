@@ -6,10 +6,9 @@ import sys
 
 import click
 
-from dsec.compiler.commands.common import PIPELINE_SOURCE, fail, read_input, report
+from dsec.compiler.commands.common import PIPELINE_SOURCE, check_output, fail, read_input, report, write_output
 from dsec.compiler.diagnostics import Diagnostic, SourceManager
 from dsec.compiler.location import Loc
-from dsec.compiler.output import write_whole
 from dsec.compiler.pass_manager import Instrumentation
 from dsec.compiler.pipeline import PipelineError, build_pipeline
 from dsec.passes import PASSES
@@ -39,6 +38,7 @@ def _pass_names(values: tuple[str, ...], flag: str) -> set[str]:
 def command(input_path, pipeline, output, split_input_file, verify_diagnostics, no_verify, print_ir_before,
             print_ir_after, print_ir_before_all, print_ir_after_all, timing) -> None:
     """Run a pass pipeline over a textual IR file and print the result."""
+    check_output(output)
     sources = SourceManager()
     sources.add(PIPELINE_SOURCE, pipeline)
     try:
@@ -62,5 +62,5 @@ def command(input_path, pipeline, output, split_input_file, verify_diagnostics, 
     if timing:
         instrumentation.report_timing()
     if result.output and result.complete:
-        write_whole(output, result.output)
+        write_output(output, result.output)
     sys.exit(1 if result.failed else 0)
