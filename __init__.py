@@ -1,4 +1,16 @@
-"""dsec: a design-space-exploration compiler for DNN accelerators."""
+"""dsec: a design-space-exploration compiler for DNN accelerators.
+
+The entry points import the compiler only when called, so `import dsec` is
+cheap:
+
+    result = dsec.lower("model.onnx", "acc.yaml", objective="latency")
+    print(result.module)                    # the final IR, as text
+    module = dsec.parse(text)               # textual IR -> Module
+    module = dsec.run_pipeline(module, "strip{keep=spatial},temporal-tile,memory-alloc,cost-annotate")
+    print(dsec.print_ir(module))
+"""
+
+from __future__ import annotations
 
 __version__ = "0.1.0"
 
@@ -6,10 +18,22 @@ __version__ = "0.1.0"
 def lower(model, arch, mapping=None, options=None, **kwargs):
     """Map and cost an ONNX model on an accelerator; returns a LowerResult
     with `.module` (the final IR), `.report` (a dict, schema in
-    dsec.cost.report) and `.diagnostics`. Keyword arguments set LowerOptions
-    fields, e.g. `dsec.lower("m.onnx", "acc.yaml", objective="latency")`."""
+    dsec.cost.report), `.diagnostics` and `.ok`.
+
+    `model` is an ONNX file path or an `onnx.ModelProto`; `arch` an accelerator
+    YAML path or an accelerator already read (`dsec.dialect.accelerator.Accelerator`,
+    or the `ArchSpec` of `dsec.frontend.arch_loader.load_accelerator_file`);
+    `mapping` a mapping YAML path. Keyword arguments set LowerOptions fields,
+    e.g. `dsec.lower("m.onnx", "acc.yaml", objective="latency")`; a field that
+    is not valid raises ValueError naming it."""
+    from dataclasses import fields
+
     from dsec.compiler.lower import LowerOptions, lower as _lower
 
+    known = [f.name for f in fields(LowerOptions)]
+    for name in kwargs:
+        if name not in known:
+            raise TypeError(f"{name}: not an option of dsec.lower (options: {', '.join(known)})")
     if options is None:
         options = LowerOptions(**kwargs)
     elif kwargs:

@@ -3,19 +3,30 @@ accelerator, map every layer, cost it, and return the module and the report."""
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from dsec.compiler.diagnostics import Diagnostic, DiagnosticError
+from dsec.frontend.arch_loader import ArchSpec
 from dsec.frontend.importer import ImportOptions, import_model
 from dsec.compiler.pass_base import PassContext
 from dsec.compiler.pass_manager import Instrumentation, PassManager
 from dsec.compiler.pipeline import build_pipeline
 from dsec.cost.area import Area, accelerator_area
 from dsec.cost.report import build_report
+from dsec.dialect.accelerator import Accelerator
 from dsec.dialect.ops import Module
 from dsec.mapper.temporal import DEFAULT_LPF_LIMIT
+
+if TYPE_CHECKING:
+    import onnx
+
+
+OBJECTIVES = ("energy", "latency", "edp")
+PRECISION_KEYS = ("I", "W", "O", "O_final")
 
 
 @dataclass
@@ -30,6 +41,28 @@ class LowerOptions:
     # Replaces the default pipeline when given (pipeline syntax).
     pipeline: str | None = None
     import_options: ImportOptions = field(default_factory=ImportOptions)
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        """Raises ValueError naming the first field that is not valid, e.g.
+        "objective: 'latncy' is not one of energy, latency, edp"."""
+        if self.objective not in OBJECTIVES:
+            raise ValueError(f"objective: {self.objective!r} is not one of {', '.join(OBJECTIVES)}")
+        for name, least in (("spatial_candidates", 1), ("lpf_limit", 1), ("jobs", 0)):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < least:
+                raise ValueError(f"{name}: {value!r} is not a whole number >= {least}"
+                                 + (" (0: all cores)" if name == "jobs" else ""))
+        for name in ("mixed", "data_locality"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"{name}: {getattr(self, name)!r} is not True or False")
+        if self.pipeline is not None and not isinstance(self.pipeline, str):
+            raise ValueError(f"pipeline: {self.pipeline!r} is not a pipeline string like 'a,b{{key=value}}'")
+        if not isinstance(self.import_options, ImportOptions):
+            raise ValueError(f"import_options: {self.import_options!r} is not an ImportOptions")
+        _validate_import_options(self.import_options)
 
 
 @dataclass
@@ -48,6 +81,19 @@ class LowerResult:
         return self.module is not None and not any(d.severity == "error" for d in self.diagnostics)
 
 
+def _validate_import_options(options: ImportOptions) -> None:
+    for name, shape in options.shapes.items():
+        if (not isinstance(shape, tuple) or not shape
+                or not all(isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in shape)):
+            raise ValueError(f"import_options.shapes[{name!r}]: {shape!r} is not a tuple of positive sizes, "
+                             f"e.g. (1, 3, 224, 224)")
+    for operand, bits in options.precision.items():
+        if operand not in PRECISION_KEYS:
+            raise ValueError(f"import_options.precision: {operand!r} is not one of {', '.join(PRECISION_KEYS)}")
+        if not isinstance(bits, int) or isinstance(bits, bool) or bits <= 0:
+            raise ValueError(f"import_options.precision[{operand!r}]: {bits!r} is not a positive number of bits")
+
+
 def default_pipeline(options: LowerOptions) -> str:
     """import → [layer-locality →] spatial-unroll → temporal-tile → memory-alloc → cost-annotate (the report
     is built from the IR)."""
@@ -59,13 +105,17 @@ def default_pipeline(options: LowerOptions) -> str:
             f"temporal-tile{{{common}}},memory-alloc,cost-annotate")
 
 
-def lower(model: str, arch: str, mapping: str | None = None, options: LowerOptions | None = None,
+def lower(model: str | os.PathLike | onnx.ModelProto, arch: str | os.PathLike | Accelerator | ArchSpec,
+          mapping: str | os.PathLike | None = None, options: LowerOptions | None = None,
           instrumentation: Instrumentation | None = None,
           progress: Callable[[str, int, int], None] | None = None) -> LowerResult:
-    """Map and cost every layer of `model` (ONNX path) on `arch` (ZigZag
-    accelerator YAML), with `mapping` constraints (ZigZag mapping YAML) if given.
-    Raises PipelineError for a malformed `options.pipeline`."""
+    """Map and cost every layer of `model` (an ONNX path or an onnx.ModelProto)
+    on `arch` (a ZigZag accelerator YAML path, or an Accelerator or ArchSpec
+    already read), with `mapping` constraints (ZigZag mapping YAML) if given.
+    Raises PipelineError for a malformed `options.pipeline`, TypeError for an
+    argument of the wrong type."""
     options = options or LowerOptions()
+    options.validate()  # again: fields may have been set after construction
     passes = build_pipeline(options.pipeline if options.pipeline is not None else default_pipeline(options),
                             _registry())
     instrumentation = instrumentation or Instrumentation()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,7 +12,7 @@ import onnx
 from dsec.frontend.arch_loader import ArchSpec, load_accelerator_file
 from dsec.compiler.diagnostics import Diagnostic
 from dsec.frontend.mapping_loader import MappingSpec, constraints_for, load_mapping_file
-from dsec.frontend.onnx_loader import LoadedModel, attributes, load_onnx
+from dsec.frontend.onnx_loader import MODEL_PROTO_LABEL, LoadedModel, attributes, load_onnx
 from dsec.frontend.onnx_lowering import (
     LayerBody,
     Unsupported,
@@ -23,6 +24,7 @@ from dsec.frontend.onnx_lowering import (
     lower_pool,
     lower_unary,
 )
+from dsec.dialect.accelerator import Accelerator
 from dsec.dialect.attributes import ELEMENT_BITS, TensorType
 from dsec.dialect.ops import ConstOp, InputOp, LayerOp, Module, MoveOp, Op, ReturnOp, Value
 
@@ -60,29 +62,50 @@ class ImportResult:
     diagnostics: list[Diagnostic]  # warnings; errors are raised
 
 
-def import_model(model_path: str, arch_path: str, mapping_path: str | None = None,
-                 options: ImportOptions | None = None) -> ImportResult:
-    """Raises DiagnosticError when an input is invalid; warnings are returned."""
-    return import_for(model_path, load_accelerator_file(arch_path), arch_path, mapping_path, options)
+def import_model(model: str | os.PathLike | onnx.ModelProto, arch: str | os.PathLike | Accelerator | ArchSpec,
+                 mapping_path: str | os.PathLike | None = None, options: ImportOptions | None = None) -> ImportResult:
+    """`model` is an ONNX file or an onnx.ModelProto; `arch` an accelerator YAML
+    file or an accelerator already read (an Accelerator, or the ArchSpec that
+    load_accelerator_file returns, which also keeps the YAML's input_precision).
+    Raises DiagnosticError when an input is invalid (TypeError for an argument
+    of the wrong type); warnings are returned."""
+    if isinstance(arch, Accelerator):
+        spec, arch_label = ArchSpec(arch), f"<accelerator {arch.name}>"
+    elif isinstance(arch, ArchSpec):
+        spec, arch_label = arch, f"<accelerator {arch.accelerator.name}>"
+    elif isinstance(arch, (str, os.PathLike)):
+        arch_label = os.fspath(arch)
+        spec = load_accelerator_file(arch_label)
+    else:
+        raise TypeError(f"arch: expected a path to an accelerator YAML, an Accelerator or an ArchSpec, "
+                        f"got {type(arch).__name__}")
+    return import_for(model, spec, arch_label, mapping_path, options)
 
 
-def import_for(model_path: str, arch: ArchSpec, arch_path: str, mapping_path: str | None = None,
-               options: ImportOptions | None = None) -> ImportResult:
+def import_for(model: str | os.PathLike | onnx.ModelProto, arch: ArchSpec, arch_path: str,
+               mapping_path: str | os.PathLike | None = None, options: ImportOptions | None = None) -> ImportResult:
     """import_model for an accelerator already read (a core of a multi-core accelerator)."""
     options = options or ImportOptions()
+    if not isinstance(model, (str, os.PathLike, onnx.ModelProto)):
+        raise TypeError(f"model: expected a path to an ONNX file or an onnx.ModelProto, got {type(model).__name__}")
+    if mapping_path is not None and not isinstance(mapping_path, (str, os.PathLike)):
+        raise TypeError(f"mapping: expected a path to a mapping YAML, got {type(mapping_path).__name__}")
+    model = model if isinstance(model, onnx.ModelProto) else os.fspath(model)
+    mapping_path = os.fspath(mapping_path) if mapping_path is not None else None
     mapping = load_mapping_file(mapping_path, arch.accelerator) if mapping_path else MappingSpec({})
-    loaded = load_onnx(model_path, options.shapes)
+    loaded = load_onnx(model, options.shapes)
     builder = _GraphBuilder(loaded, arch, mapping, options)
     ops = builder.build()
-    module_options: dict[str, object] = {"model": model_path, "arch": arch_path}
+    in_memory = isinstance(model, onnx.ModelProto)
+    module_options: dict[str, object] = {"model": MODEL_PROTO_LABEL if in_memory else model, "arch": arch_path}
     if mapping_path:
         module_options["mapping"] = mapping_path
     if options.shapes:
         module_options["shapes"] = {k: "x".join(map(str, v)) for k, v in options.shapes.items()}
     if options.precision:
         module_options["precision"] = dict(options.precision)
-    module = Module(name=_symbol(loaded.graph.name or Path(model_path).stem), accelerator=arch.accelerator,
-                    options=module_options, ops=tuple(ops))
+    name = loaded.graph.name or ("model" if in_memory else Path(model).stem)
+    module = Module(name=_symbol(name), accelerator=arch.accelerator, options=module_options, ops=tuple(ops))
     return ImportResult(module, arch.warnings + mapping.warnings + loaded.warnings + builder.warnings)
 
 

@@ -22,6 +22,10 @@ ELEMENT_TYPES = {
 }
 
 
+# How diagnostics name a model given as an onnx.ModelProto rather than a file.
+MODEL_PROTO_LABEL = "<onnx.ModelProto>"
+
+
 def _error(message: str) -> DiagnosticError:
     return DiagnosticError(Diagnostic("error", message))
 
@@ -38,27 +42,36 @@ class LoadedModel:
         return self.model.graph
 
 
-def load_onnx(path: str, shapes: dict[str, tuple[int, ...]] | None = None) -> LoadedModel:
+def load_onnx(source: str | onnx.ModelProto, shapes: dict[str, tuple[int, ...]] | None = None) -> LoadedModel:
+    """`source` is a path or a model already in memory (copied, never changed)."""
+    if isinstance(source, onnx.ModelProto):
+        model, label = onnx.ModelProto(), MODEL_PROTO_LABEL
+        model.CopyFrom(source)
+    else:
+        model, label = _read(source), source
+    if not model.graph.node:
+        raise _error(f"'{label}' has no nodes; is it an ONNX model?")
+    warnings: list[Diagnostic] = []
+    _bind_input_shapes(model, shapes or {}, label)
+    _fill_conv_kernel_shapes(model, warnings)
     try:
-        model = onnx.load(path, load_external_data=False)
+        model = shape_inference.infer_shapes(model, check_type=False, strict_mode=False, data_prop=True)
+    except Exception as exc:  # onnx raises several types, all meaning "inference failed"
+        raise _error(f"ONNX shape inference failed on '{label}': {exc}") from None
+    types = _collect_types(model)
+    initializers = {init.name for init in model.graph.initializer}
+    return LoadedModel(model, types, initializers, warnings)
+
+
+def _read(path: str) -> onnx.ModelProto:
+    try:
+        return onnx.load(path, load_external_data=False)
     except FileNotFoundError:
         raise _error(f"cannot read model '{path}': No such file or directory") from None
     except OSError as exc:
         raise _error(f"cannot read model '{path}': {exc.strerror or exc}") from None
     except (DecodeError, ValueError, RuntimeError) as exc:
         raise _error(f"'{path}' is not a valid ONNX model (truncated or not ONNX?): {exc}") from None
-    if not model.graph.node:
-        raise _error(f"'{path}' has no nodes; is it an ONNX model?")
-    warnings: list[Diagnostic] = []
-    _bind_input_shapes(model, shapes or {}, path)
-    _fill_conv_kernel_shapes(model, warnings)
-    try:
-        model = shape_inference.infer_shapes(model, check_type=False, strict_mode=False, data_prop=True)
-    except Exception as exc:  # onnx raises several types, all meaning "inference failed"
-        raise _error(f"ONNX shape inference failed on '{path}': {exc}") from None
-    types = _collect_types(model)
-    initializers = {init.name for init in model.graph.initializer}
-    return LoadedModel(model, types, initializers, warnings)
 
 
 def _bind_input_shapes(model: onnx.ModelProto, shapes: dict[str, tuple[int, ...]], path: str) -> None:
