@@ -42,6 +42,30 @@ class Memory:
 
 
 @dataclass(frozen=True, slots=True)
+class ImcArray:
+    """An in-memory-computing operational array (ZigZag-IMC): the SRAM macro's
+    parameters; the weights sit in the memory named `cells` (operand I2)."""
+
+    imc_type: str  # "analog" or "digital"
+    activation_precision: int  # bits
+    weight_precision: int  # bits
+    bit_serial_precision: int  # activation bits fed per cycle
+    adc_resolution: int = 0  # bits; analog only
+
+    @property
+    def is_analog(self) -> bool:
+        return self.imc_type == "analog"
+
+    @property
+    def cycles_per_op(self) -> float:
+        """Cycles one MAC takes: the activation enters B bits at a time."""
+        return self.activation_precision / self.bit_serial_precision
+
+
+CELLS = "cells"  # the name ZigZag gives the memory inside an IMC array
+
+
+@dataclass(frozen=True, slots=True)
 class Accelerator:
     name: str
     array: tuple[tuple[str, int], ...]  # (array dimension, size), e.g. (("D1", 32), ...)
@@ -51,6 +75,7 @@ class Accelerator:
     # Array dims along which data moves PE to PE, one unit per cycle.
     systolic_dimensions: tuple[str, ...] = ()
     loc: Loc | None = field(default=None, compare=False)
+    imc: ImcArray | None = None  # an in-memory-computing array: the macro model replaces unit_energy
     # Derived once: the cost model asks for hierarchies on its hot path.
     _hierarchies: dict[str, tuple[Memory, ...]] = field(init=False, repr=False, compare=False)
     _levels: dict[tuple[str, str], int] = field(init=False, repr=False, compare=False)

@@ -17,7 +17,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from dsec.compiler.diagnostics import DiagnosticError, error
 from dsec.compiler.location import Loc
-from dsec.dialect.accelerator import Accelerator, Memory, Port
+from dsec.dialect.accelerator import Accelerator, ImcArray, Memory, Port
 from dsec.dialect.attributes import (
     ELEMENT_BITS,
     Access,
@@ -182,6 +182,21 @@ def _typed_fields(d: _Dict, schema: dict[str, type], what: str,
     return result
 
 
+def _imc_array(entry: _Entry) -> ImcArray:
+    if not isinstance(entry.value, _Dict):
+        raise error("'imc' in array must be a dict like {type = \"analog\", input_precision = [8, 8], ...}",
+                    entry.loc)
+    values = _typed_fields(entry.value, {"type": str, "input_precision": tuple, "bit_serial_precision": int,
+                                         "adc_resolution": int}, "imc")
+    precision = values["input_precision"]
+    if values["type"] not in ("analog", "digital"):
+        raise error(f"'type' in imc must be \"analog\" or \"digital\", got {values['type']!r}", entry.loc)
+    if len(precision) != 2 or not all(isinstance(p, int) and not isinstance(p, bool) and p > 0 for p in precision):
+        raise error("'input_precision' in imc must be [activation bits, weight bits]", entry.loc)
+    return ImcArray(values["type"], precision[0], precision[1], values["bit_serial_precision"],
+                    values["adc_resolution"])
+
+
 def _int_dict(d: _Dict, what: str) -> dict[str, int]:
     return {key: _positive_int(e.value, e.loc, f"'{key}' in {what}") for key, e in d.by_key().items()}
 
@@ -274,12 +289,15 @@ class _Builder(Transformer):
         dims = _unique([s for s in sizes if s is not None], "array dimension")
         entries = fields.by_key()
         systolic = entries.pop("systolic_dimensions", None)
+        imc = entries.pop("imc", None)
         values = _typed_fields(_Dict(list(entries.values()), fields.loc), {"unit_energy": float, "unit_area": float},
                                "array")
         if systolic is not None:
             if not isinstance(systolic.value, tuple) or not all(isinstance(d, str) for d in systolic.value):
                 raise error("'systolic_dimensions' in array must be a list of strings", systolic.loc)
             values["systolic_dimensions"] = systolic.value
+        if imc is not None:
+            values["imc"] = _imc_array(imc)
         return tuple(dims.items()), values
 
     def allocation(self, children):
@@ -310,7 +328,8 @@ class _Builder(Transformer):
         symbol, (dims, values), *memories = children
         return Accelerator(name=symbol[1:], array=dims, unit_energy=values["unit_energy"],
                            unit_area=values["unit_area"], memories=tuple(memories),
-                           systolic_dimensions=values.get("systolic_dimensions", ()), loc=self._tok(symbol))
+                           systolic_dimensions=values.get("systolic_dimensions", ()), loc=self._tok(symbol),
+                           imc=values.get("imc"))
 
     def options(self, children):
         return _plain(children[0])

@@ -59,6 +59,11 @@ def _accelerator_lines(acc: Accelerator, depth: int) -> list[str]:
     fields: dict[str, object] = {"unit_energy": acc.unit_energy, "unit_area": acc.unit_area}
     if acc.systolic_dimensions:
         fields["systolic_dimensions"] = acc.systolic_dimensions
+    if acc.imc is not None:
+        fields["imc"] = {"type": acc.imc.imc_type,
+                         "input_precision": [acc.imc.activation_precision, acc.imc.weight_precision],
+                         "bit_serial_precision": acc.imc.bit_serial_precision,
+                         "adc_resolution": acc.imc.adc_resolution}
     lines = [f"{pad}accelerator @{acc.name} {{", f"{pad}{INDENT}array [{array}] {format_dict(fields)}"]
     for memory in acc.memories:
         lines += _memory_lines(memory, depth + 1)

@@ -1,8 +1,8 @@
 """Read a ZigZag accelerator YAML (zigzag-dse 3.9 schema) into an Accelerator.
 
-Every problem is reported with file, line and key, all at once. Keys ZigZag
-uses only for in-memory computing or CACTI cost extraction are refused with a
-"not supported yet" error rather than ignored. The schema is the one of the
+Every problem is reported with file, line and key, all at once. The
+in-memory-computing keys are checked in imc_arch.py; CACTI cost extraction is
+refused with a "not supported" error rather than ignored. The schema is the one of the
 zigzag-dse 3.9.1 release on PyPI, which has `systolic_dimensions` and
 `force_double_buffering`.
 """
@@ -16,6 +16,7 @@ from dsec.compiler.diagnostics import Diagnostic
 from dsec.compiler.location import Loc
 from dsec.frontend.yaml_source import Checker, YNode, load_yaml, read_text_file
 from dsec.dialect.accelerator import DIRECTIONS, MEMORY_OPERANDS, PORT_TYPES, Accelerator, Memory, Port
+from dsec.frontend.imc_arch import check_cells, imc_array
 
 TOP_KEYS = ["name", "memories", "operational_array"]
 TOP_UNSUPPORTED = {"dataflows": "give the spatial mapping in the mapping file (spatial_mapping) instead"}
@@ -71,14 +72,17 @@ def accelerator_from_yaml(root: YNode | None, warnings: list[Diagnostic], filena
     if not check.keys(root, "the accelerator", TOP_KEYS, list(TOP_UNSUPPORTED) + list(extra_keys), Loc(filename, 1, 1)):
         check.raise_if_errors()
     name = check.typed(root, "name", str, "the accelerator", "accelerator")
-    array, unit_energy, unit_area, systolic, precision = _operational_array(
-        root.value["operational_array"], root.key_locs["operational_array"], check)
+    array_node, array_loc = root.value["operational_array"], root.key_locs["operational_array"]
+    array, unit_energy, unit_area, systolic, precision, imc = _operational_array(array_node, array_loc, check)
     array_dims = [d for d, _ in array]
     memories = _memories(root.value["memories"], array_dims, check)
+    if imc is not None:
+        check_cells(memories, imc, array_loc, check)
     check.raise_if_errors()
     accelerator = Accelerator(
         name=_symbol(name), array=tuple(array), unit_energy=unit_energy, unit_area=unit_area,
-        memories=tuple(memories), systolic_dimensions=systolic, loc=root.key_locs["name"] if "name" in root.key_locs else root.loc)
+        memories=tuple(memories), systolic_dimensions=systolic, loc=root.key_locs["name"] if "name" in root.key_locs else root.loc,
+        imc=imc)
     return ArchSpec(accelerator, precision, [d for d in check.diagnostics if d.severity != "error"])
 
 
@@ -90,12 +94,13 @@ def _symbol(name: str) -> str:
 def _operational_array(node: YNode, key_loc: Loc, check: Checker):
     where = "operational_array"
     if not check.keys(node, where, ARRAY_KEYS, ARRAY_OPTIONAL + IMC_KEYS, key_loc):
-        return [], 0.0, 0.0, (), None
-    if node.value.get("is_imc") is not None and node.value["is_imc"].value is True:
-        check.error("in-memory computing (is_imc: true) is not supported yet", node.value["is_imc"].loc)
-    for key in IMC_KEYS:
-        if key in node.value and node.value[key].value not in (None, 0):
-            check.error(f"'{key}' is an in-memory-computing key, which is not supported yet", node.key_locs[key])
+        return [], 0.0, 0.0, (), None, None
+    is_imc = check.typed(node, "is_imc", bool, where, False)
+    if not is_imc:
+        for key in IMC_KEYS:
+            if key in node.value and node.value[key].value not in (None, 0):
+                check.error(f"'{key}' is an in-memory-computing key; set 'is_imc: true' or remove it",
+                            node.key_locs[key])
     dims = _string_list(node, "dimensions", where, check)
     sizes_node = node.value["sizes"]
     sizes = []
@@ -110,7 +115,7 @@ def _operational_array(node: YNode, key_loc: Loc, check: Checker):
         check.error(f"operational_array has {len(dims)} dimensions but {len(sizes)} sizes", sizes_node.loc)
     if len(set(dims)) != len(dims):
         check.error("operational_array lists a dimension twice", node.value["dimensions"].loc)
-    if "unit_energy" not in node.value:
+    if "unit_energy" not in node.value and not is_imc:
         check.error("operational_array is missing 'unit_energy' (pJ per MAC), which the cost model needs",
                     key_loc)
     unit_energy = check.typed(node, "unit_energy", float, where, 0.0)
@@ -128,7 +133,8 @@ def _operational_array(node: YNode, key_loc: Loc, check: Checker):
         if dim not in dims:
             check.error(f"systolic dimension '{dim}' is not one of the array dimensions ({', '.join(dims)})",
                         node.value["systolic_dimensions"].loc)
-    return list(zip(dims, sizes)), unit_energy, unit_area, systolic, precision
+    imc = imc_array(node, key_loc, list(zip(dims, sizes)), check) if is_imc else None
+    return list(zip(dims, sizes)), unit_energy, unit_area, systolic, precision, imc
 
 
 def _string_list(node: YNode, key: str, where: str, check: Checker) -> list[str]:
