@@ -14,6 +14,7 @@ from dsec.cost.workload import LayerView, layer_view
 from dsec.dialect.accelerator import Accelerator
 from dsec.dialect.attributes import Spatial
 from dsec.dialect.ops import LayerOp
+from dsec.imc.cost import WEIGHTS, cycles_per_op, macro_energy
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +28,8 @@ class LayerCost:
     latency: Latency
     # {memory: {operand: fraction of the memory one tile fills}}
     memory_utilization: dict[str, dict[str, float]]
+    # IMC arrays: pJ per macro component (mac_energy is their sum)
+    mac_energy_breakdown: dict[str, float] | None = None
 
     @property
     def energy(self) -> float:
@@ -106,11 +109,27 @@ def energy_only(view: LayerView, accelerator: Accelerator, spatial: Spatial, tem
     """evaluate_mapping(...).energy (summed in another order, so equal up to
     float rounding) without the latency, which needs all operands at once:
     a search can drop a placement whose energy alone is already worse."""
-    total = mac_energy(view.macs, accelerator.unit_energy)
-    for parts in _operand_parts(view, spatial, temporal, accelerator, True, traffic_cache, signatures).values():
+    parts_of = _operand_parts(view, spatial, temporal, accelerator, True, traffic_cache, signatures)
+    breakdown = _macro_breakdown(view, accelerator, spatial, temporal, parts_of)
+    total = mac_energy(view.macs, accelerator.unit_energy) if breakdown is None else sum(breakdown.values())
+    for parts in parts_of.values():
         for energy in parts.energy:
             total += sum(energy.values())
     return total
+
+
+def _macro_breakdown(view: LayerView, accelerator: Accelerator, spatial: Spatial, temporal: dict[str, list[LoopList]],
+                     energy_parts: dict[str, _OperandParts]) -> dict[str, float] | None:
+    """An IMC array's MAC energy per component (None for a PE array). A layer
+    with no weights (pooling, activations) does not compute in the macro:
+    only its data movement is costed."""
+    if accelerator.imc is None:
+        return None
+    weight = next((op for op in view.inputs if op.memory_operand == WEIGHTS), None)
+    if weight is None or len(view.inputs) < 2:
+        return {}
+    reads = energy_parts[weight.name].traffic.transfers[0]["tl"].elements
+    return macro_energy(view, accelerator, spatial, temporal[weight.name][0] if temporal[weight.name] else (), reads)
 
 
 def evaluate_mapping(view: LayerView, accelerator: Accelerator, spatial: Spatial,
@@ -128,6 +147,7 @@ def evaluate_mapping(view: LayerView, accelerator: Accelerator, spatial: Spatial
     energy_parts = _operand_parts(view, spatial, temporal, accelerator, True, traffic_cache, signatures)
     latency_parts = _operand_parts(view, spatial, temporal, accelerator, False, traffic_cache, signatures)
     energy_traffic = {name: parts.traffic for name, parts in energy_parts.items()}
+    breakdown = _macro_breakdown(view, accelerator, spatial, temporal, energy_parts)
     latency_traffic = {name: parts.traffic for name, parts in latency_parts.items()}
 
     memory_energy: dict[str, dict[str, dict[str, float]]] = {}
@@ -140,13 +160,17 @@ def evaluate_mapping(view: LayerView, accelerator: Accelerator, spatial: Spatial
     order = [op.name for op in view.operands]
     flags = double_buffered(energy_traffic, order)
     by_memory_operand = {op.memory_operand: op.name for op in view.operands}
-    stall = stall_cycles(accelerator, latency_traffic, flags, by_memory_operand)
+    # A bit-serial IMC macro takes Pa / B cycles per MAC: the windows and
+    # periods of transfers stretch, a transfer itself does not.
+    per_op = cycles_per_op(accelerator)
+    stall = stall_cycles(accelerator, latency_traffic, flags, by_memory_operand, per_op)
     temporal = latency_traffic[view.output.name].total_cycles
-    loads = loading_cycles(accelerator, latency_traffic, view.output.name, by_memory_operand, ceil(temporal) + stall)
+    loads = loading_cycles(accelerator, latency_traffic, view.output.name, by_memory_operand,
+                           ceil(temporal * per_op) + stall, per_op)
     memory_counts = {name: len(t.levels.memories) for name, t in latency_traffic.items()}
     latency = Latency(
-        ideal_cycles=ceil(view.macs / accelerator.num_pes),
-        temporal_cycles=temporal,
+        ideal_cycles=ceil(ceil(view.macs / accelerator.num_pes) * per_op),
+        temporal_cycles=temporal * per_op,
         stall_cycles=stall,
         onloading_cycles=onloading_cycles(loads, [op.name for op in view.inputs], memory_counts),
         offloading_cycles=offloading_cycles(loads, view.output.name, memory_counts[view.output.name]),
@@ -155,5 +179,5 @@ def evaluate_mapping(view: LayerView, accelerator: Accelerator, spatial: Spatial
     utilization: dict[str, dict[str, float]] = {}
     for (name, memory), fraction in memory_utilization(energy_traffic, effective=False).items():
         utilization.setdefault(memory, {})[name] = fraction
-    return LayerCost(view.macs, mac_energy(view.macs, accelerator.unit_energy), memory_energy, accesses, latency,
-                     utilization)
+    mac = mac_energy(view.macs, accelerator.unit_energy) if breakdown is None else sum(breakdown.values())
+    return LayerCost(view.macs, mac, memory_energy, accesses, latency, utilization, breakdown)

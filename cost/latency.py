@@ -97,10 +97,11 @@ def transfer_cycles(traffic: OperandTraffic, m: int, direction: str, port: Port 
     return ceil(t.amount * t.precision / port.bandwidth_max)
 
 
-def allowed_cycles(traffic: OperandTraffic, m: int, direction: str, flags: list[bool]) -> int:
+def allowed_cycles(traffic: OperandTraffic, m: int, direction: str, flags: list[bool], per_op: float = 1.0) -> int:
+    """`per_op`: cycles one MAC takes (an IMC macro's bit-serial slices)."""
     t = traffic.transfers[m][direction]
     receiver_double_buffered = flags[m + 1] if direction in ("th", "fh") else flags[m]
-    return ceil(t.period if receiver_double_buffered else t.window)
+    return ceil((t.period if receiver_double_buffered else t.window) * per_op)
 
 
 def window_union(activities: list[PortActivity]) -> int:
@@ -153,7 +154,7 @@ def port_uses(accelerator: Accelerator, by_memory_operand: tuple[tuple[str, str]
 
 
 def stall_cycles(accelerator: Accelerator, traffic: dict[str, OperandTraffic], flags: dict[str, list[bool]],
-                 by_memory_operand: dict[str, str]) -> float:
+                 by_memory_operand: dict[str, str], per_op: float = 1.0) -> float:
     worst = 0.0
     for use in port_uses(accelerator, tuple(sorted(by_memory_operand.items()))):
         activities = []
@@ -162,8 +163,8 @@ def stall_cycles(accelerator: Accelerator, traffic: dict[str, OperandTraffic], f
             if t.count == 0:
                 continue
             activities.append(PortActivity(transfer_cycles(traffic[name], level, direction, use.port),
-                                           allowed_cycles(traffic[name], level, direction, flags[name]),
-                                           t.period, t.count))
+                                           allowed_cycles(traffic[name], level, direction, flags[name], per_op),
+                                           ceil(t.period * per_op), t.count))
         if activities:
             worst = max(worst, port_stall(activities))
     return worst
@@ -184,10 +185,11 @@ def reduce_ordered(cycles: list[float], minimum: list[float], budget: float) -> 
 
 
 def loading_cycles(accelerator: Accelerator, traffic: dict[str, OperandTraffic], output: str,
-                   by_memory_operand: dict[str, str], compute_cycles: float
+                   by_memory_operand: dict[str, str], compute_cycles: float, per_op: float = 1.0
                    ) -> dict[tuple[str, int, str], tuple[float, bool]]:
     """Cycles of the first load (inputs) and last store (output) per transfer,
-    with whether its port is shared by both inputs."""
+    with whether its port is shared by both inputs. `per_op`: cycles one MAC
+    takes (the repeated transfers' bandwidth spreads over them)."""
     result: dict[tuple[str, int, str], tuple[float, bool]] = {}
     for use in port_uses(accelerator, tuple(sorted(by_memory_operand.items()))):
         port, shared = use.port, use.shared_by_inputs
@@ -200,7 +202,7 @@ def loading_cycles(accelerator: Accelerator, traffic: dict[str, OperandTraffic],
                 once.append((name, level, direction))
             elif count > 1:
                 repeated.append((name, level, direction))
-        busy = sum(ceil(traffic[n].transfers[lv][d].average_bandwidth) for n, lv, d in repeated)
+        busy = sum(ceil(traffic[n].transfers[lv][d].average_bandwidth / per_op) for n, lv, d in repeated)
         spare = max(0.0, (port.bandwidth_max - busy) / port.bandwidth_max * compute_cycles)
         needed = [transfer_cycles(traffic[n], lv, d, port) for n, lv, d in once]
         minimum = [ceil(traffic[n].tile_bits[1] / port.bandwidth_max) for n, _, _ in once]

@@ -23,11 +23,23 @@ from dsec.mapper.orders import Factor
 _SLACK = 1e-9
 
 
+@dataclass(frozen=True)
+class TemporalCyclesBound:
+    """The latency every order has at least on an IMC array: its temporal
+    cycles, Pa / B per MAC (LatencyBound's windows and loads assume one cycle
+    per MAC, so they do not bound a bit-serial macro)."""
+
+    cycles: float
+
+    def of(self, placed, order, known) -> float:
+        return self.cycles
+
+
 @dataclass
 class Cutoff:
     objective: Objective
     energy: EnergyBound
-    latency: LatencyBound | None  # None for objective energy
+    latency: LatencyBound | TemporalCyclesBound | None  # None for objective energy
 
     def beaten(self, placed: Undecided | dict[str, list[LoopList]], order: list[Factor], known: int,
                best: tuple[float, float]) -> bool:
@@ -53,4 +65,6 @@ def subtree_cutoff(view: LayerView, accelerator: Accelerator, spatial: Spatial, 
         return Cutoff(objective, energy, None)
     whole = effective_unrolling(spatial, view.dims, accelerator.array_sizes, fractional=False)
     fixed = prod(f for _, f in loops) + drain_cycles(view, accelerator, spatial)
+    if accelerator.imc is not None:
+        return Cutoff(objective, energy, TemporalCyclesBound(prod(f for _, f in loops) * accelerator.imc.cycles_per_op))
     return Cutoff(objective, energy, LatencyBound(view, accelerator, whole, loops, fixed, unrolling))
