@@ -40,6 +40,8 @@ def cost_attribute(cost: LayerCost) -> dict:
         "memory_fill": {memory: {op: round(f, 4) for op, f in ops.items()}
                         for memory, ops in cost.memory_utilization.items()},
         "accesses": accesses,
+        **({"macro": {part: _pj(e) for part, e in cost.mac_energy_breakdown.items()}}
+           if cost.mac_energy_breakdown is not None else {}),
     }
 
 

@@ -32,7 +32,7 @@ def load_reference() -> dict:
     return json.loads(REFERENCE.read_text())
 
 
-def dsec_cost(case: dict, order: list) -> dict:
+def dsec_cost(case: dict, order: list, arch_dir: Path = ROOT / "tests" / "fixtures" / "arch") -> dict:
     import onnx
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -40,7 +40,7 @@ def dsec_cost(case: dict, order: list) -> dict:
         onnx.save(build_model(case["model"]), model)
         mapping = Path(tmp) / "mapping.yaml"
         mapping.write_text(mapping_yaml(case, [tuple(x) for x in order]))
-        arch = ROOT / "tests" / "fixtures" / "arch" / f"{case['arch']}.yaml"
+        arch = arch_dir / f"{case['arch']}.yaml"
         result = import_model(str(model), str(arch), str(mapping))
     ctx = PassContext()
     module = PassManager([PASSES[name]() for name in PIPELINE]).run(result.module, ctx)
