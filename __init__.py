@@ -1,13 +1,13 @@
 """dsec: a design-space-exploration compiler for DNN accelerators.
 
 The entry points import the compiler only when called, so `import dsec` is
-cheap:
+cheap (docs/python-api.md):
 
     result = dsec.lower("model.onnx", "acc.yaml", objective="latency")
-    print(result.module)                    # the final IR, as text
-    module = dsec.parse(text)               # textual IR -> Module
+    print(result.module)                     # the final IR, as text
+    module = dsec.parse(text)                # textual IR -> Module
     module = dsec.run_pipeline(module, "strip{keep=spatial},temporal-tile,memory-alloc,cost-annotate")
-    print(dsec.print_ir(module))
+    text = dsec.print_ir(module)             # Module -> textual IR
 """
 
 from __future__ import annotations
@@ -39,3 +39,27 @@ def lower(model, arch, mapping=None, options=None, **kwargs):
     elif kwargs:
         raise TypeError("give either options or keyword arguments, not both")
     return _lower(model, arch, mapping, options)
+
+
+def parse(text, filename="<string>", verify=True):
+    """Textual IR -> Module (verified unless verify=False). Raises
+    DiagnosticError, whose str is every error as the command line prints it."""
+    from dsec.compiler.api import parse as _parse
+
+    return _parse(text, filename, verify)
+
+
+def print_ir(module):
+    """Module -> textual IR (the same as `str(module)`)."""
+    from dsec.compiler.api import print_ir as _print_ir
+
+    return _print_ir(module)
+
+
+def run_pipeline(module, pipeline, verify=True, diagnostics=None):
+    """Run a pass pipeline ("a,b{key=value}", as `dsec opt -p`) over a Module
+    and return the new Module. Diagnostics go to the `diagnostics` list if one
+    is given; an error raises DiagnosticError (see dsec.compiler.api)."""
+    from dsec.compiler.api import run_pipeline as _run_pipeline
+
+    return _run_pipeline(module, pipeline, verify, diagnostics)

@@ -19,15 +19,28 @@ class Diagnostic:
     # pipeline goes on with the others (the run still fails).
     layer_only: bool = False
 
+    def __str__(self) -> str:
+        """As the command line prints it: `file:line:col: error: ...`, the source
+        line and a caret (the file is read if it exists), or `dsec: error: ...`."""
+        return SourceManager().render(self)
+
 
 class DiagnosticError(Exception):
-    """Raised when input cannot be processed; carries what to tell the user."""
+    """Raised when input cannot be processed; carries what to tell the user.
+    Its str is every diagnostic as the command line prints it."""
 
-    def __init__(self, diagnostics: list[Diagnostic] | Diagnostic):
+    def __init__(self, diagnostics: list[Diagnostic] | Diagnostic, sources: SourceManager | None = None):
         if isinstance(diagnostics, Diagnostic):
             diagnostics = [diagnostics]
         self.diagnostics = diagnostics
+        self.sources = sources
+        # The module a pipeline left when a layer could not be mapped (dsec.run_pipeline).
+        self.module = None
         super().__init__("; ".join(d.message for d in diagnostics))
+
+    def __str__(self) -> str:
+        sources = self.sources or SourceManager()
+        return "\n".join(sources.render(d) for d in self.diagnostics)
 
 
 def error(message: str, loc: Loc | None = None) -> DiagnosticError:

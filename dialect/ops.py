@@ -118,6 +118,12 @@ class Module:
     ops: tuple[Op, ...]
     loc: Loc | None = field(default=None, compare=False)
 
+    def __str__(self) -> str:
+        """The textual IR, as `dsec.print_ir` gives it."""
+        from dsec.dialect.printer import print_module  # the printer imports these ops
+
+        return print_module(self)
+
     def layers(self) -> list[LayerOp]:
         return [op for op in self.ops if isinstance(op, LayerOp)]
 

@@ -99,3 +99,77 @@ def test_an_unknown_keyword_or_argument_type_is_named():
     with pytest.raises(TypeError, match="^arch: expected a path to an accelerator YAML, an Accelerator or an "
                                         "ArchSpec, got dict$"):
         dsec.lower(str(MODEL), {})
+
+
+def test_str_of_a_module_is_its_textual_ir_and_parses_back(from_paths):
+    text = str(from_paths.module)
+    assert text.startswith("dsec.module @case {\n") and "cost {energy_pj = " in text
+    assert text == dsec.print_ir(from_paths.module)
+    assert dsec.print_ir(dsec.parse(text)) == text
+
+
+def test_run_pipeline_reruns_a_stage_of_a_parsed_module(from_paths):
+    module = dsec.parse(str(from_paths.module))
+    diagnostics = []
+    remapped = dsec.run_pipeline(module, "strip{keep=spatial},temporal-tile{objective=latency},memory-alloc,"
+                                         "cost-annotate", diagnostics=diagnostics)
+    assert diagnostics == []
+    stripped = dsec.run_pipeline(module, "strip{keep=spatial}")
+    assert stripped.layers()[0].cost is None and stripped.layers()[0].nest is None
+    assert str(module) == str(from_paths.module)  # the module given is not changed
+    # the same layer lowered for latency from the start costs the same with this unrolling
+    latency = dsec.lower(str(MODEL), str(ARCH), objective="latency").module.layers()[0]
+    assert remapped.layers()[0].spatial == from_paths.module.layers()[0].spatial
+    assert remapped.layers()[0].cost["latency_cycles"] <= from_paths.module.layers()[0].cost["latency_cycles"]
+    assert latency.cost["latency_cycles"] <= remapped.layers()[0].cost["latency_cycles"]
+
+
+def test_run_pipeline_names_a_bad_pass_option():
+    from dsec.compiler.pipeline import PipelineError
+
+    module = dsec.parse((ROOT / "examples" / "tiny_mapped.dsec").read_text())
+    with pytest.raises(PipelineError, match="^unknown option 'objectiv' for pass 'temporal-tile'; valid options: "):
+        dsec.run_pipeline(module, "temporal-tile{objectiv=latency}")
+
+
+def test_errors_print_like_the_command_line(from_paths):
+    from dsec.compiler.diagnostics import DiagnosticError
+
+    text = str(from_paths.module).replace("%0 = dsec.layer", "%0 = dsec.layr")
+    with pytest.raises(DiagnosticError) as info:
+        dsec.parse(text, "model.dsec")
+    line = next(n for n, source in enumerate(text.split("\n"), 1) if "dsec.layr" in source)
+    assert str(info.value) == (f"model.dsec:{line}:8: error: unexpected 'dsec'; expected 'dsec.const', "
+                               "'dsec.input', 'dsec.layer', MOVE_KIND\n"
+                               "  %0 = dsec.layr @layer \"Conv\"(I: %input, W: %weight) : tensor<1x64x28x28xf32> {\n"
+                               "       ^")
+    with pytest.raises(DiagnosticError, match=r"error: layer @layer: tiles in @rf_128B need 288 bits"):
+        dsec.parse(str(from_paths.module).replace("size = 1024,", "size = 8,"))  # the verifier's
+    (warning,) = from_paths.diagnostics  # a YAML warning: file:line:col, the line, a caret
+    assert str(warning).startswith(f"{ARCH}:74:5: warning: key 'ports' is given twice (line 67 and line 74)")
+    assert str(warning).endswith("\n    ports:\n    ^")
+
+
+def test_import_dsec_imports_no_heavy_module():
+    import subprocess
+    import sys
+
+    code = "import sys, dsec; print(sorted(m for m in ('onnx', 'numpy', 'lark') if m in sys.modules))"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True).stdout.strip() == "[]"
+
+
+def _python_blocks(page: Path) -> list[str]:
+    import re
+
+    return re.findall(r"^```python\n(.*?)^```", page.read_text(encoding="utf-8"), re.MULTILINE | re.DOTALL)
+
+
+@pytest.mark.parametrize("page", ["docs/python-api.md"])
+def test_the_documented_examples_run_verbatim(page, monkeypatch, capsys):
+    blocks = _python_blocks(ROOT / page)
+    assert blocks, f"{page} has no python example"
+    monkeypatch.chdir(ROOT)  # the examples use paths from the repository's root
+    for block in blocks:
+        exec(compile(block, page, "exec"), {"__name__": "__main__"})
+    assert "dsec.module @" in capsys.readouterr().out
