@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "import": ("import_", "Lower an ONNX model to the dsec IR for an accelerator."),
     "opt": ("opt", "Run a pass pipeline over a textual IR file and print the result."),
     "passes": ("passes", "List the passes and their options."),
+    "examples": ("examples", "List the shipped example models and accelerators (--path: their folder)."),
 }
 
 
