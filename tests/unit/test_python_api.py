@@ -165,10 +165,10 @@ def _python_blocks(page: Path) -> list[str]:
     return re.findall(r"^```python\n(.*?)^```", page.read_text(encoding="utf-8"), re.MULTILINE | re.DOTALL)
 
 
-@pytest.mark.parametrize("page", ["docs/python-api.md"])
+@pytest.mark.parametrize("page", ["README.md", "docs/python-api.md"])
 def test_the_documented_examples_run_verbatim(page, monkeypatch, capsys):
     blocks = _python_blocks(ROOT / page)
-    assert blocks, f"{page} has no python example"
+    assert blocks, f"{page} has no python example"  # run verbatim: extracted from the page, so it cannot drift
     monkeypatch.chdir(ROOT)  # the examples use paths from the repository's root
     for block in blocks:
         exec(compile(block, page, "exec"), {"__name__": "__main__"})
