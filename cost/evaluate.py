@@ -14,7 +14,7 @@ from dsec.cost.workload import LayerView, layer_view
 from dsec.dialect.accelerator import Accelerator
 from dsec.dialect.attributes import Spatial
 from dsec.dialect.ops import LayerOp
-from dsec.imc.cost import WEIGHTS, cycles_per_op, macro_energy
+from dsec.imc.cost import WEIGHTS, cycles_per_op, macro_energy, runs_in_macro
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,14 +120,13 @@ def energy_only(view: LayerView, accelerator: Accelerator, spatial: Spatial, tem
 
 def _macro_breakdown(view: LayerView, accelerator: Accelerator, spatial: Spatial, temporal: dict[str, list[LoopList]],
                      energy_parts: dict[str, _OperandParts]) -> dict[str, float] | None:
-    """An IMC array's MAC energy per component (None for a PE array). A layer
-    with no weights (pooling, activations) does not compute in the macro:
-    only its data movement is costed."""
+    """An IMC array's MAC energy per component (None for a PE array; empty
+    for a layer the macro does not compute: imc.cost.runs_in_macro)."""
     if accelerator.imc is None:
         return None
-    weight = next((op for op in view.inputs if op.memory_operand == WEIGHTS), None)
-    if weight is None or len(view.inputs) < 2:
+    if not runs_in_macro(view):
         return {}
+    weight = next(op for op in view.inputs if op.memory_operand == WEIGHTS)
     reads = energy_parts[weight.name].traffic.transfers[0]["tl"].elements
     return macro_energy(view, accelerator, spatial, temporal[weight.name][0] if temporal[weight.name] else (), reads)
 
@@ -162,7 +161,7 @@ def evaluate_mapping(view: LayerView, accelerator: Accelerator, spatial: Spatial
     by_memory_operand = {op.memory_operand: op.name for op in view.operands}
     # A bit-serial IMC macro takes Pa / B cycles per MAC: the windows and
     # periods of transfers stretch, a transfer itself does not.
-    per_op = cycles_per_op(accelerator)
+    per_op = cycles_per_op(accelerator, view)
     stall = stall_cycles(accelerator, latency_traffic, flags, by_memory_operand, per_op)
     temporal = latency_traffic[view.output.name].total_cycles
     loads = loading_cycles(accelerator, latency_traffic, view.output.name, by_memory_operand,

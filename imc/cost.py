@@ -20,12 +20,24 @@ def cached_macro(accelerator: Accelerator) -> Macro:
     return macro_of(accelerator)
 
 
-def cycles_per_op(accelerator: Accelerator) -> float:
-    return accelerator.imc.cycles_per_op if accelerator.imc is not None else 1.0
-
-
 def _operand(view: LayerView, memory_operand: str) -> OperandView | None:
     return next((op for op in view.inputs if op.memory_operand == memory_operand), None)
+
+
+def runs_in_macro(view: LayerView) -> bool:
+    """Whether the macro computes the layer: activations (I1) times weights
+    held in the cells (I2), summed along the bitlines, so over some dim the
+    output does not depend on. Pooling, activations and elementwise adds do
+    not (ZigZag-IMC skips them); only their data movement is costed."""
+    return _operand(view, WEIGHTS) is not None and _operand(view, ACTIVATIONS) is not None and \
+        any(not view.output.depends_on(dim) and size > 1 for dim, size in view.dims.items())
+
+
+def cycles_per_op(accelerator: Accelerator, view: LayerView) -> float:
+    """Cycles one MAC of the layer takes: Pa / B on an IMC macro that computes it."""
+    if accelerator.imc is None or not runs_in_macro(view):
+        return 1.0
+    return accelerator.imc.cycles_per_op
 
 
 def macro_energy(view: LayerView, accelerator: Accelerator, spatial: Spatial, cell_loops: LoopList = (),
@@ -35,10 +47,18 @@ def macro_energy(view: LayerView, accelerator: Accelerator, spatial: Spatial, ce
     weights the cells send to the multipliers; without them it is left out
     (a lower bound: it is never negative)."""
     macro = cached_macro(accelerator)
+    if not runs_in_macro(view):
+        return {}
     weight, activation = _operand(view, WEIGHTS), _operand(view, ACTIVATIONS)
-    if weight is None or activation is None:
-        raise ValueError(f"layer {view.symbol} has no weight (I2) or activation (I1) operand for the IMC macro")
     mapped = mapped_array(macro, view, weight, activation,
                           unrolling_of(spatial.unrolls, view.dims, accelerator.array_sizes))
     precharge = precharge_energy(macro, cell_loops, weight, weight_reads) if with_precharge else 0.0
     return layer_energy(macro, mapped, precharge)
+
+
+def macro_energy_floor(view: LayerView, accelerator: Accelerator, spatial: Spatial) -> float | None:
+    """The MAC energy every temporal order of the layer pays on an IMC macro
+    (all but the precharge, which depends on the order); None for a PE array."""
+    if accelerator.imc is None:
+        return None
+    return sum(macro_energy(view, accelerator, spatial, with_precharge=False).values())

@@ -14,6 +14,7 @@ from dsec.cost.levels import LoopList, effective_unrolling
 from dsec.cost.workload import LayerView
 from dsec.dialect.accelerator import Accelerator
 from dsec.dialect.attributes import Spatial
+from dsec.imc.cost import cycles_per_op, macro_energy_floor
 from dsec.mapper.energy_bound import EnergyBound
 from dsec.mapper.latency_bound import LatencyBound
 from dsec.mapper.objective import Objective
@@ -23,23 +24,11 @@ from dsec.mapper.orders import Factor
 _SLACK = 1e-9
 
 
-@dataclass(frozen=True)
-class TemporalCyclesBound:
-    """The latency every order has at least on an IMC array: its temporal
-    cycles, Pa / B per MAC (LatencyBound's windows and loads assume one cycle
-    per MAC, so they do not bound a bit-serial macro)."""
-
-    cycles: float
-
-    def of(self, placed, order, known) -> float:
-        return self.cycles
-
-
 @dataclass
 class Cutoff:
     objective: Objective
     energy: EnergyBound
-    latency: LatencyBound | TemporalCyclesBound | None  # None for objective energy
+    latency: LatencyBound | None  # None for objective energy
 
     def beaten(self, placed: Undecided | dict[str, list[LoopList]], order: list[Factor], known: int,
                best: tuple[float, float]) -> bool:
@@ -60,11 +49,10 @@ class Cutoff:
 def subtree_cutoff(view: LayerView, accelerator: Accelerator, spatial: Spatial, unrolling: list,
                    loops: tuple[Factor, ...], objective: Objective) -> Cutoff:
     """The bounds a search on `objective` cuts subtrees with (`unrolling`: the fractional one)."""
-    energy = EnergyBound(view, accelerator, unrolling, loops)
+    energy = EnergyBound(view, accelerator, unrolling, loops, macro_energy_floor(view, accelerator, spatial))
     if objective == "energy":
         return Cutoff(objective, energy, None)
     whole = effective_unrolling(spatial, view.dims, accelerator.array_sizes, fractional=False)
-    fixed = prod(f for _, f in loops) + drain_cycles(view, accelerator, spatial)
-    if accelerator.imc is not None:
-        return Cutoff(objective, energy, TemporalCyclesBound(prod(f for _, f in loops) * accelerator.imc.cycles_per_op))
-    return Cutoff(objective, energy, LatencyBound(view, accelerator, whole, loops, fixed, unrolling))
+    per_op = int(cycles_per_op(accelerator, view))  # Pa / B: powers of two, whole
+    fixed = prod(f for _, f in loops) * per_op + drain_cycles(view, accelerator, spatial)
+    return Cutoff(objective, energy, LatencyBound(view, accelerator, whole, loops, fixed, unrolling, per_op))

@@ -46,10 +46,13 @@ class EnergyBound:
     accelerator: Accelerator
     unrolling: list[tuple[str, LoopList]]
     loops: tuple[Factor, ...]
+    # The MAC energy every order pays; None: unit_energy x MACs (an IMC macro's depends on the unrolling)
+    mac_energy: float | None = None
     _terms: dict[tuple, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self._base = mac_energy(self.view.macs, self.accelerator.unit_energy)
+        self._base = mac_energy(self.view.macs, self.accelerator.unit_energy) if self.mac_energy is None \
+            else self.mac_energy
         # An output whose finished values are wider than its partial sums would
         # get dearer as partial sums end: no bound for it.
         self._bounded = tuple(not (index == 0 and op.final_precision > op.precision)

@@ -30,6 +30,9 @@ cycles, and the bound takes the worst such trade. Where the tiles under a
 decided boundary surely leave their memory no room for a second one, a
 transfer into it has only its window (the period over the level's
 outermost loops the operand does not depend on), not its whole period.
+On a bit-serial IMC macro (`per_op` cycles per MAC, a whole number) every
+period, window and the compute cycles stretch by `per_op`, transfers do not:
+the same bounds with those scaled.
 """
 
 from __future__ import annotations
@@ -100,6 +103,7 @@ class LatencyBound:
     loops: tuple[Factor, ...]
     fixed: float
     fitted: list[tuple[str, LoopList]] | None = None
+    per_op: int = 1  # cycles one MAC takes (IMC: Pa / B); `fixed` already counts it
     _tiles: dict[tuple, int] = field(default_factory=dict)
     _crossing_cache: dict[tuple, tuple] = field(default_factory=dict)  # boundary key -> (boundary, crossings)
     # All boundaries' keys -> the bound, or the memories that may leave windows (_maybe_full).
@@ -109,6 +113,7 @@ class LatencyBound:
 
     def __post_init__(self) -> None:
         self._temporal = prod(f for _, f in self.loops)
+        self._compute = self._temporal * self.per_op  # the compute cycles
         output, operands = self.view.output, self.view.operands
         self._memories = {op.name: len(self.accelerator.hierarchy(op.memory_operand)) for op in operands}
         self._hierarchies = [self.accelerator.hierarchy(op.memory_operand) for op in operands]
@@ -212,10 +217,11 @@ class LatencyBound:
                 precision = crossing.precision or self._precision[key[0]]
                 cycles = ceil(crossing.elements * precision / bandwidth)
                 if crossing.period is not None and crossing.refills > 1:
-                    at_least += max(0.0, cycles - windows.get(key, crossing.period)) * (crossing.refills - 1)
+                    at_least += max(0.0, cycles - windows.get(key, crossing.period) * self.per_op) \
+                        * (crossing.refills - 1)
                     together += cycles * (crossing.refills - 1)
                     if not crossing.partial:
-                        busy += int(crossing.elements * precision / crossing.period)
+                        busy += int(crossing.elements * precision / (crossing.period * self.per_op))
                         loads[key] = (cycles, use.shared_by_inputs)
                     continue
                 if crossing.moved is not None:
@@ -225,7 +231,7 @@ class LatencyBound:
                     if crossing.moved > crossing.largest:
                         # Refilled: all but the one transfer that may be the largest.
                         refilled += max(0.0, every - most)
-                        busy += int(crossing.moved * precision / self._temporal)
+                        busy += int(crossing.moved * precision / self._compute)
                 maybe_once.append((key, cycles))
             once = []
             for key, cycles in maybe_once:
@@ -239,7 +245,7 @@ class LatencyBound:
             if busy < bandwidth and once and all(self._known_exactly(key, crossings[key], exact_tiles)
                                                  for key, _, _ in once):
                 lenders.append(_Lender((bandwidth - busy) / bandwidth, tuple(once), use.shared_by_inputs))
-            stall = max(stall, at_least, together + refilled - self._temporal)
+            stall = max(stall, at_least, together + refilled - self._compute)
             if busy >= bandwidth and open_crossings:
                 saturated.append((together + sum(every - most for _, every, most in open_crossings),
                                   open_crossings, use.shared_by_inputs))
@@ -253,7 +259,7 @@ class LatencyBound:
             longest = dict(loads)
             for key, _, most in open_crossings:
                 longest[key] = (most, shared)
-            result = max(result, self.fixed + together - self._temporal + self._loading(longest))
+            result = max(result, self.fixed + together - self._compute + self._loading(longest))
         return result
 
     def _maybe_full(self, keys: list[tuple]) -> frozenset[str]:
@@ -350,7 +356,7 @@ class LatencyBound:
         if not lenders:
             return 0.0
         lent = dict(loads)
-        shortened = [lender.loads(self._temporal + stall) for lender in lenders]
+        shortened = [lender.loads(self._compute + stall) for lender in lenders]
         for lender, cycles in zip(lenders, shortened):
             for (key, _, _), each in zip(lender.once, cycles):
                 lent[key] = (each, lender.shared)
@@ -358,11 +364,11 @@ class LatencyBound:
         def saved(extra: float) -> float:
             """Load cycles a stall `extra` cycles longer may save, at most (each cycle of a load, one)."""
             return sum(before - after for lender, cycles in zip(lenders, shortened)
-                       for before, after in zip(cycles, lender.loads(self._temporal + stall + extra)))
+                       for before, after in zip(cycles, lender.loads(self._compute + stall + extra)))
 
         # Each port's savings grow linearly between the stalls where a transfer
         # reaches its least: the trade is worst at one of them.
-        kinks = [point - self._temporal - stall for lender in lenders for point in lender.kinks()]
+        kinks = [point - self._compute - stall for lender in lenders for point in lender.kinks()]
         trade = min([0.0] + [extra - saved(extra) for extra in kinks if extra > 0])
         return self._loading(lent) + trade
 

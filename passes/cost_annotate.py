@@ -52,11 +52,19 @@ class CostAnnotatePass(Pass):
 
     def run(self, module: Module, ctx: PassContext) -> Module:
         shapes = module.value_shapes()
+        outside_macro: list[str] = []
 
         def annotate(layer: LayerOp) -> LayerOp:
             if layer.nest is None or not layer.nest.buffers:
                 return layer
             cost = evaluate_layer(layer, layer_accelerator(layer, module.accelerator), operand_shapes(layer, shapes))
+            if cost.mac_energy_breakdown == {}:
+                outside_macro.append(layer.name)
             return replace(layer, cost=cost_attribute(cost))
 
-        return rewrite_layers(module, annotate)
+        annotated = rewrite_layers(module, annotate)
+        if outside_macro:
+            ctx.diagnostics.warning(
+                f"{len(outside_macro)} layers have no weights to multiply in the IMC macro (e.g. {outside_macro[0]}): "
+                f"only their data movement is costed, one cycle per operation (ZigZag-IMC skips them)")
+        return annotated

@@ -115,3 +115,17 @@ def test_layer_energy_terms_scale_with_slices():
     assert terms["analog_bl_addition"] == pytest.approx(0.35e-3 * 0.81 * 2 * 4 * 16 * slices)
     assert terms["accumulators"] == pytest.approx((ADDER + 3 * 0.7e-3 * 0.81) * (8 + 4 + 2) * 4 * slices)
     assert terms["adders_regular"] == 0
+
+
+def test_only_layers_summing_weighted_products_run_in_the_macro():
+    from dsec.imc.cost import runs_in_macro
+    view, weight, activation = _conv_view()
+    assert runs_in_macro(view)
+    dims = {"B": 1, "G": 8, "OY": 6, "OX": 6}
+    out = OperandView("O", "O", ("B", "G", "OX", "OY"), (), 8, 8)
+    a = OperandView("I", "I1", ("B", "G", "OX", "OY"), (), 8, 8)
+    b = OperandView("W", "I2", ("B", "G", "OX", "OY"), (), 8, 8)
+    assert not runs_in_macro(LayerView("add", dims, (out, a, b)))  # nothing to sum along a bitline
+    assert not runs_in_macro(LayerView("relu", dims, (out, a)))  # no weights
+    pool = OperandView("I", "I1", ("B", "G"), (WindowIndex("OY", 1, "FY", 1, None),), 8, 8)
+    assert not runs_in_macro(LayerView("pool", {**dims, "FY": 3}, (out, pool)))
