@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dsec.dialect.accelerator import Accelerator
+from dsec.dialect.accelerator import CELLS, Accelerator
+from dsec.imc.macro import area as macro_area, macro_of
 
 UNIT = "mm2"
 PE_ARRAY = "pe_array"
@@ -44,5 +45,10 @@ class Area:
 
 
 def accelerator_area(acc: Accelerator) -> Area:
+    if acc.imc is not None:
+        # An IMC macro's area comes from its model, its cells included.
+        pe_array = ComponentArea(PE_ARRAY, macro_area(macro_of(acc)) / acc.num_pes, acc.num_pes)
+        return Area((pe_array, *(ComponentArea(m.name, m.area, acc.copies(m)) for m in acc.memories
+                                 if m.name != CELLS)))
     pe_array = ComponentArea(PE_ARRAY, acc.unit_area, acc.num_pes)
     return Area((pe_array, *(ComponentArea(m.name, m.area, acc.copies(m)) for m in acc.memories)))

@@ -31,6 +31,7 @@ import io
 import json
 
 from dsec.cost.area import accelerator_area
+from dsec.imc.report import layer_time_ns, macro_figures, macro_line
 from dsec.dialect.ops import LayerOp, Module
 
 SCHEMA_VERSION = 1
@@ -72,8 +73,14 @@ def build_report(module: Module) -> dict:
     totals = {"energy_pj": round(sum(r["energy_pj"] for r in mapped), 2),
               "latency_cycles": round(sum(r["latency_cycles"] for r in mapped), 2),
               "macs": sum(r["macs"] for r in mapped), "layers": len(rows), "mapped": len(mapped)}
-    return {"schema_version": SCHEMA_VERSION, "module": module.name, "accelerator": module.accelerator.name,
-            "layers": rows, "totals": totals, "area": accelerator_area(module.accelerator).as_dict()}
+    report = {"schema_version": SCHEMA_VERSION, "module": module.name, "accelerator": module.accelerator.name,
+              "layers": rows, "totals": totals, "area": accelerator_area(module.accelerator).as_dict()}
+    imc = macro_figures(module.accelerator, totals["latency_cycles"])
+    if imc is not None:  # an IMC macro: its figures, and time in ns per layer
+        report["imc"] = imc
+        for row in rows:
+            row["time_ns"] = layer_time_ns(row["latency_cycles"], imc)
+    return report
 
 
 def _fit(text: str, width: int) -> str:
@@ -108,6 +115,8 @@ def format_text(report: dict) -> str:
     lines.append(f"total: {totals['mapped']}/{totals['layers']} layers mapped, {totals['macs']} MACs, "
                  f"{totals['energy_pj']:.6g} pJ, {totals['latency_cycles']:.6g} cycles")
     lines.append(area_line(report["area"]))
+    if "imc" in report:
+        lines.append(macro_line(report["imc"]))
     for row in report["layers"]:
         if row["error"]:
             lines.append(f"error: @{row['symbol']}: {row['error']}")
@@ -152,6 +161,8 @@ def format_markdown(report: dict) -> str:
     lines.append(f"\n**Total**: {totals['mapped']}/{totals['layers']} layers mapped, {totals['energy_pj']:.6g} pJ, "
                  f"{totals['latency_cycles']:.6g} cycles")
     lines.append(f"\n**Area**: {area_line(report['area']).removeprefix('area: ')}")
+    if "imc" in report:
+        lines.append(f"\n**IMC macro**: {macro_line(report['imc']).split(': ', 1)[1]}")
     discarded = discarded_lines(report)
     if discarded:
         lines += ["", "```", *discarded, "```"]
