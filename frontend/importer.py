@@ -10,8 +10,9 @@ from pathlib import Path
 import onnx
 
 from dsec.frontend.arch_loader import ArchSpec, load_accelerator_file
-from dsec.compiler.diagnostics import Diagnostic
-from dsec.frontend.mapping_loader import MappingSpec, constraints_for, load_mapping_file
+from dsec.compiler.diagnostics import Diagnostic, DiagnosticError
+from dsec.frontend.mapping_check import check_mapping_dims
+from dsec.frontend.mapping_loader import MappingEntry, MappingSpec, constraints_for, load_mapping_file
 from dsec.frontend.onnx_loader import MODEL_PROTO_LABEL, LoadedModel, attributes, load_onnx
 from dsec.frontend.onnx_lowering import (
     LayerBody,
@@ -96,6 +97,9 @@ def import_for(model: str | os.PathLike | onnx.ModelProto, arch: ArchSpec, arch_
     loaded = load_onnx(model, options.shapes)
     builder = _GraphBuilder(loaded, arch, mapping, options)
     ops = builder.build()
+    mapping_notes = check_mapping_dims(builder.mapping_uses)
+    if any(d.severity == "error" for d in mapping_notes):
+        raise DiagnosticError(mapping_notes)
     in_memory = isinstance(model, onnx.ModelProto)
     module_options: dict[str, object] = {"model": MODEL_PROTO_LABEL if in_memory else model, "arch": arch_path}
     if mapping_path:
@@ -106,7 +110,7 @@ def import_for(model: str | os.PathLike | onnx.ModelProto, arch: ArchSpec, arch_
         module_options["precision"] = dict(options.precision)
     name = loaded.graph.name or ("model" if in_memory else Path(model).stem)
     module = Module(name=_symbol(name), accelerator=arch.accelerator, options=module_options, ops=tuple(ops))
-    return ImportResult(module, arch.warnings + mapping.warnings + loaded.warnings + builder.warnings)
+    return ImportResult(module, arch.warnings + mapping.warnings + mapping_notes + loaded.warnings + builder.warnings)
 
 
 def _symbol(name: str) -> str:
@@ -140,6 +144,8 @@ class _GraphBuilder:
         self.symbols = _Names()
         self.warnings: list[Diagnostic] = []
         self.counter = 0
+        # (mapping entry, layer name, layer dims) per layer, checked once the model is built.
+        self.mapping_uses: list[tuple[MappingEntry, str, dict[str, int]]] = []
 
     def build(self) -> list[Op]:
         graph = self.loaded.graph
@@ -198,6 +204,7 @@ class _GraphBuilder:
 
     def _layer(self, node: onnx.NodeProto, symbol: str, body: LayerBody) -> LayerOp:
         entry = self.mapping.lookup(*(k for k in (node.name, node.op_type, ZIGZAG_TYPES.get(node.op_type)) if k))
+        self.mapping_uses.append((entry, node.name or symbol, body.dims))
         operands = [a.operand for a in body.compute.inputs] + [body.compute.output.operand]
         links = {op: entry.links.get(op, {"O": "O", "W": "I2", "I": "I1"}[op]) for op in operands}
         return LayerOp(

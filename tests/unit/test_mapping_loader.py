@@ -1,8 +1,13 @@
-"""Every validation rule of the mapping YAML, and the entry lookup order."""
+"""Every validation rule of the mapping YAML, the entry lookup order, and the
+checks of the loop dims entries name against the model."""
+
+from pathlib import Path
 
 import pytest
 
 from dsec.frontend.arch_loader import load_accelerator
+from dsec.frontend.importer import import_model
+from dsec.frontend.mapping_check import check_mapping_dims
 from dsec.compiler.diagnostics import DiagnosticError
 from dsec.frontend.mapping_loader import constraints_for, load_mapping
 
@@ -100,3 +105,57 @@ def test_hint_for_an_array_dim_the_accelerator_lacks_is_a_warning():
     (warning,) = spec.warnings
     assert warning.loc.line == 15
     assert "names 'D9', which this accelerator does not have (D1, D2); that hint is not used" in warning.message
+
+
+# ---- loop dims the model lacks (frontend/mapping_check.py) ----
+
+CONV_DIMS = {"B": 1, "K": 8, "C": 4, "OY": 8, "OX": 8, "FY": 3, "FX": 3}
+RELU_DIMS = {"B": 1, "G": 8, "OY": 8, "OX": 8}
+
+
+def _uses(text, layers):
+    spec = load_mapping(text, "map.yaml", ACC)
+    return [(spec.lookup(name, op), name, dims) for name, op, dims in layers]
+
+
+def test_an_ordering_dim_no_layer_has_is_an_error_with_a_did_you_mean():
+    text = MAPPING.replace("    - [OX, 8]", "    - [OXX, 8]")
+    (error,) = check_mapping_dims(_uses(text, [("/layer1/conv", "Conv", CONV_DIMS)]))
+    assert error.severity == "error" and (error.loc.file, error.loc.line) == ("map.yaml", 17)
+    assert error.message == ("temporal_ordering of mapping entry '/layer1/conv' names loop dimension 'OXX', which no "
+                             "layer of the model has; did you mean 'OX'? the model's layers have B, C, FX, FY, K, "
+                             "OX, OY")
+
+
+def test_a_spatial_dim_no_layer_has_is_an_error_once_per_entry():
+    text = MAPPING.replace("      - K, 4", "      - Q, 4")
+    errors = check_mapping_dims(_uses(text, [("a", "Conv", CONV_DIMS), ("b", "Conv", CONV_DIMS)]))
+    assert [(e.message.split(";")[0], e.loc.line) for e in errors] == [
+        ("spatial_mapping D1 of mapping entry 'default' names loop dimension 'Q', which no layer of the model has", 4)]
+
+
+def test_a_dim_some_layers_lack_is_dropped_for_them_with_one_grouped_note():
+    layers = [("conv", "Conv", CONV_DIMS)] + [(f"relu{i}", "Relu", RELU_DIMS) for i in range(6)]
+    uses = _uses(MAPPING, layers)
+    (note,) = check_mapping_dims(uses)
+    assert note.severity == "note"
+    assert note.message.endswith("'default' K, C, FX for 6 layers (relu0, relu1, relu2, relu3 +2 more)")
+    assert constraints_for(uses[1][0], RELU_DIMS) is None  # and the relus get none of it
+    assert check_mapping_dims(uses[:1]) == []  # the conv has every dim: nothing to say
+
+
+def test_entries_no_layer_uses_are_not_checked():
+    text = MAPPING.replace("    - [OX, 8]", "    - [OXX, 8]")  # only /layer1/conv names OXX
+    assert check_mapping_dims(_uses(text, [("other", "Conv", CONV_DIMS)])) == []
+
+
+def test_import_refuses_a_mapping_typo_before_any_search(tmp_path):
+    root = Path(__file__).resolve().parents[2]
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text("- name: default\n  spatial_mapping:\n    D1:\n      - K, 32\n  temporal_ordering:\n"
+                       "    - [OXX, 28]\n")
+    with pytest.raises(DiagnosticError) as info:
+        import_model(str(root / "examples" / "models" / "conv3x3.onnx"), str(root / "examples" / "arch" /
+                     "tpu_like.yaml"), str(mapping))
+    (error,) = info.value.diagnostics
+    assert (error.loc.line, error.loc.col) == (6, 7) and "did you mean 'OX'?" in error.message
