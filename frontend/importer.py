@@ -48,6 +48,8 @@ DATA_MOVEMENT = {
 # when looking up a mapping entry (its example mappings use "Pooling").
 ZIGZAG_TYPES = {"MaxPool": "Pooling", "AveragePool": "Pooling", "GlobalMaxPool": "Pooling",
                 "GlobalAveragePool": "Pooling"}
+# Folded values of up to this many elements are printed in the IR.
+FOLDED_SHOWN = 8
 DEFAULT_PRECISION = {"I": 8, "W": 8, "O": 16, "O_final": 8}
 
 
@@ -181,6 +183,8 @@ class _GraphBuilder:
 
     def _node(self, node: onnx.NodeProto, index: int) -> Op:
         symbol = self.symbols.take(_symbol(node.name) if node.name else f"{node.op_type.lower()}_{index}")
+        if index in self.loaded.static:
+            return self._folded(node, symbol)
         lowering = LOWERINGS.get(node.op_type) if node.domain in ("", "ai.onnx") else None
         reason = None
         if lowering is not None:
@@ -201,6 +205,16 @@ class _GraphBuilder:
         results = tuple(self._result(o) for o in node.output if o)
         return MoveOp(results=results, symbol=symbol, op_type=node.op_type,
                       operands=tuple(self._operand(i) for i in node.input if i), attrs=attrs, opaque=not known)
+
+    def _folded(self, node: onnx.NodeProto, symbol: str) -> MoveOp:
+        """A static node (shape arithmetic, constants): computed before inference, never mapped. `folded`
+        shows its value when dsec evaluated it and it is small, else `static`."""
+        attrs = {"name": node.name, **_printable(attributes(node))}
+        value = self.loaded.folded.get(node.output[0]) if len(node.output) == 1 else None
+        attrs["folded"] = _shown_value(value) if value is not None and value.size <= FOLDED_SHOWN else "static"
+        results = tuple(self._result(o) for o in node.output if o)
+        return MoveOp(results=results, symbol=symbol, op_type=node.op_type,
+                      operands=tuple(self._operand(i) for i in node.input if i), attrs=attrs)
 
     def _layer(self, node: onnx.NodeProto, symbol: str, body: LayerBody) -> LayerOp:
         entry = self.mapping.lookup(*(k for k in (node.name, node.op_type, ZIGZAG_TYPES.get(node.op_type)) if k))
@@ -240,6 +254,13 @@ def _is_integer(element: str) -> bool:
 
 def _value_name(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.$-]", "_", name).strip("_") or "v"
+
+
+def _shown_value(value) -> object:
+    """A small folded value as an IR attribute: a number, or a list of numbers."""
+    items = [v.item() if hasattr(v, "item") else v for v in value.ravel()]
+    items = [int(v) if isinstance(v, bool) else v for v in items]
+    return _printable({"v": items[0] if value.ndim == 0 else tuple(items)})["v"]
 
 
 def _printable(attrs: dict[str, object]) -> dict[str, object]:

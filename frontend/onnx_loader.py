@@ -4,14 +4,16 @@ dimensions bound from the command line, and ONNX shape inference run."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import numpy as np
 import onnx
 from google.protobuf.message import DecodeError
 from onnx import TensorProto, helper, shape_inference
 
 from dsec.compiler.diagnostics import Diagnostic, DiagnosticError
 from dsec.dialect.attributes import TensorType
+from dsec.frontend.shape_folding import fold, static_nodes
 
 # ONNX element type -> IR element type.
 ELEMENT_TYPES = {
@@ -25,6 +27,10 @@ ELEMENT_TYPES = {
 # How diagnostics name a model given as an onnx.ModelProto rather than a file.
 MODEL_PROTO_LABEL = "<onnx.ModelProto>"
 
+# numpy dtype (without byte order) -> IR element type, for folded values.
+NUMPY_ELEMENT_TYPES = {"f4": "f32", "f8": "f64", "f2": "f16", "i1": "i8", "u1": "u8", "i2": "i16", "u2": "u16",
+                       "i4": "i32", "u4": "u32", "i8": "i64", "u8": "u64", "b1": "i1"}
+
 
 def _error(message: str) -> DiagnosticError:
     return DiagnosticError(Diagnostic("error", message))
@@ -36,6 +42,10 @@ class LoadedModel:
     types: dict[str, TensorType]  # every value with a known type
     initializers: set[str]
     warnings: list[Diagnostic]
+    # Values of static nodes evaluated at load (frontend/shape_folding.py), by ONNX name.
+    folded: dict[str, np.ndarray] = field(default_factory=dict)
+    # Indices of the graph's static nodes: computed before inference, never mapped.
+    static: set[int] = field(default_factory=set)
 
     @property
     def graph(self) -> onnx.GraphProto:
@@ -54,13 +64,26 @@ def load_onnx(source: str | onnx.ModelProto, shapes: dict[str, tuple[int, ...]] 
     warnings: list[Diagnostic] = []
     _bind_input_shapes(model, shapes or {}, label)
     _fill_conv_kernel_shapes(model, warnings)
+    inferred, folded = fold(model, lambda m: _infer(m, label), _known_shapes)
+    types = _collect_types(inferred)
+    for name, value in folded.items():
+        types[name] = TensorType(tuple(value.shape), NUMPY_ELEMENT_TYPES.get(value.dtype.str[1:], "f32"))
+    # The nodes are the model's own (folded ones included): the IR shows the whole model.
+    model.graph.ClearField("value_info")
+    model.graph.value_info.extend(inferred.graph.value_info)
+    initializers = {init.name for init in model.graph.initializer}
+    return LoadedModel(model, types, initializers, warnings, folded, static_nodes(model.graph))
+
+
+def _infer(model: onnx.ModelProto, label: str) -> onnx.ModelProto:
     try:
-        model = shape_inference.infer_shapes(model, check_type=False, strict_mode=False, data_prop=True)
+        return shape_inference.infer_shapes(model, check_type=False, strict_mode=False, data_prop=True)
     except Exception as exc:  # onnx raises several types, all meaning "inference failed"
         raise _error(f"ONNX shape inference failed on '{label}': {exc}") from None
-    types = _collect_types(model)
-    initializers = {init.name for init in model.graph.initializer}
-    return LoadedModel(model, types, initializers, warnings)
+
+
+def _known_shapes(model: onnx.ModelProto) -> dict[str, tuple[int, ...]]:
+    return {name: t.shape for name, t in _collect_types(model).items() if not t.is_dynamic}
 
 
 def _read(path: str) -> onnx.ModelProto:
