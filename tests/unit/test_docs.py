@@ -36,3 +36,17 @@ def test_relative_links_resolve(page):
         elif anchor and resolved.suffix == ".md" and anchor not in _anchors(resolved):
             broken.append(target)
     assert not broken, f"{page.name}: links that do not resolve in the repository: {broken}"
+
+
+# Development history belongs in commit messages, not in the docs (issue 21).
+HISTORY = [re.compile(p, re.IGNORECASE) for p in (
+    r"\bthis session\b", r"\bsessions?'s?\b", r"\btried and left out\b", r"^Then \(",
+    r"(?<![.\d])\b(?![0-9]*e[0-9]+\b)(?=[0-9a-f]*[a-f])(?=[0-9a-f]*[0-9])[0-9a-f]{7,40}\b",  # a commit hash, not 1.37e10
+)]
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name if p.parent == ROOT else f"docs/{p.name}")
+def test_no_development_history(page):
+    found = [(n, line.strip()) for n, line in enumerate(page.read_text(encoding="utf-8").split("\n"), 1)
+             if any(p.search(line) for p in HISTORY)]
+    assert not found, f"{page.name}: development history (put it in a commit message): {found}"
