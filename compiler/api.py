@@ -3,7 +3,7 @@ and a pass pipeline run over a Module, as `dsec opt` does without the command li
 
 from __future__ import annotations
 
-from dsec.compiler.diagnostics import Diagnostic, DiagnosticError, SourceManager
+from dsec.compiler.diagnostics import Diagnostic, DiagnosticError, SourceManager, group_diagnostics
 from dsec.compiler.pass_base import PassContext
 from dsec.compiler.pass_manager import PassManager
 from dsec.compiler.pipeline import build_pipeline
@@ -40,7 +40,7 @@ def run_pipeline(module: Module, pipeline: str, verify: bool = True,
     return the new one; the module given is not changed. The verifier runs on
     the input and after every pass unless `verify=False`. Every diagnostic
     (warnings and remarks too) is appended to `diagnostics` when a list is
-    given. Raises PipelineError (a ValueError naming the pass or option) for a
+    given, those repeated per layer merged into one (group_diagnostics). Raises PipelineError (a ValueError naming the pass or option) for a
     malformed pipeline and DiagnosticError when a pass or the verifier reports
     an error; a layer that could not be mapped leaves the rest mapped, and the
     error's `.module` holds that module."""
@@ -49,7 +49,7 @@ def run_pipeline(module: Module, pipeline: str, verify: bool = True,
     passes = build_pipeline(pipeline, PASSES)
     ctx = PassContext()
     result = PassManager(passes, verify).run(module, ctx)
-    found = ctx.diagnostics.diagnostics
+    found = group_diagnostics(ctx.diagnostics.diagnostics)  # repeats per layer merged, as the CLI prints them
     if diagnostics is not None:
         diagnostics.extend(found)
     errors = [d for d in found if d.severity == "error"]

@@ -1,13 +1,43 @@
 """Diagnostics in MLIR's form: `file:line:col: error: message`, then the source
-line and a caret under the column."""
+line and a caret under the column.
+
+A diagnostic that repeats per layer (the same mapping entry adjusted on many
+layers) carries a Group; group_diagnostics merges those with the same key into
+one diagnostic that names the layers. The CLI, dsec.lower and dsec.run_pipeline
+group before they hand diagnostics out."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import textwrap
+from dataclasses import dataclass, field, replace
 
 from dsec.compiler.location import Loc
 
 SEVERITIES = ("error", "warning", "remark", "note")
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """How a per-layer diagnostic merges with its repeats.
+
+    Diagnostics of one severity with equal `key`s print as one: `head` at
+    `loc` (e.g. the mapping entry that caused them), then each distinct
+    `detail` once, with the layers it hit. A key that stands alone prints as
+    the plain diagnostic."""
+
+    key: str  # e.g. "mapping entry " + the entry's location
+    head: str  # "mapping entry 'default': spatial_mapping reduced to fit"
+    loc: Loc | None  # where the merged diagnostic points
+    layer: str  # the layer this one hit, as the report names it ("@conv1_Conv")
+    detail: str  # this diagnostic's message without the layer
+
+
+def per_mapping_entry(entry: str | None, entry_loc: Loc | None, layer: str, what: str, detail: str) -> Group:
+    """The Group of a diagnostic that a mapping entry causes on every layer it
+    applies to: `what` says what happened to the entry ("spatial_mapping reduced
+    to fit"), `detail` what happened on `layer`, without naming the layer."""
+    name = f"mapping entry '{entry}'" if entry else "mapping entry"
+    return Group(f"mapping entry {entry} {entry_loc}", f"{name}: {what}", entry_loc, layer, detail)
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +48,7 @@ class Diagnostic:
     # An error confined to one layer: the layer is left unmapped and the
     # pipeline goes on with the others (the run still fails).
     layer_only: bool = False
+    group: Group | None = None
 
     def __str__(self) -> str:
         """As the command line prints it: `file:line:col: error: ...`, the source
@@ -79,15 +110,57 @@ class SourceManager:
         return self.sources[name]
 
     def render(self, diagnostic: Diagnostic) -> str:
+        """The first line of the message, the source line and caret, then the
+        message's other lines (a merged group's details)."""
+        first, *rest = diagnostic.message.split("\n")
         if diagnostic.loc is None:
-            return f"dsec: {diagnostic.severity}: {diagnostic.message}"
-        head = f"{diagnostic.loc}: {diagnostic.severity}: {diagnostic.message}"
+            return "\n".join([f"dsec: {diagnostic.severity}: {first}", *rest])
+        lines = [f"{diagnostic.loc}: {diagnostic.severity}: {first}"]
         source_line = self.line(diagnostic.loc)
-        if source_line is None:
-            return head
-        # Keep tabs in the caret line so the caret stays under its column.
-        pad = "".join(c if c == "\t" else " " for c in source_line[: diagnostic.loc.col - 1])
-        return f"{head}\n{source_line}\n{pad}^"
+        if source_line is not None:
+            # Keep tabs in the caret line so the caret stays under its column.
+            pad = "".join(c if c == "\t" else " " for c in source_line[: diagnostic.loc.col - 1])
+            lines += [source_line, f"{pad}^"]
+        return "\n".join(lines + rest)
+
+
+def group_diagnostics(diagnostics: list[Diagnostic], width: int = 110) -> list[Diagnostic]:
+    """Each set of grouped diagnostics (same severity and Group.key) as one
+    diagnostic, where the first of them stood; the others unchanged and in order.
+    Merged details are wrapped to `width` columns."""
+    members: dict[tuple[str, str], list[Diagnostic]] = {}
+    order: list[Diagnostic | tuple[str, str]] = []
+    for diagnostic in diagnostics:
+        if diagnostic.group is None:
+            order.append(diagnostic)
+            continue
+        key = (diagnostic.severity, diagnostic.group.key)
+        if key not in members:
+            members[key] = []
+            order.append(key)
+        members[key].append(diagnostic)
+    return [item if isinstance(item, Diagnostic) else _merged(members[item], width) for item in order]
+
+
+def _merged(group: list[Diagnostic], width: int) -> Diagnostic:
+    if len(group) == 1:
+        return group[0]
+    first = group[0].group
+    layers_by_detail: dict[tuple[str, Loc | None], list[str]] = {}
+    for diagnostic in group:
+        layers = layers_by_detail.setdefault((diagnostic.group.detail, diagnostic.loc), [])
+        if diagnostic.group.layer not in layers:
+            layers.append(diagnostic.group.layer)
+    hit = {d.group.layer for d in group}
+    lines = [f"{first.head}, on {len(hit)} layer{'s' if len(hit) != 1 else ''}:"]
+    for (detail, loc), layers in layers_by_detail.items():
+        where = "" if loc is None or loc == first.loc else (
+            f" (line {loc.line})" if first.loc is not None and loc.file == first.loc.file else f" ({loc})")
+        text = f"{detail}{where} on {len(layers)} layer{'s' if len(layers) != 1 else ''}: {', '.join(layers)}"
+        lines += textwrap.wrap(text, width, initial_indent="  ", subsequent_indent="      ",
+                               break_on_hyphens=False, break_long_words=False)
+    return replace(group[0], message="\n".join(lines), loc=first.loc, group=None,
+                   layer_only=all(d.layer_only for d in group))
 
 
 @dataclass
@@ -96,17 +169,17 @@ class DiagnosticEngine:
 
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
-    def emit(self, severity: str, message: str, loc: Loc | None = None) -> None:
-        self.diagnostics.append(Diagnostic(severity, message, loc))
+    def emit(self, severity: str, message: str, loc: Loc | None = None, group: Group | None = None) -> None:
+        self.diagnostics.append(Diagnostic(severity, message, loc, group=group))
 
     def error(self, message: str, loc: Loc | None = None) -> None:
         self.emit("error", message, loc)
 
-    def layer_error(self, message: str, loc: Loc | None = None) -> None:
-        self.diagnostics.append(Diagnostic("error", message, loc, layer_only=True))
+    def layer_error(self, message: str, loc: Loc | None = None, group: Group | None = None) -> None:
+        self.diagnostics.append(Diagnostic("error", message, loc, layer_only=True, group=group))
 
-    def warning(self, message: str, loc: Loc | None = None) -> None:
-        self.emit("warning", message, loc)
+    def warning(self, message: str, loc: Loc | None = None, group: Group | None = None) -> None:
+        self.emit("warning", message, loc, group)
 
     def remark(self, message: str, loc: Loc | None = None) -> None:
         self.emit("remark", message, loc)

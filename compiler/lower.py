@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from dsec.compiler.diagnostics import Diagnostic, DiagnosticError
+from dsec.compiler.diagnostics import Diagnostic, DiagnosticError, group_diagnostics
 from dsec.frontend.arch_loader import ArchSpec
 from dsec.frontend.importer import ImportOptions, import_model
 from dsec.compiler.pass_base import PassContext
@@ -69,7 +69,7 @@ class LowerOptions:
 class LowerResult:
     module: Module | None  # None when the import or a pass failed for the whole model
     report: dict | None  # dsec.cost.report's schema
-    diagnostics: list[Diagnostic]
+    diagnostics: list[Diagnostic]  # those repeated per layer merged (group_diagnostics)
 
     @property
     def area(self) -> Area | None:
@@ -134,7 +134,7 @@ def lower(model: str | os.PathLike | onnx.ModelProto, arch: str | os.PathLike | 
     report = build_report(module) if module is not None else None
     if report is not None:
         _require_every_layer_costed(report, ctx)
-    return LowerResult(module, report, ctx.diagnostics.diagnostics)
+    return LowerResult(module, report, group_diagnostics(ctx.diagnostics.diagnostics))
 
 
 def _require_every_layer_costed(report: dict, ctx: PassContext) -> None:

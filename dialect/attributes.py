@@ -230,6 +230,8 @@ class Constraints:
     # temporal_ordering, innermost first as in ZigZag's YAML
     order: tuple[Loop, ...] | None = None
     loc: Loc | None = field(default=None, compare=False)
+    # The mapping entry they came from, for messages (not in the IR's text, like loc).
+    entry: str | None = field(default=None, compare=False)
 
     def is_empty(self) -> bool:
         return self.spatial is None and self.hint is None and self.order is None

@@ -188,5 +188,5 @@ def constraints_for(entry: MappingEntry, layer_dims: dict[str, int]) -> Constrai
     order = None
     if entry.order is not None:
         order = tuple(loop for loop in entry.order if loop.dim in layer_dims) or None
-    constraints = Constraints(spatial=spatial, hint=hint, order=order, loc=entry.loc)
+    constraints = Constraints(spatial=spatial, hint=hint, order=order, loc=entry.loc, entry=entry.name)
     return None if constraints.is_empty() else constraints

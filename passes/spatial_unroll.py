@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 from math import ceil
 from typing import Literal
 
+from dsec.compiler.diagnostics import per_mapping_entry
 from dsec.compiler.pass_base import Pass, PassContext, option, rewrite_layers
 from dsec.cost.allocation import AllocationError
 from dsec.cost.locality import layer_accelerator
@@ -124,16 +125,20 @@ class SpatialUnrollPass(Pass):
                 f"layer @{layer.symbol}: spatial mapping uses array dimension(s) {', '.join(unknown)} that "
                 f"@{layer.symbol}'s accelerator does not have (it has {', '.join(array)})", given.loc)
             return layer
+        def warn(detail: str, loc) -> None:
+            # One warning per mapping entry, naming the layers, however many layers it reduced on.
+            group = per_mapping_entry(layer.constraints.entry, layer.constraints.loc, f"@{layer.symbol}",
+                                      "spatial_mapping reduced to fit the accelerator", detail)
+            ctx.diagnostics.warning(f"layer @{layer.symbol}: {detail}", loc, group)
+
         for unroll in given.unrolls:
             for loop in unroll.loops:
                 if loop.dim in layer.dims and (loop.factor or 1) > array[unroll.array_dim] < layer.dims[loop.dim]:
-                    ctx.diagnostics.warning(
-                        f"layer @{layer.symbol}: unrolling of {loop.dim} on {unroll.array_dim} reduced from "
-                        f"{loop.factor} to the {array[unroll.array_dim]} PEs of {unroll.array_dim}", loop.loc or unroll.loc)
+                    warn(f"unrolling of {loop.dim} on {unroll.array_dim} reduced from {loop.factor} to the "
+                         f"{array[unroll.array_dim]} PEs of {unroll.array_dim}", loop.loc or unroll.loc)
         view = layer_view(layer, operand_shapes(layer, shapes))
         spatial, limits = given_spatial(view, layer_accelerator(layer, module.accelerator), given)
         for limit in limits:
-            ctx.diagnostics.warning(
-                f"layer @{layer.symbol}: unrolling of {limit.dim} on {limit.array_dim} limited from {limit.factor} "
-                f"to {limit.limited_to} by the {limit.reason} of @{limit.memory}", spatial.loc)
+            warn(f"unrolling of {limit.dim} on {limit.array_dim} limited from {limit.factor} to "
+                 f"{limit.limited_to} by the {limit.reason} of @{limit.memory}", spatial.loc)
         return replace(layer, spatial=spatial)

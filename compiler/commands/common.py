@@ -7,13 +7,14 @@ import sys
 
 import click
 
-from dsec.compiler.diagnostics import Diagnostic, SourceManager
+from dsec.compiler.diagnostics import Diagnostic, SourceManager, group_diagnostics
 
 PIPELINE_SOURCE = "<pipeline>"
 
 
 def report(sources: SourceManager, diagnostics: list[Diagnostic]) -> None:
-    for diagnostic in diagnostics:
+    """Print diagnostics, those repeated per layer merged into one (group_diagnostics)."""
+    for diagnostic in group_diagnostics(diagnostics):
         click.echo(sources.render(diagnostic), err=True)
 
 
