@@ -27,12 +27,12 @@ ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "tests" / "zigzag" / "imc_resnet18.json"
 
 
-def run_dsec(macro: str, locality: bool, out: Path) -> tuple[float, float, dict]:
+def run_dsec(macro: str, locality: bool, lpf: int, out: Path) -> tuple[float, float, dict]:
     dsec = Path(sys.executable).with_name("dsec")
     command = [str(dsec), "lower", str(ROOT / "examples/models/resnet18.onnx"),
                "--arch", str(ROOT / f"examples/arch/{macro}.yaml"),
                "--mapping", str(ROOT / "examples/mapping/default_imc.yaml"), "--objective", "latency",
-               "--spatial-candidates", "3", "--lpf-limit", "6", "--mixed", "--emit", "json", "-o", str(out),
+               "--spatial-candidates", "3", "--lpf-limit", str(lpf), "--mixed", "--emit", "json", "-o", str(out),
                *(["--data-locality"] if locality else [])]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
@@ -53,6 +53,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--macro", choices=["aimc", "dimc"], action="append")
     parser.add_argument("--layers", action="store_true", help="print the cycles of each layer")
+    parser.add_argument("--lpf-limit", type=int, default=6, help="dsec's (ZigZag's is 6, dsec's default 8)")
     args = parser.parse_args()
     reference = json.loads(REFERENCE.read_text())
     print(f"ZigZag {reference['zigzag_version']} numbers of {reference['date']} ({REFERENCE.relative_to(ROOT)})")
@@ -68,11 +69,11 @@ def main() -> int:
                   f"{zz['latency_cycles'] * tclk / 1e3:>10.1f} {zz['cpu_s']:>7.1f} {zz['wall_s']:>7.1f}")
             runs = {}
             for locality in (False, True):
-                cpu, wall, report = run_dsec(macro, locality, Path(tmp) / f"{macro}-{locality}.json")
+                cpu, wall, report = run_dsec(macro, locality, args.lpf_limit, Path(tmp) / f"{macro}-{locality}.json")
                 layers = mapped_like_zigzag(report)
                 energy = sum(layer["energy_pj"] for layer in layers)
                 cycles = sum(layer["latency_cycles"] for layer in layers)
-                name = "dsec --data-locality" if locality else "dsec"
+                name = f"dsec lpf {args.lpf_limit}" + (" locality" if locality else "")
                 runs[name] = {layer["name"]: layer for layer in layers}
                 verdict = "no worse" if cycles <= zz["latency_cycles"] else "WORSE"
                 print(f"{macro:<6} {name:<22} {energy:>18.2f} {cycles:>11.0f} {cycles * tclk / 1e3:>10.1f} "
@@ -80,8 +81,8 @@ def main() -> int:
             if args.layers:
                 print(f"  {'layer':<36} {'zigzag':>9} {'dsec':>9} {'dsec loc':>9}  dsec spatial / zigzag spatial")
                 for layer in zz["layers"]:
-                    plain = runs["dsec"].get(layer["name"], {})
-                    kept = runs["dsec --data-locality"].get(layer["name"], {})
+                    plain = runs[f"dsec lpf {args.lpf_limit}"].get(layer["name"], {})
+                    kept = runs[f"dsec lpf {args.lpf_limit} locality"].get(layer["name"], {})
                     print(f"  {layer['name']:<36} {layer['latency_cycles']:>9.0f} "
                           f"{plain.get('latency_cycles', float('nan')):>9.0f} "
                           f"{kept.get('latency_cycles', float('nan')):>9.0f}  {kept.get('spatial', '?')}")
