@@ -10,9 +10,10 @@ from pathlib import Path
 import onnx
 
 from dsec.frontend.arch_loader import ArchSpec, load_accelerator_file
-from dsec.compiler.diagnostics import Diagnostic, DiagnosticError
+from dsec.compiler.diagnostics import Diagnostic, DiagnosticError, error
 from dsec.frontend.mapping_check import check_mapping_dims
-from dsec.frontend.mapping_loader import MappingEntry, MappingSpec, constraints_for, load_mapping_file
+from dsec.frontend.mapping_loader import DEFAULT_LINKS, MappingEntry, MappingSpec, constraints_for, load_mapping_file
+from dsec.frontend.model_file import read_model_file
 from dsec.frontend.onnx_loader import MODEL_PROTO_LABEL, LoadedModel, attributes, load_onnx
 from dsec.frontend.onnx_lowering import (
     LayerBody,
@@ -25,6 +26,7 @@ from dsec.frontend.onnx_lowering import (
     lower_pool,
     lower_unary,
 )
+from dsec.frontend.workload_yaml import WorkloadLayer, load_workload
 from dsec.dialect.accelerator import Accelerator
 from dsec.dialect.attributes import ELEMENT_BITS, TensorType
 from dsec.dialect.ops import ConstOp, InputOp, LayerOp, Module, MoveOp, Op, ReturnOp, Value
@@ -93,16 +95,26 @@ def import_for(model: str | os.PathLike | onnx.ModelProto, arch: ArchSpec, arch_
         raise TypeError(f"model: expected a path to an ONNX file or an onnx.ModelProto, got {type(model).__name__}")
     if mapping_path is not None and not isinstance(mapping_path, (str, os.PathLike)):
         raise TypeError(f"mapping: expected a path to a mapping YAML, got {type(mapping_path).__name__}")
-    model = model if isinstance(model, onnx.ModelProto) else os.fspath(model)
+    in_memory = isinstance(model, onnx.ModelProto)
+    model = model if in_memory else os.fspath(model)
     mapping_path = os.fspath(mapping_path) if mapping_path is not None else None
+    kind, text = ("onnx", None) if in_memory else read_model_file(model)  # a path: ONNX or workload YAML
     mapping = load_mapping_file(mapping_path, arch.accelerator) if mapping_path else MappingSpec({})
-    loaded = load_onnx(model, options.shapes)
-    builder = _GraphBuilder(loaded, arch, mapping, options)
-    ops = builder.build()
-    mapping_notes = check_mapping_dims(builder.mapping_uses)
+    if kind == "workload":
+        if options.shapes:
+            raise error("--shape binds an ONNX model's dynamic inputs; a ZigZag workload YAML gives every size")
+        layers, file_warnings = load_workload(text, model)
+        ops, uses = workload_ops(layers, mapping, options.precision)
+        name, warnings = Path(model).stem, file_warnings
+    else:
+        loaded = load_onnx(model, options.shapes)
+        builder = _GraphBuilder(loaded, arch, mapping, options)
+        ops, uses = builder.build(), builder.mapping_uses
+        name = loaded.graph.name or ("model" if in_memory else Path(model).stem)
+        warnings = loaded.warnings + builder.warnings
+    mapping_notes = check_mapping_dims(uses)
     if any(d.severity == "error" for d in mapping_notes):
         raise DiagnosticError(mapping_notes)
-    in_memory = isinstance(model, onnx.ModelProto)
     module_options: dict[str, object] = {"model": MODEL_PROTO_LABEL if in_memory else model, "arch": arch_path}
     if mapping_path:
         module_options["mapping"] = mapping_path
@@ -110,9 +122,64 @@ def import_for(model: str | os.PathLike | onnx.ModelProto, arch: ArchSpec, arch_
         module_options["shapes"] = {k: "x".join(map(str, v)) for k, v in options.shapes.items()}
     if options.precision:
         module_options["precision"] = dict(options.precision)
-    name = loaded.graph.name or ("model" if in_memory else Path(model).stem)
     module = Module(name=_symbol(name), accelerator=arch.accelerator, options=module_options, ops=tuple(ops))
-    return ImportResult(module, arch.warnings + mapping.warnings + mapping_notes + loaded.warnings + builder.warnings)
+    return ImportResult(module, arch.warnings + mapping.warnings + mapping_notes + warnings)
+
+
+MappingUse = tuple[MappingEntry, str, dict[str, int]]  # (entry, layer name, layer dims)
+
+
+def workload_ops(layers: list[WorkloadLayer], mapping: MappingSpec,
+                 precision: dict[str, int]) -> tuple[list[Op], list[MappingUse]]:
+    """A ZigZag workload's layers as IR: inputs whose operand_source is the layer
+    itself (or absent) are network inputs (I) or constants (W); layers whose
+    output no other layer reads are returned. Also the mapping entry each layer uses."""
+    values, symbols = _Names(), _Names()
+    uses: list[MappingUse] = []
+    sources: list[Op] = []
+    layer_ops: list[Op] = []
+    results: dict[int, Value] = {}
+    read: set[int] = set()
+    for layer in layers:
+        symbol = symbols.take(_symbol(layer.name))
+        operands = []
+        for access in layer.compute.inputs:
+            role = access.operand
+            producer = layer.sources.get(role)
+            if producer is not None:
+                read.add(producer)
+                operands.append((role, results[producer].name))
+                continue
+            value = Value(values.take(f"{symbol}_{role}"), _tensor(layer.shapes[role], layer.precision[role]))
+            sources.append(InputOp(value, f"{layer.name}.{role}") if role == "I" else ConstOp(value, f"{layer.name}.{role}"))
+            operands.append((role, value.name))
+        result = Value(values.take(str(len(results))), _tensor(layer.shapes["O"], layer.precision["O_final"]))
+        results[layer.id] = result
+        entry = mapping.lookup(layer.name, layer.operator_type)
+        uses.append((entry, layer.name, layer.dims))
+        layer_ops.append(LayerOp(
+            result=result, symbol=symbol, op_type=layer.operator_type, operands=tuple(operands), name=layer.name,
+            dims=layer.dims, compute=layer.compute, precision=_workload_precision(layer, precision),
+            links={a.operand: entry.links.get(a.operand, DEFAULT_LINKS[a.operand])
+                   for a in (*layer.compute.inputs, layer.compute.output)},
+            constraints=constraints_for(entry, layer.dims), loc=layer.loc))
+    outputs = tuple(results[layer.id].name for layer in layers if layer.id not in read)
+    return [*sources, *layer_ops, ReturnOp(outputs)], uses
+
+
+def _workload_precision(layer: WorkloadLayer, overrides: dict[str, int]) -> dict[str, int]:
+    """The file's bits, --precision over them; as for ONNX, a layer with no
+    partial sums writes every output at O_final."""
+    bits = layer.precision | overrides
+    precision = {a.operand: bits[a.operand] for a in layer.compute.inputs}
+    if layer.compute.accumulate == "=":
+        return precision | {"O": bits["O_final"]}
+    return precision | {"O": bits["O"], "O_final": bits["O_final"]}
+
+
+def _tensor(shape: tuple[int, ...], bits: int) -> TensorType:
+    element = f"i{bits}"
+    return TensorType(shape, element if element in ELEMENT_BITS else "f32")
 
 
 def _symbol(name: str) -> str:

@@ -12,13 +12,13 @@ from dsec.compiler.diagnostics import DiagnosticError, SourceManager
 
 
 @click.command("import")
-@click.argument("model", metavar="MODEL.onnx")
+@click.argument("model", metavar="MODEL")
 @click.option("--arch", "arch", required=True, metavar="ACC.yaml", help="Accelerator description (ZigZag YAML).")
 @click.option("--mapping", metavar="MAP.yaml", help="Mapping constraints (ZigZag YAML).")
 @click.option("-o", "--output", default="-", help="Where to write the IR (default: stdout).")
 @shape_options
 def command(model, arch, mapping, output, shapes, precision) -> None:
-    """Lower an ONNX model to the dsec IR for an accelerator."""
+    """Lower MODEL (ONNX, or a ZigZag workload YAML) to the dsec IR for an accelerator."""
     check_output(output)
     from dsec.dialect.printer import print_module
     from dsec.dialect.verifier import verify_module

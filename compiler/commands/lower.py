@@ -15,17 +15,18 @@ from dsec.compiler.location import Loc
 # Kept here, not imported from the mapper, so that `dsec lower --help` imports no numpy;
 # tests/unit/test_cli.py checks it equals dsec.mapper.temporal.DEFAULT_LPF_LIMIT.
 DEFAULT_LPF_LIMIT = 8
-EMITS = ["report", "ir", "json", "csv", "markdown"]
+EMITS = ["report", "ir", "json", "csv", "markdown", "zigzag-mapping", "timeloop"]
 
 
 @click.command("lower")
-@click.argument("model", metavar="MODEL.onnx")
+@click.argument("model", metavar="MODEL")
 @click.option("--arch", "arch", required=True, metavar="ACC.yaml", help="Accelerator description (ZigZag YAML).")
 @click.option("--mapping", metavar="MAP.yaml", help="Mapping constraints (ZigZag YAML).")
 @click.option("--objective", type=click.Choice(["energy", "latency", "edp"]), default="energy", show_default=True,
               help="What the search minimises.")
 @click.option("--emit", type=click.Choice(EMITS), default="report",
-              show_default=True, help="What to write: the report (text, JSON, CSV, markdown) or the final IR.")
+              show_default=True, help="What to write: the report (text, JSON, CSV, markdown), the final IR, or the "
+                                      "mappings found as a ZigZag mapping YAML or Timeloop map.yaml.")
 @click.option("-o", "--output", default="-", help="Where to write it (default: stdout).")
 @click.option("--spatial-candidates", type=click.IntRange(min=1), default=3, show_default=True,
               help="Spatial unrollings scored per layer.")
@@ -44,7 +45,7 @@ EMITS = ["report", "ir", "json", "csv", "markdown"]
 @shape_options
 def command(model, arch, mapping, objective, emit, output, spatial_candidates, mixed, lpf_limit, jobs,
             data_locality, pipeline, print_ir_after_all, timing, shapes, precision) -> None:
-    """Import an ONNX model, map every layer, cost it and report."""
+    """Map and cost every layer of MODEL (ONNX, or a ZigZag workload YAML) and report."""
     check_output(output)
     from dsec.compiler.lower import LowerOptions, lower
     from dsec.compiler.pass_manager import Instrumentation
@@ -67,19 +68,26 @@ def command(model, arch, mapping, objective, emit, output, spatial_candidates, m
     if result.module is None:
         _report_timing(instrumentation, timing)
         sys.exit(1)
-    text = _render(result, emit)
+    text, warnings = _render(result, emit)
+    report(sources, warnings)
     write_output(output, text)
     _report_timing(instrumentation, timing)
     sys.exit(0 if result.ok else 1)
 
 
-def _render(result, emit: str) -> str:
-    from dsec.cost.report import FORMATS
-    from dsec.dialect.printer import print_module
-
+def _render(result, emit: str) -> tuple[str, list[Diagnostic]]:
+    """The text to write and warnings about what it leaves out."""
+    if emit == "zigzag-mapping":
+        from dsec.export.zigzag_mapping import zigzag_mapping
+        return zigzag_mapping(result.module)
+    if emit == "timeloop":
+        from dsec.export.timeloop import timeloop_mapping
+        return timeloop_mapping(result.module)
     if emit == "ir":
-        return print_module(result.module)
-    return FORMATS[emit if emit != "report" else "text"](result.report)
+        from dsec.dialect.printer import print_module
+        return print_module(result.module), []
+    from dsec.cost.report import FORMATS
+    return FORMATS[emit if emit != "report" else "text"](result.report), []
 
 
 def _report_timing(instrumentation, timing: bool) -> None:

@@ -1,0 +1,90 @@
+"""The mappings dsec found, as a ZigZag 3.9 mapping YAML: per layer (by its
+name) the spatial_mapping, the complete temporal_ordering (innermost first)
+and the memory_operand_links. ZigZag runs a complete ordering as given
+(LayerTemporalOrdering.is_complete), and so does dsec's temporal-tile; both
+then place the tiles in the memories by the same greedy rule, so the file
+gives back the same mapping in either tool.
+
+Loop dims keep dsec's names. ZigZag's ONNX parser names a kernel's first
+axis (its height) FX but the output's width OX; for square kernels with equal
+strides and dilations that is dsec's naming, otherwise ZigZag costs another
+layer shape and its numbers differ: those layers get one warning.
+"""
+
+from __future__ import annotations
+
+import json
+
+from dsec.compiler.diagnostics import Diagnostic
+from dsec.dialect.ops import LayerOp, Module
+from dsec.frontend.mapping_loader import DEFAULT_LINKS
+
+
+def zigzag_mapping(module: Module) -> tuple[str, list[Diagnostic]]:
+    """The YAML text and the warnings (layers not written, layers ZigZag's
+    ONNX parser names differently)."""
+    lines = [f"# The mappings dsec found for {module.options.get('model', module.name)} on "
+             f"{module.accelerator.name}: per layer, the spatial unrolling, the complete temporal",
+             "# ordering (innermost loop first) and the operand links. Read by `dsec lower --mapping` and by ZigZag;",
+             "# a layer not listed falls to `default`, which leaves its mapping to the tool's search."]
+    unmapped, asymmetric = [], []
+    names: set[str] = set()
+    for layer in module.layers():
+        if layer.spatial is None or layer.nest is None:
+            unmapped.append(layer.symbol)
+            continue
+        name = layer.name or layer.symbol
+        if name in names:
+            unmapped.append(f"{layer.symbol} (name '{name}' is taken by an earlier layer)")
+            continue
+        names.add(name)
+        if _zigzag_onnx_differs(layer):
+            asymmetric.append(name)
+        lines += _entry(name, layer)
+    lines += ["- name: default", "  memory_operand_links: " + _flow(DEFAULT_LINKS)]
+    warnings = []
+    if unmapped:
+        warnings.append(Diagnostic("warning", f"zigzag-mapping: {len(unmapped)} layer(s) have no mapping to write "
+                                              f"and fall to the file's `default` entry: {', '.join(unmapped)}"))
+    if asymmetric:
+        warnings.append(Diagnostic(
+            "warning", f"zigzag-mapping: ZigZag's ONNX parser pairs the kernel's height (FX) with the output's width "
+                       f"(OX), so for {len(asymmetric)} layer(s) with non-square kernels or unequal strides it costs "
+                       f"another shape than dsec and reports other numbers: {', '.join(asymmetric)}"))
+    return "\n".join(lines) + "\n", warnings
+
+
+def _entry(name: str, layer: LayerOp) -> list[str]:
+    lines = [f"- name: {json.dumps(name)}", "  spatial_mapping:"]
+    unrolls = [u for u in layer.spatial.unrolls if u.loops]
+    if not unrolls:
+        lines[-1] += " {}"
+    for unroll in unrolls:
+        lines.append(f"    {unroll.array_dim}:")
+        lines += [f"      - {loop.dim}, {loop.factor}" for loop in unroll.loops]
+    loops = [loop for loop in layer.nest.loops if (loop.factor or 1) > 1]
+    lines.append("  temporal_ordering:" + ("" if loops else " []"))
+    lines += [f"    - [{loop.dim}, {loop.factor}]" for loop in loops]
+    # ZigZag's mapping schema requires all three links, also for a layer with one input.
+    links = {operand: layer.links.get(operand, DEFAULT_LINKS[operand]) for operand in ("O", "W", "I")}
+    lines.append("  memory_operand_links: " + _flow(links))
+    return lines
+
+
+def _flow(mapping: dict[str, str]) -> str:
+    return "{" + ", ".join(f"{k}: {v}" for k, v in mapping.items()) + "}"
+
+
+def _zigzag_onnx_differs(layer: LayerOp) -> bool:
+    """A window whose two axes differ in kernel size, stride or dilation."""
+    dims = layer.dims
+    if dims.get("FX", 1) != dims.get("FY", 1):
+        return True
+    windows = {}
+    for access in layer.compute.inputs:
+        for index in access.indices:
+            coeffs = dict(index.terms)
+            if len(coeffs) == 2:
+                windows[frozenset(coeffs)] = coeffs
+    y, x = windows.get(frozenset(("OY", "FY"))), windows.get(frozenset(("OX", "FX")))
+    return y is not None and x is not None and (y["OY"], y["FY"]) != (x["OX"], x["FX"])
