@@ -168,13 +168,13 @@ def workload_ops(layers: list[WorkloadLayer], mapping: MappingSpec,
 
 
 def _workload_precision(layer: WorkloadLayer, overrides: dict[str, int]) -> dict[str, int]:
-    """The file's bits, --precision over them; as for ONNX, a layer with no
-    partial sums writes every output at O_final."""
+    """The file's bits, --precision over them; as for ONNX, only a sum has
+    partial outputs: other layers write every output at O_final."""
     bits = layer.precision | overrides
     precision = {a.operand: bits[a.operand] for a in layer.compute.inputs}
-    if layer.compute.accumulate == "=":
-        return precision | {"O": bits["O_final"]}
-    return precision | {"O": bits["O"], "O_final": bits["O_final"]}
+    if layer.compute.accumulate == "+=":
+        return precision | {"O": bits["O"], "O_final": bits["O_final"]}
+    return precision | {"O": bits["O_final"]}
 
 
 def _tensor(shape: tuple[int, ...], bits: int) -> TensorType:

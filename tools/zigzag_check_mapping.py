@@ -6,6 +6,7 @@ dsec reads them back (`--mapping`) and when ZigZag (zigzag-dse 3.9.1) runs them.
     python tools/zigzag_check_mapping.py --model examples/models/conv3x3.onnx \\
         --arch examples/arch/eyeriss_like.yaml --mapping examples/mapping/default.yaml
     python tools/zigzag_check_mapping.py --no-zigzag           # dsec's round trip only
+    python tools/zigzag_check_mapping.py --mapping '' --mixed  # dsec's own (mixed) unrollings
     python tools/zigzag_check_mapping.py --zigzag-python /work/venvs/zigzag/bin/python
 
 Steps: dsec maps the model with the base mapping file (report as JSON, and
@@ -54,7 +55,8 @@ def run(command: list[str], what: str) -> None:
 def dsec_lower(args, mapping: Path, emit: str, out: Path) -> None:
     dsec = Path(sys.executable).with_name("dsec")
     run([str(dsec), "lower", args.model, "--arch", args.arch, *(["--mapping", str(mapping)] if mapping else []),
-         "--emit", emit, "-o", str(out), "--jobs", str(args.jobs)], f"dsec lower --emit {emit}")
+         "--emit", emit, "-o", str(out), "--jobs", str(args.jobs), *(["--mixed"] if args.mixed else [])],
+        f"dsec lower --emit {emit}")
 
 
 def layer_rows(path: Path) -> dict[str, dict]:
@@ -72,6 +74,7 @@ def main() -> int:
     parser.add_argument("--mapping", default=str(ROOT / "examples/mapping/tpu_like.yaml"),
                         help="the mapping file dsec searches with first ('' for none)")
     parser.add_argument("--jobs", type=int, default=1)
+    parser.add_argument("--mixed", action="store_true", help="let dsec's search unroll several dims per array dim")
     parser.add_argument("--zigzag-python", default=sys.executable, help="a Python with zigzag-dse 3.9.1")
     parser.add_argument("--no-zigzag", action="store_true", help="check dsec's round trip only")
     parser.add_argument("--keep", help="folder to keep the emitted mapping and the JSON reports in")
