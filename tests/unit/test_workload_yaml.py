@@ -112,7 +112,7 @@ def test_pooling_and_add_match_onnx():
     # W of 0 bits is ZigZag's placeholder: the layer reads I alone, as ONNX's MaxPool does.
     layers, warnings = load_workload(POOL_AND_ADD, "pool_add.yaml")
     assert warnings == []
-    ops = workload_ops(layers, MappingSpec({}), {})
+    ops, _ = workload_ops(layers, MappingSpec({}), {})
     built = {op.name: op for op in ops if hasattr(op, "compute")}
     from_onnx = onnx_layers()
     for name in ("/maxpool/MaxPool", "/layer1/layer1.0/Add"):
@@ -129,7 +129,7 @@ def test_pooling_and_add_match_onnx():
                                                  ({"I": 4, "O": 24}, {"I": 4, "W": 8, "O": 24, "O_final": 8})])
 def test_command_line_precision_wins_over_the_file(precision, expected):
     layers, _ = load_workload(WORKLOAD.read_text(), str(WORKLOAD))
-    ops = workload_ops(layers, MappingSpec({}), precision)
+    ops, _ = workload_ops(layers, MappingSpec({}), precision)
     assert next(op for op in ops if hasattr(op, "compute")).precision == expected
 
 
