@@ -76,6 +76,7 @@ def test_seed_lowmem_with_locality_maps_with_ten_candidates_and_is_faster():
 def test_data_locality_with_a_given_pipeline_is_not_silently_ignored():
     result = dsec.lower(str(SEED / "BasicNetwork.onnx"), arch=str(SEED / "accelerator.yaml"), pipeline="",
                         data_locality=True)
-    assert result.ok
+    # An empty pipeline costs no layer, an error of its own; the point here is the warning.
+    assert result.module is not None
     assert any(d.severity == "warning" and "--data-locality only shape the default pipeline" in d.message
                for d in result.diagnostics)
