@@ -15,6 +15,7 @@ from typing import Any, Union
 from dsec.compiler.location import Loc
 from dsec.dialect.accelerator import Accelerator
 from dsec.dialect.attributes import Compute, Constraints, Locality, Nest, Spatial, TensorType
+from dsec.dialect.multicore import MultiCore
 
 # Generic attribute values: int, float, str, bool, lists (tuples) and dicts of them.
 AttrValue = Any
@@ -76,6 +77,10 @@ class LayerOp:
     search: dict[str, AttrValue] | None = None
     cost: dict[str, AttrValue] | None = None
     loc: Loc | None = field(default=None, compare=False)
+    # Multi-core: how the layer is cut into CNs and onto cores (from the mapping), and its CNs
+    # (tile-layers), each with its core (allocate-cores) and its time (schedule).
+    tiling: dict[str, AttrValue] | None = None
+    cns: tuple[dict[str, AttrValue], ...] = ()
 
     @property
     def is_mapped(self) -> bool:
@@ -117,6 +122,10 @@ class Module:
     options: dict[str, AttrValue]
     ops: tuple[Op, ...]
     loc: Loc | None = field(default=None, compare=False)
+    # A multi-core accelerator (Stream's), whose cores the layers' CNs run on, and the schedule
+    # pass's result: totals and every transfer.
+    multicore: MultiCore | None = None
+    schedule: dict[str, AttrValue] | None = None
 
     def __str__(self) -> str:
         """The textual IR, as `dsec.print_ir` gives it."""

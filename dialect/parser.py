@@ -18,6 +18,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from dsec.compiler.diagnostics import DiagnosticError, error
 from dsec.compiler.location import Loc
 from dsec.dialect.accelerator import Accelerator, ImcArray, Memory, Port
+from dsec.dialect.multicore import COMPUTE, OFFCHIP, Connection, Core, MultiCore
 from dsec.dialect.attributes import (
     ELEMENT_BITS,
     Access,
@@ -229,6 +230,58 @@ def parse_tensor_type(text: str, loc: Loc) -> TensorType:
     return TensorType(tuple(shape), element)
 
 
+@dataclass
+class _CnLine:
+    fields: dict
+
+
+def _is_cn(item: object) -> bool:
+    return isinstance(item, _CnLine)
+
+
+@dataclass
+class _RawMulticore:
+    name: str
+    fields: "_Dict"
+    items: list
+    loc: Loc
+
+
+def _multicore(raw: _RawMulticore, main: Accelerator) -> MultiCore:
+    """The multi-core accelerator, with each core's accelerator looked up by name."""
+    accelerators = {main.name: main}
+    for item in raw.items:
+        if isinstance(item, Accelerator):
+            if item.name in accelerators:
+                raise error(f"accelerator @{item.name} is declared twice", item.loc)
+            accelerators[item.name] = item
+    offchip = _typed_fields(raw.fields, {"offchip": int}, "multicore")["offchip"]
+    cores, connections = [], []
+    for item in raw.items:
+        if isinstance(item, tuple) and item[0] == "core":
+            _, number, name, fields, loc = item
+            if name not in accelerators:
+                raise error(f"core {number} names accelerator @{name}, which is not declared", loc)
+            if number != len(cores):
+                raise error(f"core {number} is out of order; cores are numbered 0, 1, ... in order", loc)
+            values = _typed_fields(fields, {}, f"core {number}", {"kind": str, "operator_types": tuple,
+                                                                     "input_bits": int, "accumulator_bits": int})
+            cores.append(Core(number, values.get("kind", COMPUTE), accelerators[name],
+                              tuple(values.get("operator_types", ())), values.get("input_bits"),
+                              values.get("accumulator_bits"), loc))
+        elif isinstance(item, tuple):
+            _, kind, name, members, fields, loc = item
+            connection = Connection(len(connections), kind, members, 0.0, 0.0, loc)
+            if name != connection.name:
+                raise error(f"connection @{name} must be called @{connection.name} (its kind and position)", loc)
+            values = _typed_fields(fields, {"bandwidth": float, "unit_energy": float}, f"connection @{name}")
+            connections.append(Connection(connection.index, kind, members, values["bandwidth"],
+                                          values["unit_energy"], loc))
+    if not 0 <= offchip < len(cores) or cores[offchip].kind != OFFCHIP:
+        raise error(f"multicore's offchip core {offchip} is not a core of kind offchip", raw.loc)
+    return MultiCore(raw.name, tuple(cores), tuple(connections), offchip, raw.loc)
+
+
 class _Builder(Transformer):
     """Builds IR objects from the grammar's rules as the parser reduces them."""
 
@@ -382,10 +435,42 @@ class _Builder(Transformer):
         return ReturnOp(tuple(v[1:] for v in values if v is not None), self._tok(keyword))
 
     def module(self, children):
-        symbol, accelerator, options, *ops, ret = children
+        symbol, accelerator, multicore, options, *ops, ret, schedule = children
         all_ops = tuple(ops) + ((ret,) if ret is not None else ())
+        hardware = _multicore(multicore, accelerator) if multicore is not None else None
         return Module(name=symbol[1:], accelerator=accelerator, options=options, ops=all_ops,
-                      loc=self._tok(symbol))
+                      loc=self._tok(symbol), multicore=hardware, schedule=schedule)
+
+    # -- multi-core -------------------------------------------------------------
+
+    def multicore(self, children):
+        keyword, symbol, fields, *items = children
+        return _RawMulticore(symbol[1:], fields, [i for i in items if i is not None], self._tok(symbol))
+
+    def mc_core(self, children):
+        number, symbol, fields = children
+        return ("core", int(number), symbol[1:], fields, self._tok(number))
+
+    def mc_connection(self, children):
+        kind, symbol, *rest = children
+        *cores, fields = rest
+        return ("connection", str(kind), symbol[1:], tuple(int(c) for c in cores if c is not None), fields,
+                self._tok(kind))
+
+    def schedule(self, children):
+        keyword, fields, *transfers = children
+        return {**_plain(fields), "transfers": tuple(t for t in transfers if t is not None)}
+
+    def transfer(self, children):
+        name, fields = children
+        return {"tensor": self._string(name), **_plain(fields)}
+
+    def tiling(self, children):
+        return _plain(children[1])
+
+    def cn(self, children):
+        keyword, number, fields = children
+        return _CnLine({"id": int(number), **_plain(fields)})
 
     def start(self, children):
         return children[0]
@@ -394,7 +479,8 @@ class _Builder(Transformer):
 
     def layer_body(self, children):
         name, dims, compute, precision, links, *rest = children
-        *requires, locality, spatial, search, nest, cost = rest
+        *requires, locality, spatial, search, nest, cost, tiling = [r for r in rest if not _is_cn(r)]
+        cns = tuple(r.fields for r in rest if _is_cn(r))
         constraints = self._constraints([r for r in requires if r is not None])
         nested_spatial = nest[1] if nest is not None else None
         if spatial is not None and nested_spatial is not None:
@@ -408,6 +494,8 @@ class _Builder(Transformer):
             nest=nest[0] if nest is not None else None,
             search=search,
             cost=cost,
+            tiling=tiling,
+            cns=cns,
         )
 
     def _constraints(self, requires: list[_Item]) -> Constraints | None:

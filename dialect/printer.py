@@ -10,6 +10,7 @@ import json
 import math
 
 from dsec.dialect.accelerator import Accelerator, Memory
+from dsec.dialect.multicore import MultiCore
 from dsec.dialect.attributes import Constraints, Nest, Spatial
 from dsec.dialect.ops import ConstOp, InputOp, LayerOp, Module, MoveOp, Op, ReturnOp
 
@@ -46,9 +47,13 @@ def format_dict(d: dict) -> str:
 def print_module(module: Module) -> str:
     lines = [f"dsec.module @{module.name} {{"]
     lines += _accelerator_lines(module.accelerator, 1)
+    if module.multicore is not None:
+        lines += _multicore_lines(module.multicore, module.accelerator)
     lines.append(f"{INDENT}options {format_dict(module.options)}")
     for op in module.ops:
         lines += _op_lines(op, 1)
+    if module.schedule is not None:
+        lines += _schedule_lines(module.schedule)
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -68,6 +73,44 @@ def _accelerator_lines(acc: Accelerator, depth: int) -> list[str]:
     for memory in acc.memories:
         lines += _memory_lines(memory, depth + 1)
     lines.append(f"{pad}}}")
+    return lines
+
+
+def _multicore_lines(hardware: MultiCore, main: Accelerator) -> list[str]:
+    """The cores' accelerators other than the module's, once each, then cores and connections."""
+    pad = INDENT * 2
+    lines = [f"{INDENT}multicore @{hardware.name} {format_dict({'offchip': hardware.offchip})} {{"]
+    declared = {main.name: main}
+    for core in hardware.cores:
+        if core.accelerator.name not in declared:
+            declared[core.accelerator.name] = core.accelerator
+            lines += _accelerator_lines(core.accelerator, 2)
+    for core in hardware.cores:
+        fields: dict[str, object] = {}
+        if core.kind != "compute":
+            fields["kind"] = core.kind
+        if core.operator_types:
+            fields["operator_types"] = core.operator_types
+        if core.input_bits is not None:
+            fields["input_bits"] = core.input_bits
+        if core.accumulator_bits is not None:
+            fields["accumulator_bits"] = core.accumulator_bits
+        lines.append(f"{pad}core {core.id} @{core.accelerator.name} {format_dict(fields)}")
+    for connection in hardware.connections:
+        cores = ", ".join(str(c) for c in connection.cores)
+        fields = {"bandwidth": connection.bandwidth, "unit_energy": connection.unit_energy}
+        lines.append(f"{pad}{connection.kind} @{connection.name} [{cores}] {format_dict(fields)}")
+    lines.append(f"{INDENT}}}")
+    return lines
+
+
+def _schedule_lines(schedule: dict) -> list[str]:
+    summary = {k: v for k, v in schedule.items() if k != "transfers"}
+    lines = [f"{INDENT}schedule {format_dict(summary)} {{"]
+    for transfer in schedule.get("transfers", ()):
+        fields = {k: v for k, v in transfer.items() if k != "tensor"}
+        lines.append(f"{INDENT * 2}transfer {json.dumps(transfer['tensor'])} {format_dict(fields)}")
+    lines.append(f"{INDENT}}}")
     return lines
 
 
@@ -130,6 +173,9 @@ def _layer_lines(layer: LayerOp, depth: int) -> list[str]:
         lines += _nest_lines(layer.nest, layer.spatial, depth + 1)
     if layer.cost is not None:
         lines.append(f"{inner}cost {format_dict(layer.cost)}")
+    if layer.tiling is not None:
+        lines.append(f"{inner}tiling {format_dict(layer.tiling)}")
+    lines += [f"{inner}cn {cn['id']} {format_dict({k: v for k, v in cn.items() if k != 'id'})}" for cn in layer.cns]
     lines.append(f"{pad}}}")
     return lines
 

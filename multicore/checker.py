@@ -6,7 +6,7 @@ from __future__ import annotations
 from math import ceil
 
 from dsec.multicore.cn_cost import CNCost
-from dsec.multicore.hardware import MultiCore
+from dsec.dialect.multicore import MultiCore
 from dsec.multicore.schedule_types import Schedule
 from dsec.multicore.tiling import CNGraph
 

@@ -13,7 +13,7 @@ from dsec.compiler.pass_base import PassContext
 from dsec.compiler.pass_manager import Instrumentation, PassManager
 from dsec.dialect.attributes import TensorType
 from dsec.dialect.ops import InputOp, LayerOp, Module, Value
-from dsec.multicore.hardware import Core
+from dsec.dialect.multicore import Core
 from dsec.multicore.tiling import index_range
 
 

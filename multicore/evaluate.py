@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from dsec.dialect.ops import Module
 from dsec.multicore.cn_cost import CNCost, cn_cost
-from dsec.multicore.hardware import MultiCore
+from dsec.dialect.multicore import MultiCore
 from dsec.multicore.plan import Plan, cn_allocation, cn_priority
 from dsec.multicore.schedule_types import Schedule
 from dsec.multicore.scheduler import list_schedule

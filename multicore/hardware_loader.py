@@ -14,7 +14,7 @@ from dsec.compiler.location import Loc
 from dsec.dialect.accelerator import Accelerator
 from dsec.frontend.arch_loader import _memories, accelerator_from_yaml
 from dsec.frontend.yaml_source import Checker, YNode, load_yaml, read_text_file
-from dsec.multicore.hardware import COMPUTE, OFFCHIP, Connection, Core, MultiCore
+from dsec.dialect.multicore import COMPUTE, OFFCHIP, Connection, Core, MultiCore
 
 TOP_KEYS = ["name", "cores", "offchip_core_id", "core_connectivity"]
 TOP_OPTIONAL = ["unit_energy_cost", "core_coordinates", "core_memory_sharing"]

@@ -10,7 +10,7 @@ from math import ceil
 
 from dsec.compiler.diagnostics import Diagnostic, DiagnosticError
 from dsec.dialect.ops import LayerOp, Module
-from dsec.multicore.hardware import MultiCore
+from dsec.dialect.multicore import MultiCore
 from dsec.multicore.mapping_loader import StreamMapping, resolve_dim
 from dsec.multicore.tiling import CNGraph, LayerTiling
 

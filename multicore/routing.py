@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from dsec.multicore.hardware import MultiCore
+from dsec.dialect.multicore import MultiCore
 
 MAX_PATHS = 16  # shortest paths kept per pair; meshes have few
 

@@ -16,7 +16,7 @@ from math import ceil
 
 from dsec.compiler.diagnostics import error
 from dsec.multicore.cn_cost import CNCost
-from dsec.multicore.hardware import MultiCore
+from dsec.dialect.multicore import MultiCore
 from dsec.multicore.memory import CoreMemory
 from dsec.multicore.routing import shortest_paths
 from dsec.multicore.schedule_types import Residency, Schedule, Slot, Transfer
