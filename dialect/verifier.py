@@ -16,6 +16,7 @@ from dsec.dialect.accelerator import DIRECTIONS, MEMORY_OPERANDS, PORT_TYPES, Ac
 from dsec.dialect.attributes import Locality, Nest, Spatial
 from dsec.dialect.graph import tensor_reads
 from dsec.dialect.ops import LayerOp, Module, MoveOp, operand_shapes, operands_of, results_of
+from dsec.imc.rules import macro_violations
 
 
 def verify_module(module: Module) -> list[Diagnostic]:
@@ -46,6 +47,8 @@ def verify_accelerator(acc: Accelerator) -> list[Diagnostic]:
         if dim not in array_dims:
             out.append(_err(f"systolic dimension '{dim}' is not an array dimension ({', '.join(array_dims)})",
                             acc.loc))
+    if acc.imc is not None:
+        out += [_err(message, loc or acc.loc) for message, loc in macro_violations(acc)]
     seen: set[str] = set()
     for mem in acc.memories:
         if mem.name in seen:

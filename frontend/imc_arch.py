@@ -10,14 +10,11 @@ a power of two (ZigZag's validator passes it, then an assertion fails), an
 from __future__ import annotations
 
 from dsec.compiler.location import Loc
-from dsec.dialect.accelerator import CELLS, ImcArray, Memory
+from dsec.dialect.accelerator import ImcArray, Memory
 from dsec.frontend.yaml_source import Checker, YNode
+from dsec.imc.rules import cells_violations, is_power_of_two
 
 IMC_TYPES = ("analog", "digital")
-
-
-def is_power_of_two(value: int) -> bool:
-    return value > 0 and value & (value - 1) == 0
 
 
 def imc_array(node: YNode, key_loc: Loc, sizes: list[tuple[str, int]], check: Checker) -> ImcArray | None:
@@ -91,20 +88,5 @@ def _positive(node: YNode, key: str, check: Checker) -> int | None:
 
 
 def check_cells(memories: list[Memory], imc: ImcArray, array_loc: Loc, check: Checker) -> None:
-    """The `cells` memory holds the weights inside the macro: operand I2 only,
-    one copy per cell (served by no dimension), whole weights, lowest I2 level."""
-    cells = next((m for m in memories if m.name == CELLS), None)
-    if cells is None:
-        check.error(f"an IMC array keeps its weights in a memory named '{CELLS}'; add it (operands [I2], "
-                    f"served_dimensions [], size a multiple of the weight precision)", array_loc)
-        return
-    if cells.operands != ("I2",):
-        check.error(f"memory '{CELLS}' of an IMC array holds only the weights: set operands to [I2]", cells.loc)
-    if cells.served_dimensions:
-        check.error(f"memory '{CELLS}' of an IMC array is one per cell: set served_dimensions to []", cells.loc)
-    if cells.size % imc.weight_precision:
-        check.error(f"size of memory '{CELLS}' ({cells.size} bits) must be a multiple of the weight precision "
-                    f"({imc.weight_precision} bits)", cells.loc)
-    lowest = next((m for m in memories if "I2" in m.operands), None)
-    if lowest is not None and lowest is not cells and "I2" in cells.operands:
-        check.error(f"memory '{CELLS}' must be the lowest level of I2 (list it before '{lowest.name}')", cells.loc)
+    for message, loc in cells_violations(memories, imc):
+        check.error(message, loc or array_loc)

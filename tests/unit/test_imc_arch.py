@@ -81,3 +81,18 @@ def test_imc_array_round_trips_through_the_ir():
     again = parse_module(text, "m.dsec")
     assert again.accelerator.imc == acc.imc
     assert print_module(again) == text
+
+
+def test_verifier_checks_an_edited_imc_array():
+    from dsec.dialect.ops import Module
+    from dsec.dialect.verifier import verify_accelerator
+    acc = load_accelerator(AIMC, "aimc.yaml").accelerator
+    text = print_module(Module(name="m", accelerator=acc, options={}, ops=[]))
+    assert verify_accelerator(parse_module(text, "m.dsec").accelerator) == []
+    edited = text.replace("adc_resolution = 8", "adc_resolution = 0").replace("bit_serial_precision = 2",
+                                                                              "bit_serial_precision = 3")
+    edited = edited.replace("memory @cells operands [I2]", "memory @cells operands [I1, I2]")
+    messages = [d.message for d in verify_accelerator(parse_module(edited, "m.dsec").accelerator)]
+    assert "an analog IMC array needs an ADC resolution of at least 1 bit" in messages
+    assert "the bit-serial precision of an IMC array (3) must be a power of two" in messages
+    assert "memory 'cells' of an IMC array holds only the weights: set operands to [I2]" in messages
