@@ -6,8 +6,8 @@ import sys
 
 import click
 
-from dsec.compiler.commands.common import (PIPELINE_SOURCE, check_output, parse_precision, parse_shapes, report,
-                                           shape_options, write_output)
+from dsec.compiler.commands.common import (PIPELINE_SOURCE, check_output, fail, parse_precision, parse_shapes,
+                                           report, shape_options, write_output)
 from dsec.compiler.commands.progress import ProgressBar
 from dsec.compiler.diagnostics import Diagnostic, SourceManager
 from dsec.compiler.location import Loc
@@ -42,11 +42,27 @@ EMITS = ["report", "ir", "json", "csv", "markdown", "zigzag-mapping", "timeloop"
 @click.option("--pipeline", "pipeline", default=None, help="Replace the default pass pipeline.")
 @click.option("--print-ir-after-all", is_flag=True, help="Print the IR after every pass on stderr.")
 @click.option("--timing", is_flag=True, help="Report the time of each step on stderr, start-up included.")
+@click.option("--fused/--layer-by-layer", "fused", default=None,
+              help="Multi-core (Stream's hardware file): schedule the mapping's fused groups tile by tile, or each "
+                   "layer whole (default: as the mapping says).")
+@click.option("--trace", metavar="TRACE.json", help="Multi-core: write the schedule as a Chrome/Perfetto trace.")
 @shape_options
 def command(model, arch, mapping, objective, emit, output, spatial_candidates, mixed, lpf_limit, jobs,
-            data_locality, pipeline, print_ir_after_all, timing, shapes, precision) -> None:
-    """Map and cost every layer of MODEL (ONNX, or a ZigZag workload YAML) and report."""
+            data_locality, pipeline, print_ir_after_all, timing, fused, trace, shapes, precision) -> None:
+    """Map and cost every layer of MODEL (ONNX, or a ZigZag workload YAML) and report. With a multi-core
+    accelerator (Stream's hardware YAML) and Stream's mapping YAML: cut layers into CNs, put them on
+    cores and schedule them."""
     check_output(output)
+    from dsec.multicore.importer import is_multicore_file
+
+    if is_multicore_file(arch):
+        from dsec.compiler.commands.multicore import lower_multicore_command
+        lower_multicore_command(model, arch, mapping, objective, emit, output, fused, trace, timing, print_ir_after_all,
+                                parse_shapes(shapes), parse_precision(precision))
+        return
+    if fused is not None or trace:
+        fail("--fused, --layer-by-layer and --trace are for multi-core accelerators (Stream's hardware YAML, "
+             "which lists `cores`)")
     from dsec.compiler.lower import LowerOptions, lower
     from dsec.compiler.pass_manager import Instrumentation
     from dsec.compiler.pipeline import PipelineError

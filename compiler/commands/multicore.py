@@ -1,0 +1,48 @@
+"""`dsec lower` on a multi-core accelerator (Stream's hardware YAML): the report, JSON or IR,
+and optionally the schedule as a Chrome/Perfetto trace."""
+
+from __future__ import annotations
+
+import sys
+
+from dsec.compiler.commands.common import check_output, fail, report, write_output
+from dsec.compiler.diagnostics import SourceManager
+
+MULTICORE_EMITS = ("report", "json", "ir")
+
+
+def lower_multicore_command(model, arch, mapping, objective, emit, output, fused, trace, timing, print_ir_after_all,
+                            shapes, precision) -> None:
+    if emit not in MULTICORE_EMITS:
+        fail(f"--emit {emit} is not available for a multi-core accelerator; use one of {', '.join(MULTICORE_EMITS)}")
+    if trace:
+        check_output(trace)
+    from dsec.compiler.pass_manager import Instrumentation
+    from dsec.frontend.importer import ImportOptions
+    from dsec.multicore.lower import lower_multicore
+    from dsec.multicore.plan import FUSED, LAYER_BY_LAYER
+
+    instrumentation = Instrumentation(print_after_all=print_ir_after_all, timing=timing)
+    instrumentation.record_startup()
+    order = None if fused is None else FUSED if fused else LAYER_BY_LAYER
+    result = lower_multicore(model, arch, mapping, order, objective, ImportOptions(shapes=shapes, precision=precision),
+                             instrumentation)
+    report(SourceManager(), result.diagnostics)
+    if result.module is None:
+        if timing:
+            instrumentation.report_timing()
+        sys.exit(1)
+    from dsec.multicore.report import report_json, report_text
+
+    if emit == "ir":
+        from dsec.dialect.printer import print_module
+        text = print_module(result.module)
+    else:
+        text = report_json(result.report) if emit == "json" else report_text(result.report)
+    write_output(output, text)
+    if trace:
+        from dsec.multicore.trace import chrome_trace
+        write_output(trace, chrome_trace(result.module))
+    if timing:
+        instrumentation.report_timing()
+    sys.exit(0 if result.ok else 1)

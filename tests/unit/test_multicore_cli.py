@@ -1,0 +1,95 @@
+"""`dsec lower MODEL --arch MULTICORE.yaml --mapping MAP.yaml [--fused/--layer-by-layer]`: the
+report, JSON and the Perfetto trace (Chrome trace JSON, one track per core and link)."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from click.testing import CliRunner
+
+from dsec.compiler import cli
+
+STREAM = os.path.join(os.path.dirname(__file__), "..", "fixtures", "stream")
+MODEL = os.path.join(STREAM, "2conv_1_8_32_32_16_32_3.onnx")
+HARDWARE = os.path.join(STREAM, "hardware", "tpu_like_quad_core.yaml")
+
+
+def _lower(*args: str):
+    return CliRunner().invoke(cli.main, ["lower", MODEL, "--arch", HARDWARE, *args])
+
+
+def test_report_and_json(tmp_path):
+    mapping = os.path.join(STREAM, "map_fixed_fused_rows4.yaml")
+    text = _lower("--mapping", mapping)
+    assert text.exit_code == 0, text.output
+    assert "multi-core schedule of TwoConv on tpu_like_quad_core (fused, 16 CNs" in text.output
+    assert "core0" in text.output and "bus12" in text.output and "core6.port" in text.output
+    fused = json.loads(_lower("--mapping", mapping, "--emit", "json").output)
+    whole = json.loads(_lower("--mapping", mapping, "--emit", "json", "--layer-by-layer").output)
+    assert (fused["order"], fused["cns"], whole["order"], whole["cns"]) == ("fused", 16, "layer-by-layer", 2)
+    assert fused["latency_cycles"] <= whole["latency_cycles"]
+    energy = fused["energy_pj"]
+    assert energy["total"] == pytest.approx(energy["cn"] + energy["links"] + energy["memory_ends"] + energy["offchip"])
+    assert 0 < fused["cores"]["core1"]["utilization"] <= 1
+
+
+def test_single_core_flags_are_refused_for_a_zigzag_accelerator():
+    arch = os.path.join(STREAM, "hardware", "cores", "tpu_like.yaml")
+    result = CliRunner().invoke(cli.main, ["lower", MODEL, "--arch", arch, "--fused"])
+    assert result.exit_code == 1 and "--fused, --layer-by-layer and --trace are for multi-core" in result.output
+
+
+def test_mapping_mistake_is_a_located_error(tmp_path):
+    bad = tmp_path / "map.yaml"
+    bad.write_text("layers:\n- name: Conv1\n  core_allocation: [[5]]\n- name: Conv9\n  core_allocation: [[0]]\n")
+    result = _lower("--mapping", str(bad))
+    assert result.exit_code == 1
+    assert "map.yaml:2:3: error: core_allocation of 'Conv1' names core 5, which does not run Conv" in result.output
+    assert "map.yaml:4:3: error: the mapping names layer 'Conv9'" in result.output
+    assert "Traceback" not in result.output
+
+
+def check_chrome_trace(trace: dict) -> dict[str, list[dict]]:
+    """The Chrome trace event format's rules for what dsec writes: complete events (ph X) with a
+    name, integer ts/dur >= 0, pid and tid, and thread names (ph M) for every track. Returns the
+    events by track name."""
+    names = {}
+    for event in trace["traceEvents"]:
+        assert {"name", "ph", "pid", "tid"} <= set(event)
+        if event["ph"] == "M" and event["name"] == "thread_name":
+            names[(event["pid"], event["tid"])] = event["args"]["name"]
+    tracks: dict[str, list[dict]] = {name: [] for name in names.values()}
+    for event in trace["traceEvents"]:
+        if event["ph"] == "X":
+            assert isinstance(event["ts"], int) and isinstance(event["dur"], int) and event["dur"] >= 0
+            tracks[names[(event["pid"], event["tid"])]].append(event)
+    return tracks
+
+
+def test_trace_has_one_track_per_core_and_link(tmp_path):
+    path = tmp_path / "trace.json"
+    result = _lower("--mapping", os.path.join(STREAM, "map_ksplit4_fused_rows4.yaml"), "--trace", str(path))
+    assert result.exit_code == 0, result.output
+    tracks = check_chrome_trace(json.loads(path.read_text()))
+    cores = [name for name in tracks if name.startswith("core") and "port" not in name]
+    links = [name for name in tracks if name.startswith(("link", "bus")) or name.endswith(".port")]
+    assert len(cores) == 6 and len(links) == 14  # cores 0-5 (6 is DRAM), 12 links, the bus, the port
+    assert sum(len(tracks[c]) for c in cores) == 64  # every CN once
+    for events in tracks.values():  # a track never runs two things at once
+        spans = sorted((e["ts"], e["ts"] + e["dur"]) for e in events)
+        assert all(end <= start for (_, end), (start, _) in zip(spans, spans[1:]))
+
+
+def test_trace_loads_in_perfettos_trace_processor(tmp_path):
+    trace_processor = pytest.importorskip("perfetto.trace_processor")
+    path = tmp_path / "trace.json"
+    assert _lower("--mapping", os.path.join(STREAM, "map_fixed_fused_rows4.yaml"), "--trace", str(path)).exit_code == 0
+    try:
+        processor = trace_processor.TraceProcessor(trace=str(path))
+    except Exception as exc:  # noqa: BLE001 - the package fetches its trace_processor binary on first use
+        pytest.skip(f"perfetto's trace processor binary is not available here: {type(exc).__name__}")
+    threads = {row.name for row in processor.query("select name from thread")}
+    assert {"core0 (tpu_like)", "core1 (tpu_like)", "bus12", "core6.port"} <= threads
+    assert len(list(processor.query("select id from slice where category = 'cn'"))) == 16
