@@ -141,7 +141,9 @@ def _require_every_layer_costed(report: dict, ctx: PassContext) -> None:
     """A layer left without a cost and without an error of its own (a --pipeline
     that stops short of cost-annotate) fails the run: a report that costs part
     of the model is not a result."""
-    silent = [row["name"] or row["symbol"] for row in report["layers"] if row["status"] == "unmapped"]
+    errors = [d.message for d in ctx.diagnostics.diagnostics if d.severity == "error"]
+    silent = [row["name"] or row["symbol"] for row in report["layers"] if row["status"] == "unmapped"
+              and not any(f"@{row['symbol']}" in message for message in errors)]  # no error of its own
     if silent:
         ctx.diagnostics.error(
             f"{len(silent)} of {report['totals']['layers']} layers have no cost (first: '{silent[0]}'); the "
