@@ -1,5 +1,7 @@
-"""The cost report: per-layer rows and network totals, from the IR's `cost`
-attributes, as text, markdown, JSON or CSV.
+"""The cost report's data: per-layer rows and network totals, from the IR's
+`cost` attributes (build_report). The renderers read only this dict: text
+(cost/report_text.py), markdown (cost/report_markdown.py), CSV
+(cost/report_csv.py), JSON (format_json below); FORMATS names them.
 
 JSON schema (schema_version 1):
   {"schema_version": 1, "module": str, "accelerator": str,
@@ -12,6 +14,9 @@ JSON schema (schema_version 1):
                "latency_breakdown_cycles": {"ideal", "temporal", "stall", "onloading",
                                             "offloading", "drain"},
                "accesses": {"<memory>": {"<operand>": {"<fh|tl|fl|th>": words}}},
+               "locality": null | {"keep": {"<operand>": "<memory>"}, "live_bits": {"<memory>": bits}},
+                 (--data-locality: the memory each kept operand stays in between layers, its top memory
+                  for this layer; the bits tensors kept for later layers occupy in a memory meanwhile)
                "search": null | {"objective", "tried": [{"spatial", "energy_pj", "latency_cycles",
                                                          "orders", "mirrors"?}],  (mirrors: the
                                  earlier candidate, OX <-> OY swapped, whose result it took)
@@ -26,12 +31,13 @@ accelerator's (cost/area.py), in the accelerator file's unit (mm² in ZigZag's f
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 
 from dsec.cost.area import accelerator_area
-from dsec.imc.report import layer_time_ns, macro_figures, macro_line
+from dsec.cost.report_csv import format_csv
+from dsec.cost.report_markdown import format_markdown
+from dsec.cost.report_text import format_text
+from dsec.imc.report import layer_time_ns, macro_figures
 from dsec.dialect.ops import LayerOp, Module
 
 SCHEMA_VERSION = 1
@@ -47,13 +53,20 @@ def dominant_term(energy: dict) -> str:
     return max(terms, key=terms.get)
 
 
+def locality_field(layer: LayerOp) -> dict | None:
+    """Where --data-locality (the layer-locality pass) keeps the layer's operands."""
+    if layer.locality is None:
+        return None
+    return {"keep": dict(layer.locality.keep), "live_bits": dict(layer.locality.live)}
+
+
 def layer_row(layer: LayerOp) -> dict:
     cost = layer.cost or {}
     temporal = " ".join(f"{lp.dim}{lp.factor}" for lp in reversed(layer.nest.loops)) if layer.nest else ""
     spatial = " ".join(f"{u.array_dim}:" + ",".join(f"{lp.dim}{lp.factor}" for lp in u.loops)
                        for u in layer.spatial.unrolls) if layer.spatial else ""
     row = {"name": layer.name, "symbol": layer.symbol, "op": layer.op_type, "spatial": spatial,
-           "temporal": temporal, "search": layer.search}
+           "temporal": temporal, "search": layer.search, "locality": locality_field(layer)}
     if "energy_pj" not in cost:
         row.update(status="error" if "error" in cost else "unmapped", error=cost.get("error"), macs=None,
                    energy_pj=None, latency_cycles=None, compute_bound_cycles=None, dominant=None, utilization=None, energy_breakdown_pj=None,
@@ -83,111 +96,8 @@ def build_report(module: Module) -> dict:
     return report
 
 
-def _fit(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def _number(value) -> str:
-    return "-" if value is None else f"{value:.4g}" if isinstance(value, float) else str(value)
-
-
-# util: the compute bound (MACs / PEs, the `bound` column) over the latency.
-COLUMNS = (("layer", 14, "<"), ("op", 6, "<"), ("MACs", 10, ">"), ("spatial", 14, "<"),
-           ("temporal, outer first", 24, "<"), ("energy pJ", 10, ">"), ("cycles", 9, ">"), ("bound", 9, ">"),
-           ("util", 6, ">"), ("dominant", 9, "<"))
-
-
-def _cells(row: dict) -> list[str]:
-    util = "-" if row["utilization"] is None else f"{100 * row['utilization']['total']:.1f}%"
-    return [row["symbol"], row["op"], _number(row["macs"]), row["spatial"], row["temporal"],
-            _number(row["energy_pj"]), _number(row["latency_cycles"]), _number(row["compute_bound_cycles"]), util,
-            row["dominant"] or row["status"]]
-
-
-def format_text(report: dict) -> str:
-    """A table that fits 120 columns."""
-    lines = [" ".join(f"{name:{align}{width}}" for name, width, align in COLUMNS).rstrip()]
-    lines.append(" ".join("-" * width for _, width, _ in COLUMNS))
-    for row in report["layers"]:
-        lines.append(" ".join(f"{_fit(cell, width):{align}{width}}"
-                              for cell, (_, width, align) in zip(_cells(row), COLUMNS)).rstrip())
-    totals = report["totals"]
-    lines.append(f"total: {totals['mapped']}/{totals['layers']} layers mapped, {totals['macs']} MACs, "
-                 f"{totals['energy_pj']:.6g} pJ, {totals['latency_cycles']:.6g} cycles")
-    lines.append(area_line(report["area"]))
-    if "imc" in report:
-        lines.append(macro_line(report["imc"]))
-    for row in report["layers"]:
-        if row["error"]:
-            lines.append(f"error: @{row['symbol']}: {row['error']}")
-    lines += discarded_lines(report)
-    return "\n".join(lines) + "\n"
-
-
-def area_line(area: dict) -> str:
-    """`area: 1.5 mm2 = pe_array 1024 x 0.001 + sram 1 x 0.476 + ...`, components without area left out."""
-    parts = [f"{name} {c['copies']} x {c['unit_area']:.4g}" for name, c in area["components"].items() if c["area"]]
-    return f"area: {area['total']:.6g} {area['unit']}" + (" = " + " + ".join(parts) if parts else "")
-
-
-def discarded_lines(report: dict) -> list[str]:
-    """The spatial candidates the search discarded, and why."""
-    searched = [row["search"] for row in report["layers"] if (row.get("search") or {}).get("tried") is not None]
-    lines = []
-    if searched:
-        tried = sum(len(s["tried"]) for s in searched)
-        dropped = sum(len(s["discarded"]) for s in searched)
-        lines.append(f"search: {len(searched)} layers searched, {tried + dropped} spatial candidates scored, "
-                     f"{dropped} discarded")
-    for row in report["layers"]:
-        search = row.get("search") or {}
-        discarded = search.get("discarded") or []
-        if not discarded:
-            continue
-        tried = len(search.get("tried") or [])
-        lines.append(f"@{row['symbol']}: {len(discarded)} of {tried + len(discarded)} spatial candidates discarded:")
-        for d in discarded:
-            where = (f"{d['operand']} in @{d['memory']} needs {d['needed_bits']} bits of {d['available_bits']} "
-                     if "memory" in d else "")
-            lines.append(f"  {d['spatial']}: {where}({d['reason']})")
-    return lines
-
-
-def format_markdown(report: dict) -> str:
-    lines = ["| " + " | ".join(name for name, _, _ in COLUMNS) + " |",
-             "|" + "|".join("---:" if align == ">" else "---" for _, _, align in COLUMNS) + "|"]
-    lines += ["| " + " | ".join(_cells(row)) + " |" for row in report["layers"]]
-    totals = report["totals"]
-    lines.append(f"\n**Total**: {totals['mapped']}/{totals['layers']} layers mapped, {totals['energy_pj']:.6g} pJ, "
-                 f"{totals['latency_cycles']:.6g} cycles")
-    lines.append(f"\n**Area**: {area_line(report['area']).removeprefix('area: ')}")
-    if "imc" in report:
-        lines.append(f"\n**IMC macro**: {macro_line(report['imc']).split(': ', 1)[1]}")
-    discarded = discarded_lines(report)
-    if discarded:
-        lines += ["", "```", *discarded, "```"]
-    return "\n".join(lines) + "\n"
-
-
 def format_json(report: dict) -> str:
     return json.dumps(report, indent=1) + "\n"
-
-
-def format_csv(report: dict) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["name", "symbol", "op", "status", "macs", "spatial", "temporal", "spatial_utilization",
-                     "utilization", "energy_pj", "latency_cycles", "compute_bound_cycles", "dominant", "area"])
-    for row in report["layers"]:
-        util = row["utilization"] or {}
-        writer.writerow([row["name"], row["symbol"], row["op"], row["status"], row["macs"], row["spatial"],
-                         row["temporal"], util.get("spatial"), util.get("total"), row["energy_pj"],
-                         row["latency_cycles"], row["compute_bound_cycles"], row["dominant"], None])
-    # The area is the accelerator's: one row per component and the total, op "area", after the layers.
-    area = report["area"]
-    for name, component in [*area["components"].items(), ("total", {"area": area["total"]})]:
-        writer.writerow([name, "", "area", "ok", *[None] * 9, component["area"]])
-    return out.getvalue()
 
 
 FORMATS = {"text": format_text, "markdown": format_markdown, "json": format_json, "csv": format_csv}
