@@ -30,8 +30,8 @@ def core_precision(layer: LayerOp, core: Core) -> dict[str, int]:
     """The layer's precisions, with the core's operand_precision where the core gives one."""
     precision = dict(layer.precision)
     for role in precision:
-        if role in ("O", "O_final"):
-            bits = core.accumulator_bits if role == "O" else core.input_bits
+        if role == "O" and "O_final" in precision:  # partial sums: only layers that accumulate have them
+            bits = core.accumulator_bits
         else:
             bits = core.input_bits
         if bits is not None:

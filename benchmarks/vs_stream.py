@@ -1,0 +1,142 @@
+"""dsec against Stream (stream-dse 2.1.1) on the shipped multi-core cases: latency, energy and
+wall time side by side, each tool a fresh process on the same hardware, model and mapping files.
+
+    python benchmarks/vs_stream.py                          # every case
+    python benchmarks/vs_stream.py --only 2conv             # cases whose name has '2conv'
+    python benchmarks/vs_stream.py --stream-python /path/to/stream-venv/bin/python
+
+stream-dse 2.1.1 needs Python >= 3.12, so it runs in its own environment (`--stream-python`, or
+DSEC_STREAM_PYTHON; default /work/venvs/stream/bin/python) with stream-dse==2.1.1 and six
+installed (its zigzag imports six undeclared). Stream is given each mapping as is; for the
+layer-by-layer rows of a fused mapping it gets the same file with one group per layer
+(tile 1 over D0), which is what `dsec lower --layer-by-layer` schedules. Stream's energy is the
+energy family of its allocation solve (nodes + transfers). Times: wall clock and CPU time (user +
+system) of the whole process, start-up included; on a shared machine wall time varies, so the
+speed-up is given on CPU time. docs/multicore.md explains why the numbers differ.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+STREAM = ROOT / "tests/fixtures/stream"
+OWN = ROOT / "tests/fixtures/multicore"
+TPU_QUAD = STREAM / "hardware/tpu_like_quad_core.yaml"
+TWO_CONV = STREAM / "2conv_1_8_32_32_16_32_3.onnx"
+# name, model, hardware, mapping, order for dsec (None: as the mapping says)
+CASES = [
+    ("2conv lbl", TWO_CONV, TPU_QUAD, STREAM / "map_fixed_lbl.yaml", None),
+    ("2conv fused rows4", TWO_CONV, TPU_QUAD, STREAM / "map_fixed_fused_rows4.yaml", None),
+    ("2conv ksplit4 lbl", TWO_CONV, TPU_QUAD, STREAM / "map_ksplit4_fused_rows4.yaml", "layer-by-layer"),
+    ("2conv ksplit4 fused rows4", TWO_CONV, TPU_QUAD, STREAM / "map_ksplit4_fused_rows4.yaml", None),
+    ("resnet18_first3 lbl", STREAM / "resnet18_first3.onnx", TPU_QUAD, OWN / "resnet18_first3_fused.yaml",
+     "layer-by-layer"),
+    ("resnet18_first3 fused", STREAM / "resnet18_first3.onnx", TPU_QUAD, OWN / "resnet18_first3_fused.yaml", None),
+    ("resnet18_first8 lbl", STREAM / "resnet18_first8.onnx", TPU_QUAD, OWN / "resnet18_first8_fused.yaml",
+     "layer-by-layer"),
+    ("resnet18_first8 fused", STREAM / "resnet18_first8.onnx", TPU_QUAD, OWN / "resnet18_first8_fused.yaml", None),
+]
+
+STREAM_RUNNER = """
+import json, sys, logging
+logging.disable(logging.CRITICAL)
+from stream.api import evaluate_mapping, SolveOptions
+hardware, model, mapping, out = sys.argv[1:5]
+estimate = evaluate_mapping(hardware, model, out, mapping, SolveOptions(artifacts=False))
+groups = estimate.context.get("group_allocations") or {}
+energy = sum(g.get("performance", {}).get("energy", {}).get("total_pj", 0.0) for g in groups.values())
+print("RESULT " + json.dumps({"cycles": estimate.cycles, "energy_pj": energy}))
+"""
+
+
+def layer_by_layer_mapping(path: Path, directory: str) -> Path:
+    """The mapping with one fused group per layer, untiled: Stream's layer-by-layer."""
+    data = yaml.safe_load(path.read_text())
+    data["fused_groups"] = [{"name": f"G{i}", "layers": [layer["name"]],
+                             "intra_core_tiling": [{"dim": f"{layer['name']}.D0", "tile": 1}]}
+                            for i, layer in enumerate(data["layers"])]
+    target = Path(directory) / f"lbl_{path.name}"
+    target.write_text(yaml.safe_dump(data, sort_keys=False))
+    return target
+
+
+def timed(command: list[str], env: dict | None = None) -> tuple[subprocess.CompletedProcess, float, float]:
+    """The finished process, its wall time and its CPU time (user + system, children included)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, env=env)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return done, wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def run_dsec(model: Path, hardware: Path, mapping: Path, order: str | None) -> dict:
+    command = [sys.executable, "-m", "dsec", "lower", str(model), "--arch", str(hardware), "--mapping", str(mapping),
+               "--emit", "json"] + ([f"--{order}"] if order else [])
+    done, wall, cpu = timed(command)
+    if done.returncode != 0:
+        return {"error": done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "failed"}
+    report = json.loads(done.stdout)
+    return {"cycles": report["latency_cycles"], "energy_pj": report["energy_pj"]["total"], "wall": wall, "cpu": cpu}
+
+
+def run_stream(python: str, model: Path, hardware: Path, mapping: Path, directory: str) -> dict:
+    done, wall, cpu = timed([python, "-c", STREAM_RUNNER, str(hardware), str(model), str(mapping),
+                             os.path.join(directory, "stream_out")])
+    line = next((l for l in done.stdout.splitlines() if l.startswith("RESULT ")), None)
+    if line is None:
+        tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        return {"error": tail[:100]}
+    return {**json.loads(line[len("RESULT "):]), "wall": wall, "cpu": cpu}
+
+
+def _cell(result: dict, key: str, scale: float = 1.0, digits: int = 0) -> str:
+    if "error" in result:
+        return "error"
+    return f"{result[key] / scale:.{digits}f}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stream-python", default=os.environ.get("DSEC_STREAM_PYTHON",
+                                                                  "/work/venvs/stream/bin/python"))
+    parser.add_argument("--only", default="", help="run the cases whose name contains this")
+    args = parser.parse_args()
+    has_stream = Path(args.stream_python).exists()
+    header = (f"{'case':<28}{'dsec cycles':>12}{'Stream cycles':>14}{'dsec uJ':>9}{'Stream uJ':>10}"
+              f"{'dsec wall s':>12}{'Stream wall s':>14}{'dsec cpu s':>11}{'Stream cpu s':>13}{'cpu ratio':>10}")
+    print(header)
+    errors: list[str] = []
+    with tempfile.TemporaryDirectory() as directory:
+        for name, model, hardware, mapping, order in CASES:
+            if args.only not in name:
+                continue
+            ours = run_dsec(model, hardware, mapping, order)
+            stream_mapping = layer_by_layer_mapping(mapping, directory) if order == "layer-by-layer" else mapping
+            theirs = run_stream(args.stream_python, model, hardware, stream_mapping, directory) if has_stream else {
+                "error": "no stream python"}
+            ratio = (f"{theirs['cpu'] / ours['cpu']:.1f}x" if "error" not in ours and "error" not in theirs
+                     else "-")
+            print(f"{name:<28}{_cell(ours, 'cycles'):>12}{_cell(theirs, 'cycles'):>14}"
+                  f"{_cell(ours, 'energy_pj', 1e6, 2):>9}{_cell(theirs, 'energy_pj', 1e6, 2):>10}"
+                  f"{_cell(ours, 'wall', 1, 2):>12}{_cell(theirs, 'wall', 1, 2):>14}"
+                  f"{_cell(ours, 'cpu', 1, 2):>11}{_cell(theirs, 'cpu', 1, 2):>13}{ratio:>10}", flush=True)
+            errors += [f"{name}: {who}: {r['error']}" for who, r in (("dsec", ours), ("Stream", theirs)) if "error" in r]
+    for line in errors:
+        print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
