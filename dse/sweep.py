@@ -1,0 +1,57 @@
+"""Run a sweep: expand its points, read the finished ones from the cache, run
+the others on a backend (each distinct input once), and return the table's
+rows in point order with the Pareto front marked."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from dsec.dse.backends import RUNNERS
+from dsec.dse.cache import ResultCache, code_version
+from dsec.dse.evaluate import Task, base_row, prepare
+from dsec.dse.pareto import mark
+from dsec.dse.points import expand
+from dsec.dse.spec import SweepSpec
+
+
+@dataclass
+class SweepResult:
+    rows: list[dict]
+    params: list[str]  # the axes' columns
+    objectives: tuple[str, ...]
+    cached: int  # points read from the cache
+    computed: int  # distinct inputs lowered
+
+
+def run_sweep(spec: SweepSpec, backend: str = "local", jobs: int = 0, scheduler: str | None = None,
+              cache_dir: str | None = None, progress: Callable[[int, int], None] | None = None) -> SweepResult:
+    cache = ResultCache(cache_dir)
+    version = code_version()
+    points = expand(spec)
+    rows: dict[int, dict] = {}
+    waiting: dict[str, list[Task]] = {}  # cache key -> the points with those inputs
+    errors = 0
+    for point in points:
+        task = prepare(point, version)
+        if isinstance(task, dict):
+            rows[point.index] = task
+            errors += 1
+        elif (hit := cache.get(task.key)) is not None:
+            rows[point.index] = {**hit, **base_row(point)}
+        else:
+            waiting.setdefault(task.key, []).append(task)
+    cached = len(rows) - errors
+    done = len(rows)
+    if progress:
+        progress(done, len(points))
+    for task, row in RUNNERS[backend]([tasks[0] for tasks in waiting.values()], jobs, scheduler):
+        cache.put(task.key, row)  # as each finishes, so an interrupted sweep resumes from here
+        for same in waiting[task.key]:
+            rows[same.point.index] = {**row, **base_row(same.point)}
+            done += 1
+        if progress:
+            progress(done, len(points))
+    ordered = [rows[point.index] for point in points]
+    mark(ordered, spec.objectives)
+    return SweepResult(ordered, [axis.name for axis in spec.axes], spec.objectives, cached, len(waiting))

@@ -1,0 +1,120 @@
+"""Sweeps (dse/): the sweep file's checks, points from axes or a list, error and
+infeasible points as rows, the cache, and the Pareto front. Small: conv3x3 on
+tpu_like, a few points, run serially or on two processes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from dsec.compiler.diagnostics import DiagnosticError
+from dsec.dse.pareto import front
+from dsec.dse.spec import load_sweep_file
+from dsec.dse.sweep import run_sweep
+from dsec.dse.table import read_jsonl, summary, to_csv, to_jsonl
+
+ROOT = Path(__file__).resolve().parents[2]
+MODEL = ROOT / "examples" / "models" / "conv3x3.onnx"
+ARCH = ROOT / "examples" / "arch" / "tpu_like.yaml"
+
+
+def sweep_file(tmp_path: Path, body: str) -> str:
+    path = tmp_path / "sweep.yaml"
+    path.write_text(f"models: [{MODEL}]\naccelerator: {ARCH}\n" + textwrap.dedent(body))
+    return str(path)
+
+
+def test_cross_product_of_axes_and_cache(tmp_path):
+    spec = load_sweep_file(sweep_file(tmp_path, """
+        axes:
+          array: {key: operational_array.sizes, values: [[8, 8], [16, 16]]}
+          rf: {values: [{memories.rf_128B.size: 1024}, {memories.rf_128B.size: 512}]}
+        objectives: [energy, area]
+    """))
+    first = run_sweep(spec, backend="local", jobs=2, cache_dir=str(tmp_path / "cache"))
+    assert [(r["array"], r["rf"]) for r in first.rows] == [([8, 8], 1024), ([8, 8], 512), ([16, 16], 1024),
+                                                          ([16, 16], 512)]
+    assert [r["status"] for r in first.rows] == ["ok"] * 4
+    assert [r["area"] for r in first.rows] == [64.0, 64.0, 256.0, 256.0]  # unit_area 1 per PE
+    assert first.computed == 4 and first.cached == 0
+    for row in first.rows:
+        assert row["edp"] == pytest.approx(row["energy_pj"] * row["latency_cycles"])
+        assert row["energy_per_mac"] == pytest.approx(row["energy_pj"] / row["macs"])
+        parts = row["energy_breakdown_pj"]
+        total = parts["mac"] + sum(sum(ops.values()) for term, ops in parts.items() if term != "mac")
+        assert total == pytest.approx(row["energy_pj"])
+    again = run_sweep(spec, backend="serial", cache_dir=str(tmp_path / "cache"))
+    assert again.computed == 0 and again.cached == 4
+    assert again.rows == first.rows
+
+
+def test_explicit_points_identical_inputs_run_once_and_bad_points_are_rows(tmp_path):
+    spec = load_sweep_file(sweep_file(tmp_path, """
+        points:
+          - {memories.sram_2MB.size: 16777216}
+          - {memories.sram_2MB.size: 16777216}
+          - {memories.sram_2MB.size: 64}
+          - {memories.sram_2MB.sise: 64}
+          - {memories.sram_2MB.ports.r_port_1.bandwidth_max: 64}
+          - {memories.sram_2MB.ports.w_port_9.bandwidth_max: 1024}
+          - {operational_array.sizes: [0, 4]}
+    """))
+    result = run_sweep(spec, backend="serial")
+    status = [r["status"] for r in result.rows]
+    assert status == ["ok", "ok", "infeasible", "error", "ok", "error", "error"]
+    assert result.computed == 4  # the two equal points once; the keys that fit nothing never run
+    assert result.rows[0]["energy_pj"] == result.rows[1]["energy_pj"]
+    infeasible = result.rows[2]
+    assert infeasible["energy_pj"] is None and "sram_2MB" in infeasible["reason"]
+    assert "no key 'sise'; did you mean 'size'?" in result.rows[3]["reason"]
+    assert "no item 'w_port_9'" in result.rows[5]["reason"]
+    assert "array sizes must be positive integers" in result.rows[6]["reason"]
+    assert result.rows[4]["energy_pj"] != result.rows[0]["energy_pj"]  # 64-bit words: more reads
+    text = summary(result.rows, result.params, result.objectives)
+    assert "7 points: 3 ok, 4 not mapped" in text and "point 3: error:" in text
+
+
+@pytest.mark.parametrize("body, message", [
+    ("axes: {a: {key: memories.x.size, values: [1]}}\npoints: [{memories.x.size: 1}]\n", "not both"),
+    ("axes: {a: {key: bogus.size, values: [1]}}\n", "'bogus.size' is not an accelerator key"),
+    ("axes: {a: {key: options.objectiv, values: [energy]}}\n", "did you mean 'objective'"),
+    ("axes: {a: {keys: operational_array.sizes, values: [1]}}\n", "unknown key 'keys' in axis 'a'"),
+    ("objectives: [energy]\n", "'objectives' must list 2 or 3"),
+    ("mapping: nowhere.yaml\n", "no file 'nowhere.yaml'"),
+])
+def test_sweep_file_mistakes_name_the_line_and_key(tmp_path, body, message):
+    path = sweep_file(tmp_path, body)
+    with pytest.raises(DiagnosticError) as caught:
+        load_sweep_file(path)
+    diagnostic = next(d for d in caught.value.diagnostics if message in d.message)
+    assert diagnostic.loc.file == path and diagnostic.loc.line >= 3
+
+
+def test_whole_file_and_option_axes(tmp_path):
+    spec = load_sweep_file(sweep_file(tmp_path, f"""
+        axes:
+          arch: {{key: accelerator, values: [{ARCH}, {ROOT / "examples" / "arch" / "edge_tpu_like.yaml"}]}}
+          objective: {{key: options.objective, values: [energy, latency]}}
+    """))
+    rows = run_sweep(spec, backend="serial").rows
+    assert [r["accelerator"] for r in rows] == ["tpu_like", "tpu_like", "edge_tpu_like", "edge_tpu_like"]
+    assert rows[1]["latency_cycles"] <= rows[0]["latency_cycles"]
+    assert rows[0]["energy_pj"] <= rows[1]["energy_pj"]
+
+
+def test_pareto_front_by_hand():
+    points = [(1, 5), (2, 2), (5, 1), (3, 3), (2, 2), (6, 6)]
+    assert front(points) == [True, True, True, False, True, False]
+    assert front([(1, 1, 9), (1, 1, 8)]) == [False, True]
+
+
+def test_tables_round_trip_and_flatten():
+    rows = [{"point": 0, "model": "m", "status": "ok", "energy_pj": 2.0, "array": [8, 8],
+             "energy_breakdown_pj": {"mac": 1.0, "sram": {"I": 1.0}}, "pareto": True}]
+    assert read_jsonl(to_jsonl(rows)) == rows
+    flat = next(csv.DictReader(io.StringIO(to_csv(rows))))
+    assert flat["energy_pj.sram.I"] == "1.0" and flat["energy_pj.mac"] == "1.0" and flat["array"] == "[8, 8]"
