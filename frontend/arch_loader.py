@@ -1,8 +1,8 @@
 """Read a ZigZag accelerator YAML (zigzag-dse 3.9 schema) into an Accelerator.
 
 Every problem is reported with file, line and key, all at once. The
-in-memory-computing keys are checked in imc_arch.py; CACTI cost extraction is
-refused with a "not supported" error rather than ignored. The schema is the one of the
+in-memory-computing keys are checked in imc_arch.py; `auto_cost_extraction: true`
+takes a memory's costs and area from CACTI (frontend/cacti.py). The schema is the one of the
 zigzag-dse 3.9.1 release on PyPI, which has `systolic_dimensions` and
 `force_double_buffering`.
 """
@@ -25,7 +25,7 @@ ARRAY_OPTIONAL = ["unit_energy", "unit_area", "input_precision", "is_imc", "syst
 IMC_KEYS = ["imc_type", "adc_resolution", "bit_serial_precision"]
 MEMORY_KEYS = ["size", "latency", "operands", "ports", "served_dimensions"]
 MEMORY_OPTIONAL = ["r_cost", "w_cost", "area", "mem_type", "auto_cost_extraction", "force_double_buffering",
-                   "min_r_granularity", "min_w_granularity"]
+                   "min_r_granularity", "min_w_granularity", "technology"]
 PORT_KEYS = ["name", "type", "bandwidth_min", "bandwidth_max", "allocation"]
 ALLOCATION = re.compile(r"^\s*(\w+)\s*,\s*(\w+)\s*$")
 
@@ -159,14 +159,12 @@ def _memory(name: str, node: YNode, key_loc: Loc, array_dims: list[str], check: 
     where = f"memory '{name}'"
     if not check.keys(node, where, MEMORY_KEYS, MEMORY_OPTIONAL, key_loc):
         return None
-    if node.value.get("auto_cost_extraction") is not None and node.value["auto_cost_extraction"].value is True:
-        check.error(f"auto_cost_extraction (CACTI) is not supported; give r_cost, w_cost and area of {where}",
-                    node.value["auto_cost_extraction"].loc)
+    auto_cost = check.typed(node, "auto_cost_extraction", bool, where, False)
     for key in ("min_r_granularity", "min_w_granularity"):
         if key in node.value:
             check.error(f"'{key}' of {where} is not supported yet", node.key_locs[key])
     for key in ("r_cost", "w_cost"):
-        if key not in node.value or node.value[key].value is None:
+        if not auto_cost and (key not in node.value or node.value[key].value is None):
             check.error(f"{where} is missing '{key}' (pJ per access of one bandwidth_max word)", key_loc)
     size = check.typed(node, "size", int, where, 0)
     if size <= 0 and isinstance(size, int) and "size" in node.value:
@@ -193,12 +191,38 @@ def _memory(name: str, node: YNode, key_loc: Loc, array_dims: list[str], check: 
             if built is not None:
                 ports.append(built)
     area = node.value.get("area")
+    r_cost = check.typed(node, "r_cost", float, where, 0.0) or 0.0
+    w_cost = check.typed(node, "w_cost", float, where, 0.0) or 0.0
+    area = check.typed(node, "area", float, where, 0.0) if area is not None and area.value is not None else 0.0
+    if auto_cost and size > 0:
+        r_cost, w_cost, area = _cacti_costs(node, where, size, ports, check)
     return Memory(
-        name=_symbol(name), size=size, r_cost=check.typed(node, "r_cost", float, where, 0.0) or 0.0,
-        w_cost=check.typed(node, "w_cost", float, where, 0.0) or 0.0,
-        area=check.typed(node, "area", float, where, 0.0) if area is not None and area.value is not None else 0.0,
+        name=_symbol(name), size=size, r_cost=r_cost, w_cost=w_cost, area=area,
         latency=latency, operands=tuple(operands), served_dimensions=tuple(served), ports=tuple(ports),
         force_double_buffering=bool(check.typed(node, "force_double_buffering", bool, where, False)), loc=key_loc)
+
+
+def _cacti_costs(node: YNode, where: str, size: int, ports: list[Port], check: Checker) -> tuple[float, float, float]:
+    """r_cost, w_cost and area from CACTI (frontend/cacti.py), as ZigZag's auto_cost_extraction does: the bus is
+    the first read port's bandwidth_max (else a read_write port's); given costs are replaced."""
+    from dsec.frontend.cacti import DEFAULT_TECHNOLOGY, CactiError, memory_costs, query_for
+
+    loc = node.value["auto_cost_extraction"].loc
+    read = [p for p in ports if p.type == "read"] or [p for p in ports if p.type == "read_write"]
+    if not read:
+        check.error(f"auto_cost_extraction of {where} needs a read or read_write port (its width is CACTI's bus)", loc)
+        return 0.0, 0.0, 0.0
+    given = [key for key in ("r_cost", "w_cost", "area") if key in node.value and node.value[key].value is not None]
+    if given:
+        check.warning(f"{where} gives {', '.join(given)} and auto_cost_extraction: CACTI's numbers are used", loc)
+    try:
+        query = query_for(check.typed(node, "mem_type", str, where, "sram") or "sram", size, read[0].bandwidth_max,
+                          check.typed(node, "technology", float, where, DEFAULT_TECHNOLOGY))
+        costs = memory_costs(query)
+    except CactiError as exc:
+        check.error(f"auto_cost_extraction of {where}: {exc}", loc)
+        return 0.0, 0.0, 0.0
+    return costs.r_cost, costs.w_cost, costs.area
 
 
 def _port(node: YNode, memory: str, operands: list[str], check: Checker) -> Port | None:
