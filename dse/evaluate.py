@@ -63,7 +63,11 @@ def run(task: Task) -> dict:
         arch = load_accelerator(task.arch_text, where)
     except DiagnosticError as exc:
         return error_row(point, "error", "; ".join(d.message for d in exc.diagnostics if d.severity == "error"))
-    result = lower(point.model, arch, point.mapping, LowerOptions(**dict(point.options), jobs=1))
+    try:
+        options = LowerOptions(**dict(point.options), jobs=1)
+    except ValueError as exc:  # an option's value, e.g. objective: energi
+        return error_row(point, "error", f"options: {exc}")
+    result = lower(point.model, arch, point.mapping, options)
     errors = [d.message for d in result.diagnostics if d.severity == "error"]
     if result.report is None:
         return error_row(point, "error", "; ".join(errors))

@@ -26,6 +26,9 @@ def _pyplot():
     matplotlib.use("Agg")  # files only, never a window
     import matplotlib.pyplot as plt
 
+    plt.rcParams["svg.hashsalt"] = "dsec"  # SVG ids from a fixed salt, not a random one: same table, same file
+    plt.rcParams["svg.fonttype"] = "none"  # SVG text as text: smaller, searchable
+
     return plt
 
 
@@ -96,8 +99,8 @@ def pareto_scatter(plt, rows: list[dict], objectives: tuple[str, ...], labels: l
     x_key, y_key = METRIC_COLUMNS[objectives[0]], METRIC_COLUMNS[objectives[1]]
     fig, ax = plt.subplots(figsize=(6.5, 4.8))
     colour = [row[METRIC_COLUMNS[objectives[2]]] for row, _ in ok] if len(objectives) == 3 else None
-    dots = ax.scatter([r[x_key] for r, _ in ok], [r[y_key] for r, _ in ok], c=colour, cmap="viridis",
-                      s=28, zorder=2, edgecolors="none" if colour else None, color=None if colour else "0.6")
+    style = {"c": colour, "cmap": "viridis"} if colour else {"color": "0.6"}
+    dots = ax.scatter([r[x_key] for r, _ in ok], [r[y_key] for r, _ in ok], s=28, zorder=2, **style)
     if colour:
         fig.colorbar(dots, ax=ax, label=UNITS[objectives[2]])
     front = sorted((r[x_key], r[y_key], label) for r, label in ok if r.get("pareto"))
