@@ -19,6 +19,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "opt": ("opt", "Run a pass pipeline over a textual IR file and print the result."),
     "passes": ("passes", "List the passes and their options."),
     "examples": ("examples", "List the shipped example models and accelerators (--path: their folder)."),
+    "sweep": ("sweep", "Run every point of a sweep file, write the table, print the Pareto front."),
+    "plot": ("plot", "Plot a sweep's results or a lowering's JSON report (PNG and SVG)."),
 }
 
 

@@ -48,4 +48,4 @@ class ResultCache:
 
     def put(self, key: str, row: dict) -> None:
         if self.folder is not None:
-            write_whole(os.fspath(self._path(key)), json.dumps(row, sort_keys=True))
+            write_whole(os.fspath(self._path(key)), json.dumps(row))  # key order kept: the table's columns

@@ -89,3 +89,24 @@ def shape_options(function):
                             help="Operand precisions in bits.")(function)
     return click.option("--shape", "shapes", multiple=True, metavar="INPUT=1x3x224x224",
                         help="Bind a dynamic input's shape.")(function)
+
+
+def prepare_folder(path: str) -> None:
+    """Create an output folder and check it can be written, before any work."""
+    import os
+
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError as exc:
+        fail(f"cannot create folder '{path}': {exc.strerror or exc}")
+    if not os.access(path, os.W_OK | os.X_OK):
+        fail(f"cannot write into folder '{path}': no write permission")
+
+
+def prepare_plot_folder(path: str) -> None:
+    """--plot DIR: the folder, and matplotlib (the `plot` extra), checked before any work."""
+    prepare_folder(path)
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        fail("plots need matplotlib: pip install 'dsec[plot]'")

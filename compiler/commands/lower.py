@@ -7,7 +7,7 @@ import sys
 import click
 
 from dsec.compiler.commands.common import (PIPELINE_SOURCE, check_output, fail, parse_precision, parse_shapes,
-                                           report, shape_options, write_output)
+                                           prepare_plot_folder, report, shape_options, write_output)
 from dsec.compiler.commands.progress import ProgressBar
 from dsec.compiler.diagnostics import Diagnostic, SourceManager
 from dsec.compiler.location import Loc
@@ -46,9 +46,11 @@ EMITS = ["report", "ir", "json", "csv", "markdown", "zigzag-mapping", "timeloop"
               help="Multi-core (Stream's hardware file): schedule the mapping's fused groups tile by tile, or each "
                    "layer whole (default: as the mapping says).")
 @click.option("--trace", metavar="TRACE.json", help="Multi-core: write the schedule as a Chrome/Perfetto trace.")
+@click.option("--plot", "plot_dir", metavar="DIR",
+              help="Also draw energy and latency per layer into DIR, PNG and SVG (needs dsec[plot]).")
 @shape_options
 def command(model, arch, mapping, objective, emit, output, spatial_candidates, mixed, lpf_limit, jobs,
-            data_locality, pipeline, print_ir_after_all, timing, fused, trace, shapes, precision) -> None:
+            data_locality, pipeline, print_ir_after_all, timing, fused, trace, plot_dir, shapes, precision) -> None:
     """Map and cost every layer of MODEL (ONNX, or a ZigZag workload YAML) and report. With a multi-core
     accelerator (Stream's hardware YAML) and Stream's mapping YAML: cut layers into CNs, put them on
     cores and schedule them."""
@@ -56,6 +58,8 @@ def command(model, arch, mapping, objective, emit, output, spatial_candidates, m
     from dsec.multicore.importer import is_multicore_file
 
     if is_multicore_file(arch):
+        if plot_dir:
+            fail("--plot draws one accelerator's layers; it does not take a multi-core accelerator")
         from dsec.compiler.commands.multicore import lower_multicore_command
         lower_multicore_command(model, arch, mapping, objective, emit, output, fused, trace, timing, print_ir_after_all,
                                 parse_shapes(shapes), parse_precision(precision))
@@ -63,6 +67,8 @@ def command(model, arch, mapping, objective, emit, output, spatial_candidates, m
     if fused is not None or trace:
         fail("--fused, --layer-by-layer and --trace are for multi-core accelerators (Stream's hardware YAML, "
              "which lists `cores`)")
+    if plot_dir:
+        prepare_plot_folder(plot_dir)
     from dsec.compiler.lower import LowerOptions, lower
     from dsec.compiler.pass_manager import Instrumentation
     from dsec.compiler.pipeline import PipelineError
@@ -87,6 +93,10 @@ def command(model, arch, mapping, objective, emit, output, spatial_candidates, m
     text, warnings = _render(result, emit)
     report(sources, warnings)
     write_output(output, text)
+    if plot_dir:
+        from dsec.dse.plots import report_plots
+
+        report_plots(result.report, plot_dir)
     _report_timing(instrumentation, timing)
     sys.exit(0 if result.ok else 1)
 
