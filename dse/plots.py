@@ -41,6 +41,7 @@ def _save(fig, folder: Path, stem: str) -> list[str]:
         os.close(fd)
         try:
             fig.savefig(tmp, format=fmt, bbox_inches="tight", dpi=120, metadata=_metadata(fmt))
+            os.chmod(tmp, 0o666 & ~_umask())  # as open() would make it (mkstemp's files are 0600)
             os.replace(tmp, path)
         finally:
             if os.path.exists(tmp):
@@ -48,6 +49,12 @@ def _save(fig, folder: Path, stem: str) -> list[str]:
         written.append(str(path))
     fig.clf()
     return written
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _metadata(fmt: str) -> dict:
