@@ -108,7 +108,7 @@ def config_text(query: CactiQuery) -> str:
 def run_cacti(query: CactiQuery) -> MemoryCosts:
     folder = cacti_folder()
     if folder is None:
-        raise CactiError("auto_cost_extraction needs CACTI, which dsec takes from zigzag-dse: "
+        raise CactiError("this needs CACTI, which dsec takes from zigzag-dse: "
                          "pip install 'dsec[cacti]', or give r_cost, w_cost and area")
     with tempfile.TemporaryDirectory(prefix="dsec-cacti-") as tmp:
         config = Path(tmp) / "memory.cfg"

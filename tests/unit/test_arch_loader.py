@@ -151,3 +151,13 @@ def test_zigzag_391_keys_are_carried():
 def test_double_buffering_must_be_a_boolean():
     text = _replace("    latency: 1\n    operands: [I2]", "    latency: 1\n    force_double_buffering: 2\n    operands: [I2]")
     assert ("'force_double_buffering' of memory 'reg' must be true or false, got 2", 14) in _errors(text)
+
+
+def test_auto_cost_extraction_without_cacti_names_the_extra(monkeypatch, tmp_path):
+    from dsec.frontend import cacti
+
+    monkeypatch.setenv("DSEC_CACHE_DIR", str(tmp_path))  # nothing cached: CACTI would have to run
+    monkeypatch.setattr(cacti, "cacti_folder", lambda: None)
+    text = _replace("    latency: 1\n", "    latency: 1\n    auto_cost_extraction: true\n")
+    assert ("auto_cost_extraction of memory 'reg': this needs CACTI, which dsec takes from "
+            "zigzag-dse: pip install 'dsec[cacti]', or give r_cost, w_cost and area", 14) in _errors(text)
