@@ -69,6 +69,10 @@ class DiagnosticError(Exception):
         self.module = None
         super().__init__("; ".join(d.message for d in diagnostics))
 
+    def __reduce__(self):
+        # Raised in a worker process (mapper/parallel.py), it crosses back whole.
+        return (DiagnosticError, (self.diagnostics, self.sources))
+
     def __str__(self) -> str:
         sources = self.sources or SourceManager()
         return "\n".join(sources.render(d) for d in self.diagnostics)

@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TextIO
 
+from dsec.compiler.diagnostics import DiagnosticError
 from dsec.compiler.pass_base import Pass, PassContext
 from dsec.dialect.printer import print_module
 from dsec.dialect.verifier import verify_module
@@ -74,7 +75,11 @@ class PassManager:
                 inst.dump("Before", p.pipeline_text(), module)
             start = time.perf_counter()
             errors_before = _error_count(ctx)
-            module = p.run(module, ctx)
+            try:
+                module = p.run(module, ctx)
+            except DiagnosticError as exc:  # input the pass cannot handle, found deep inside it
+                ctx.diagnostics.extend(exc.diagnostics)
+                return None
             inst.record(p.pipeline_text(), time.perf_counter() - start)
             if _error_count(ctx) > errors_before:
                 return None

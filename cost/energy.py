@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from math import ceil
 
+from dsec.compiler.diagnostics import DiagnosticError, error
 from dsec.cost.traffic import DIRECTIONS, OperandTraffic, Transfer
 from dsec.dialect.accelerator import Memory, Port
 
@@ -33,17 +34,31 @@ def word_accesses(transfer: Transfer, port: Port | None, instances: int) -> int:
 
 
 def operand_accesses(traffic: OperandTraffic) -> list[dict[str, int]]:
-    """Word accesses per memory level and direction of one operand."""
+    """Word accesses per memory level and direction of one operand. Raises
+    DiagnosticError at the memory when no port serves a transfer the mapping makes."""
     levels = traffic.levels
     units = levels.unit_counts()
     result = []
     for m, memory in enumerate(levels.memories):
-        result.append({
-            direction: word_accesses(traffic.transfers[m][direction],
-                                     port_for(memory, levels.operand.memory_operand, direction), units[m + 1])
-            for direction in DIRECTIONS
-        })
+        accesses = {}
+        for direction in DIRECTIONS:
+            port = port_for(memory, levels.operand.memory_operand, direction)
+            transfer = traffic.transfers[m][direction]
+            if port is None and transfer.amount and transfer.precision:
+                raise missing_port(memory, levels.operand.memory_operand, direction)
+            accesses[direction] = word_accesses(transfer, port, units[m + 1])
+        result.append(accesses)
     return result
+
+
+DIRECTION_NAMES = {"fh": "writes from the level above", "tl": "reads to the level below",
+                   "fl": "writes from the level below", "th": "reads to the level above"}
+
+
+def missing_port(memory: Memory, memory_operand: str, direction: str) -> DiagnosticError:
+    return error(f"memory @{memory.name} holds {memory_operand} but none of its ports serves "
+                 f"{memory_operand}.{direction} ({DIRECTION_NAMES[direction]}), which the mapping needs; add "
+                 f"{memory_operand}.{direction} to the allocation of one of its ports", memory.loc)
 
 
 def access_energy(accesses: dict[str, int], memory: Memory) -> dict[str, float]:

@@ -80,10 +80,16 @@ def _expected(names: set[str]) -> str:
     for name in sorted(names):
         if name in _TERMINAL_NAMES:
             pretty.append(_TERMINAL_NAMES[name])
-        else:
-            pattern = _lark().get_terminal(name).pattern
+        elif name in _lark_terminals():
+            pattern = _lark_terminals()[name].pattern
             pretty.append(f"'{pattern.value}'" if pattern.type == "str" else name)
+        else:  # lark's own markers, such as '<END-OF-FILE>' where input may end
+            pretty.append("end of input" if "END" in name else name)
     return ", ".join(sorted(set(pretty)))
+
+
+def _lark_terminals() -> dict:
+    return {t.name: t for t in _lark().terminals}
 
 
 def _end_of(text: str, filename: str) -> Loc:
@@ -104,6 +110,14 @@ def _syntax_error(exc: UnexpectedInput, text: str, filename: str) -> DiagnosticE
 
 
 # ---- the tree -> IR builder ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _BufferLine:
+    """`buffer @mem [I, O]` inside a nest body, before the nest knows its depth."""
+    name: str
+    operands: tuple[str, ...]
+    loc: Loc
 
 
 @dataclass
@@ -198,8 +212,16 @@ def _imc_array(entry: _Entry) -> ImcArray:
                     values["adc_resolution"])
 
 
+# A loop dimension or precision past this is a typo, not a layer; the search would factor it for ever.
+MAX_SIZE = 2**31 - 1
+
+
 def _int_dict(d: _Dict, what: str) -> dict[str, int]:
-    return {key: _positive_int(e.value, e.loc, f"'{key}' in {what}") for key, e in d.by_key().items()}
+    sizes = {key: _positive_int(e.value, e.loc, f"'{key}' in {what}") for key, e in d.by_key().items()}
+    for key, size in sizes.items():
+        if size > MAX_SIZE:
+            raise error(f"'{key}' in {what} is {size}; sizes up to {MAX_SIZE} are supported", d.by_key()[key].loc)
+    return sizes
 
 
 def _unique(pairs: list[tuple[str, object, Loc]], what: str) -> dict[str, object]:
@@ -640,20 +662,22 @@ class _Builder(Transformer):
 
     def buffer(self, children):
         symbol, operands = children
-        return symbol[1:], tuple(str(o) for o in operands), self._tok(symbol)
+        return _BufferLine(symbol[1:], tuple(str(o) for o in operands), self._tok(symbol))
 
     def for_loop(self, children):
         loop, body = children
         return loop, body
 
     def nest_body(self, children):
-        *buffers, inner = children
-        return [b for b in buffers if b is not None], inner
+        # buffer* (for_loop | spatial)?: the body may end with a buffer line or be empty.
+        buffers = [c for c in children if isinstance(c, _BufferLine)]
+        inner = children[-1] if children and not isinstance(children[-1], _BufferLine) else None
+        return buffers, inner
 
     def nest(self, children):
         # Walk the nest outside in, then number buffer positions from the inside.
         outer_loops: list[Loop] = []
-        placed: list[tuple[tuple[str, tuple[str, ...], Loc], int]] = []
+        placed: list[tuple[_BufferLine, int]] = []
         keyword, (buffers, inner) = children
         while True:
             placed += [(b, len(outer_loops)) for b in buffers]
@@ -665,7 +689,7 @@ class _Builder(Transformer):
         depth = len(outer_loops)
         nest = Nest(
             loops=tuple(reversed(outer_loops)),
-            buffers=tuple(Buffer(name, ops, depth - level, loc) for (name, ops, loc), level in placed),
+            buffers=tuple(Buffer(b.name, b.operands, depth - level, b.loc) for b, level in placed),
             loc=self._tok(keyword),
         )
         return nest, inner

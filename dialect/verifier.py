@@ -213,6 +213,14 @@ def _verify_body(layer: LayerOp, acc: Accelerator) -> list[Diagnostic]:
         elif memory_operand not in memory_operands:
             out.append(_err(f"layer @{layer.symbol}: operand {operand} is linked to memory operand "
                             f"'{memory_operand}', which no memory holds", layer.loc))
+    known = {op: m for op, m in layer.links.items() if op in operands}
+    for memory_operand in sorted(set(known.values())):
+        sharing = [op for op, m in known.items() if m == memory_operand]
+        if len(sharing) < 2:
+            continue
+        out.append(_err(f"layer @{layer.symbol}: operands {' and '.join(sharing)} are both linked to memory operand "
+                        f"{memory_operand}; each operand needs its own (memory_operand_links are one to one, as in "
+                        f"ZigZag)", layer.loc))
     return out
 
 

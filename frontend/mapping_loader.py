@@ -167,6 +167,12 @@ def _links(node: YNode, where: str, acc: Accelerator, check: Checker) -> dict[st
                         f"{acc.name} holds ({', '.join(sorted(held))})", item.loc)
             continue
         links[operand] = item.value
+    for memory_operand in sorted(set(links.values())):
+        sharing = [op for op in LAYER_OPERANDS if links[op] == memory_operand]
+        if len(sharing) > 1:
+            given = ", ".join(f"{op}{'' if op in node.value else ' (by default)'}" for op in sharing)
+            check.error(f"memory_operand_links of {where} link {given} to {memory_operand}; each operand needs its own "
+                        f"memory operand", node.loc)
     return links
 
 

@@ -159,3 +159,11 @@ def test_import_refuses_a_mapping_typo_before_any_search(tmp_path):
                      "tpu_like.yaml"), str(mapping))
     (error,) = info.value.diagnostics
     assert (error.loc.line, error.loc.col) == (6, 7) and "did you mean 'OX'?" in error.message
+
+
+def test_links_are_one_to_one_but_may_be_swapped():
+    swapped = load_mapping("- name: default\n  memory_operand_links:\n    W: I1\n    I: I2\n    O: O\n", "map.yaml", ACC)
+    assert swapped.lookup("x").links == {"O": "O", "W": "I1", "I": "I2"}
+    errors = _errors("- name: default\n  memory_operand_links:\n    W: I1\n")
+    assert errors == [("memory_operand_links of mapping entry 'default' link W, I (by default) to I1; each operand "
+                       "needs its own memory operand", 3)]
