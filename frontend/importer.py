@@ -12,7 +12,7 @@ import onnx
 from dsec.frontend.arch_loader import ArchSpec, load_accelerator_file
 from dsec.compiler.diagnostics import Diagnostic, DiagnosticError, error
 from dsec.frontend.mapping_check import check_mapping_dims
-from dsec.frontend.mapping_loader import DEFAULT_LINKS, MappingEntry, MappingSpec, constraints_for, load_mapping_file
+from dsec.frontend.mapping_loader import MappingEntry, MappingSpec, constraints_for, load_mapping_file
 from dsec.frontend.model_file import read_model_file
 from dsec.frontend.onnx_loader import MODEL_PROTO_LABEL, LoadedModel, attributes, load_onnx
 from dsec.frontend.onnx_lowering import (
@@ -26,7 +26,9 @@ from dsec.frontend.onnx_lowering import (
     lower_pool,
     lower_unary,
 )
-from dsec.frontend.workload_yaml import WorkloadLayer, load_workload
+from dsec.frontend.ir_names import UniqueNames as _Names, symbol_name as _symbol
+from dsec.frontend.workload_graph import workload_ops
+from dsec.frontend.workload_yaml import load_workload
 from dsec.dialect.accelerator import Accelerator
 from dsec.dialect.attributes import ELEMENT_BITS, TensorType
 from dsec.dialect.ops import ConstOp, InputOp, LayerOp, Module, MoveOp, Op, ReturnOp, Value
@@ -104,8 +106,8 @@ def import_for(model: str | os.PathLike | onnx.ModelProto, arch: ArchSpec, arch_
         if options.shapes:
             raise error("--shape binds an ONNX model's dynamic inputs; a ZigZag workload YAML gives every size")
         layers, file_warnings = load_workload(text, model)
-        ops, uses = workload_ops(layers, mapping, options.precision)
-        name, warnings = Path(model).stem, file_warnings
+        ops, uses, graph_warnings = workload_ops(layers, mapping, options.precision)
+        name, warnings = Path(model).stem, file_warnings + graph_warnings
     else:
         loaded = load_onnx(model, options.shapes)
         builder = _GraphBuilder(loaded, arch, mapping, options)
@@ -124,82 +126,6 @@ def import_for(model: str | os.PathLike | onnx.ModelProto, arch: ArchSpec, arch_
         module_options["precision"] = dict(options.precision)
     module = Module(name=_symbol(name), accelerator=arch.accelerator, options=module_options, ops=tuple(ops))
     return ImportResult(module, arch.warnings + mapping.warnings + mapping_notes + warnings)
-
-
-MappingUse = tuple[MappingEntry, str, dict[str, int]]  # (entry, layer name, layer dims)
-
-
-def workload_ops(layers: list[WorkloadLayer], mapping: MappingSpec,
-                 precision: dict[str, int]) -> tuple[list[Op], list[MappingUse]]:
-    """A ZigZag workload's layers as IR: inputs whose operand_source is the layer
-    itself (or absent) are network inputs (I) or constants (W); layers whose
-    output no other layer reads are returned. Also the mapping entry each layer uses."""
-    values, symbols = _Names(), _Names()
-    uses: list[MappingUse] = []
-    sources: list[Op] = []
-    layer_ops: list[Op] = []
-    results: dict[int, Value] = {}
-    read: set[int] = set()
-    for layer in layers:
-        symbol = symbols.take(_symbol(layer.name))
-        operands = []
-        for access in layer.compute.inputs:
-            role = access.operand
-            producer = layer.sources.get(role)
-            if producer is not None:
-                read.add(producer)
-                operands.append((role, results[producer].name))
-                continue
-            value = Value(values.take(f"{symbol}_{role}"), _tensor(layer.shapes[role], layer.precision[role]))
-            sources.append(InputOp(value, f"{layer.name}.{role}") if role == "I" else ConstOp(value, f"{layer.name}.{role}"))
-            operands.append((role, value.name))
-        result = Value(values.take(str(len(results))), _tensor(layer.shapes["O"], layer.precision["O_final"]))
-        results[layer.id] = result
-        entry = mapping.lookup(layer.name, layer.operator_type)
-        uses.append((entry, layer.name, layer.dims))
-        layer_ops.append(LayerOp(
-            result=result, symbol=symbol, op_type=layer.operator_type, operands=tuple(operands), name=layer.name,
-            dims=layer.dims, compute=layer.compute, precision=_workload_precision(layer, precision),
-            links={a.operand: entry.links.get(a.operand, DEFAULT_LINKS[a.operand])
-                   for a in (*layer.compute.inputs, layer.compute.output)},
-            constraints=constraints_for(entry, layer.dims), loc=layer.loc))
-    outputs = tuple(results[layer.id].name for layer in layers if layer.id not in read)
-    return [*sources, *layer_ops, ReturnOp(outputs)], uses
-
-
-def _workload_precision(layer: WorkloadLayer, overrides: dict[str, int]) -> dict[str, int]:
-    """The file's bits, --precision over them; as for ONNX, only a sum has
-    partial outputs: other layers write every output at O_final."""
-    bits = layer.precision | overrides
-    precision = {a.operand: bits[a.operand] for a in layer.compute.inputs}
-    if layer.compute.accumulate == "+=":
-        return precision | {"O": bits["O"], "O_final": bits["O_final"]}
-    return precision | {"O": bits["O_final"]}
-
-
-def _tensor(shape: tuple[int, ...], bits: int) -> TensorType:
-    element = f"i{bits}"
-    return TensorType(shape, element if element in ELEMENT_BITS else "f32")
-
-
-def _symbol(name: str) -> str:
-    clean = re.sub(r"[^A-Za-z0-9_.$-]", "_", name).strip("_") or "op"
-    return clean if re.match(r"[A-Za-z_]", clean) else f"_{clean}"
-
-
-class _Names:
-    """Unique IR names for SSA values and symbols."""
-
-    def __init__(self):
-        self.used: set[str] = set()
-
-    def take(self, wanted: str) -> str:
-        name, n = wanted, 1
-        while name in self.used:
-            n += 1
-            name = f"{wanted}_{n}"
-        self.used.add(name)
-        return name
 
 
 class _GraphBuilder:

@@ -14,8 +14,8 @@ from dsec.dialect.parser import parse_module
 from dsec.dialect.printer import print_module
 from dsec.frontend.importer import import_model
 from dsec.frontend.mapping_loader import MappingSpec
+from dsec.frontend.workload_graph import workload_ops
 from dsec.frontend.workload_yaml import load_workload
-from dsec.frontend.importer import workload_ops
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKLOAD = ROOT / "tests/fixtures/workload/resnet18_layers.yaml"
@@ -112,7 +112,8 @@ def test_pooling_and_add_match_onnx():
     # W of 0 bits is ZigZag's placeholder: the layer reads I alone, as ONNX's MaxPool does.
     layers, warnings = load_workload(POOL_AND_ADD, "pool_add.yaml")
     assert warnings == []
-    ops, _ = workload_ops(layers, MappingSpec({}), {})
+    ops, _, warnings = workload_ops(layers, MappingSpec({}), {})
+    assert warnings == []
     built = {op.name: op for op in ops if hasattr(op, "compute")}
     from_onnx = onnx_layers()
     for name in ("/maxpool/MaxPool", "/layer1/layer1.0/Add"):
@@ -129,7 +130,7 @@ def test_pooling_and_add_match_onnx():
                                                  ({"I": 4, "O": 24}, {"I": 4, "W": 8, "O": 24, "O_final": 8})])
 def test_command_line_precision_wins_over_the_file(precision, expected):
     layers, _ = load_workload(WORKLOAD.read_text(), str(WORKLOAD))
-    ops, _ = workload_ops(layers, MappingSpec({}), precision)
+    ops, _, _ = workload_ops(layers, MappingSpec({}), precision)
     assert next(op for op in ops if hasattr(op, "compute")).precision == expected
 
 
@@ -138,3 +139,25 @@ def test_input_extent_without_pr_loop_sizes_follows_zigzag():
     text = WORKLOAD.read_text().replace("  pr_loop_sizes: [224, 224]\n", "")
     layers, _ = load_workload(text, "w.yaml")
     assert layers[0].shapes["I"] == (1, 3, 2 * 111 + 7 - 6, 2 * 111 + 7 - 6)
+
+
+def test_a_reader_whose_windows_do_not_fit_its_producer_is_warned():
+    # ZigZag's own resnet18.yaml gives 3x3 convs no padding: 56x56 outputs read as 58x58.
+    text = POOL_AND_ADD
+    conv = """\
+- id: 2
+  operator_type: Conv
+  equation: O[b][k][oy][ox]+=W[k][c][fy][fx]*I[b][c][iy][ix]
+  dimension_relations: [iy=1*oy+1*fy, ix=1*ox+1*fx]
+  loop_dims: [B, K, C, OY, OX, FY, FX]
+  loop_sizes: [1, 64, 64, 56, 56, 3, 3]
+  operand_precision: {W: 8, I: 8, O: 16, O_final: 8}
+  operand_source: {I: 1, W: 2}
+"""
+    layers, _ = load_workload(text + conv, "chain.yaml")
+    _, _, warnings = workload_ops(layers, MappingSpec({}), {})
+    assert [w.message for w in warnings] == [
+        "layer 2 ('Layer2') reads I from layer 1 as 1x64x58x58 (its loop sizes, dimension_relations and padding) but "
+        "layer 1 writes 1x64x56x56; dsec cuts the windows at the written tensor, where ZigZag counts 1x64x58x58: give "
+        "padding or pr_loop_sizes to make them agree"]
+    assert warnings[0].loc.line == len(text.splitlines()) + 1
