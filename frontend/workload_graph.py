@@ -42,7 +42,8 @@ def workload_ops(layers: list[WorkloadLayer], mapping: MappingSpec,
                                                layer.loc))
                 continue
             value = Value(values.take(f"{symbol}_{role}"), _tensor(layer.shapes[role], layer.precision[role]))
-            sources.append(InputOp(value, f"{layer.name}.{role}") if role == "I" else ConstOp(value, f"{layer.name}.{role}"))
+            label = f"{layer.name}.{role}"
+            sources.append(InputOp(value, label) if role == "I" else ConstOp(value, label))
             operands.append((role, value.name))
         result = Value(values.take(str(len(results))), _tensor(layer.shapes["O"], layer.precision["O_final"]))
         results[layer.id] = result

@@ -113,14 +113,16 @@ def _layer(node: YNode, check: Checker) -> WorkloadLayer | None:
     if len(check.diagnostics) > errors and any(d.severity == "error" for d in check.diagnostics[errors:]):
         return None
     output, reduce, operator, inputs = accesses
-    missing = [op for op in ("O", *[a for a, _ in inputs]) if op not in precision]
-    if "O_final" not in precision:
-        missing.append("O_final")
+    missing = [op for op, _ in inputs if op not in precision]  # O and O_final are checked as required keys
     if missing:
         check.error(f"operand_precision of {where} gives no bits for {', '.join(missing)} "
                     f"(the equation uses them)", node.value["operand_precision"].loc)
         return None
     kept = [(op, index) for op, index in inputs if precision[op] > 0]  # 0 bits: ZigZag's placeholder operand
+    if not kept:
+        check.error(f"operand_precision of {where} gives 0 bits to both inputs; a layer reads at least one",
+                    node.value["operand_precision"].loc)
+        return None
     accumulate = ("max=" if operator_type in MAX_REDUCTIONS else "+=") if reduce else "="
     compute = Compute(
         _access("O", output, dims, relations, padding), accumulate, operator if len(kept) == 2 else "",
@@ -309,6 +311,7 @@ def _shape(names: list[str], dims: dict[str, int], relations: dict[str, Relation
             shape.append(pr_sizes[name])
         else:
             rel = relations[name]
-            size = window_size(rel.scale_a, dims[rel.dim_a], rel.scale_b, dims[rel.dim_b]) - sum(padding.get(name, (0, 0)))
+            size = window_size(rel.scale_a, dims[rel.dim_a], rel.scale_b, dims[rel.dim_b])
+            size -= sum(padding.get(name, (0, 0)))
             shape.append(max(size, 1))
     return tuple(shape)

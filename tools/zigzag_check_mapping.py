@@ -102,8 +102,8 @@ def main() -> int:
 
 
 def compare(args, first: dict, again: dict, zigzag: dict, first_totals: dict, again_totals: dict) -> int:
-    print(f"{Path(args.model).name} on {Path(args.arch).stem}, base mapping {Path(args.mapping).name if args.mapping else '-'}"
-          f", {datetime.date.today().isoformat()}")
+    base = Path(args.mapping).name if args.mapping else "-"
+    print(f"{Path(args.model).name} on {Path(args.arch).stem}, base mapping {base}, {datetime.date.today().isoformat()}")
     print(f"{'layer':<46} {'dsec pJ':>12} {'again pJ':>12} {'ZigZag pJ':>12} {'dsec cyc':>10} {'again cyc':>10} "
           f"{'ZigZag cyc':>10}")
     failures = []
