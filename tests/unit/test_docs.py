@@ -50,3 +50,14 @@ def test_no_development_history(page):
     found = [(n, line.strip()) for n, line in enumerate(page.read_text(encoding="utf-8").split("\n"), 1)
              if any(p.search(line) for p in HISTORY)]
     assert not found, f"{page.name}: development history (put it in a commit message): {found}"
+
+
+def test_readme_commands_are_what_ci_runs():
+    """The README's set-up and test commands are the ones .ci/run runs, so CI proves them."""
+    first_block = re.search(r"```sh\n(.*?)```", (ROOT / "README.md").read_text(encoding="utf-8"), re.DOTALL).group(1)
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    install = re.search(r"^pip install -e (\S+)$", ci, re.MULTILINE).group(1)
+    main_job = re.search(r"^(dsec lower .*?) > /dev/null$", ci, re.MULTILINE).group(1)
+    setup, test = first_block.strip().split("\n")
+    assert setup == f"python3 -m venv .venv && . .venv/bin/activate && pip install -e {install} && {main_job}"
+    assert test == "pytest" and re.search(r"^pytest$", ci, re.MULTILINE)
