@@ -2,20 +2,20 @@
 the model. A dim that no layer of the model has is a typo (`OXX`, `Q`) and an
 error with a did-you-mean; a dim that only some of the entry's layers lack is
 dropped for those layers (one entry serves layers of many shapes, as in
-ZigZag), and one grouped note says where."""
+ZigZag), with a note per layer that group_diagnostics merges into one per entry,
+naming the layers."""
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
 
-from dsec.compiler.diagnostics import Diagnostic
+from dsec.compiler.diagnostics import Diagnostic, per_mapping_entry
 from dsec.compiler.location import Loc
 from dsec.frontend.mapping_loader import MappingEntry
 
 # ZigZag's loop dimension names, suggested besides the model's own dims.
 ZIGZAG_DIMS = ("B", "K", "C", "G", "OY", "OX", "OZ", "FY", "FX", "IY", "IX", "D", "H")
-NOTE_LAYERS = 4  # layer names listed per dropped dim before "+N more"
 
 
 def entry_dims(entry: MappingEntry) -> list[tuple[str, str, Loc | None]]:
@@ -32,13 +32,15 @@ def entry_dims(entry: MappingEntry) -> list[tuple[str, str, Loc | None]]:
 
 def check_mapping_dims(uses: Iterable[tuple[MappingEntry, str, dict[str, int]]]) -> list[Diagnostic]:
     """Diagnostics for the entries the model's layers use: `uses` holds
-    (entry, layer name, layer dims) per layer. Errors first, then one note."""
+    (entry, layer name, layer dims) per layer. The errors if any, else a note
+    per layer that lacks dims its entry names (grouped per entry)."""
     uses = list(uses)
     model_dims = {dim for _, _, dims in uses for dim in dims}
     errors: list[Diagnostic] = []
-    dropped: dict[tuple[str, str], list[str]] = {}  # (entry, dim) -> layers that lack it
+    notes: list[Diagnostic] = []
     reported: set[tuple[str, str]] = set()
     for entry, layer, dims in uses:
+        lacking = []
         for dim, where, loc in entry_dims(entry):
             if dim in dims:
                 continue
@@ -46,13 +48,11 @@ def check_mapping_dims(uses: Iterable[tuple[MappingEntry, str, dict[str, int]]])
                 if (entry.name, dim) not in reported:
                     reported.add((entry.name, dim))
                     errors.append(Diagnostic("error", _unknown_dim(dim, where, entry.name, model_dims), loc))
-                continue
-            layers = dropped.setdefault((entry.name, dim), [])
-            if layer not in layers:
-                layers.append(layer)
-    if errors:
-        return errors
-    return [_dropped_note(dropped)] if dropped else []
+            elif dim not in lacking:
+                lacking.append(dim)
+        if lacking:
+            notes.append(_dropped_note(entry, layer, lacking))
+    return errors or notes
 
 
 def _unknown_dim(dim: str, where: str, entry: str, model_dims: set[str]) -> str:
@@ -63,15 +63,9 @@ def _unknown_dim(dim: str, where: str, entry: str, model_dims: set[str]) -> str:
             f"{hint}the model's layers have {', '.join(sorted(model_dims))}")
 
 
-def _dropped_note(dropped: dict[tuple[str, str], list[str]]) -> Diagnostic:
-    # Dims of one entry dropped for the same layers share a part: "'default' K, C for 17 layers (...)".
-    groups: dict[tuple[str, tuple[str, ...]], list[str]] = {}
-    for (entry, dim), layers in dropped.items():
-        groups.setdefault((entry, tuple(layers)), []).append(dim)
-    parts = []
-    for (entry, layers), dims in groups.items():
-        shown = ", ".join(layers[:NOTE_LAYERS]) + (f" +{len(layers) - NOTE_LAYERS} more" if len(layers) > NOTE_LAYERS
-                                                    else "")
-        parts.append(f"'{entry}' {', '.join(dims)} for {len(layers)} layer{'s' if len(layers) > 1 else ''} ({shown})")
-    return Diagnostic("note", "mapping entries name dims some of their layers lack; those parts are not used for "
-                              "those layers: " + "; ".join(parts))
+def _dropped_note(entry: MappingEntry, layer: str, dims: list[str]) -> Diagnostic:
+    detail = f"{', '.join(dims)} left out"
+    group = per_mapping_entry(entry.name, entry.loc, layer, "loop dims some of its layers lack are not used for them",
+                              detail)
+    return Diagnostic("note", f"mapping entry '{entry.name}': {', '.join(dims)} not used for layer {layer}, which "
+                              f"lacks them", entry.loc, group=group)

@@ -8,7 +8,7 @@ import pytest
 from dsec.frontend.arch_loader import load_accelerator
 from dsec.frontend.importer import import_model
 from dsec.frontend.mapping_check import check_mapping_dims
-from dsec.compiler.diagnostics import DiagnosticError
+from dsec.compiler.diagnostics import DiagnosticError, group_diagnostics
 from dsec.frontend.mapping_loader import constraints_for, load_mapping
 
 from test_arch_loader import BASE
@@ -137,9 +137,12 @@ def test_a_spatial_dim_no_layer_has_is_an_error_once_per_entry():
 def test_a_dim_some_layers_lack_is_dropped_for_them_with_one_grouped_note():
     layers = [("conv", "Conv", CONV_DIMS)] + [(f"relu{i}", "Relu", RELU_DIMS) for i in range(6)]
     uses = _uses(MAPPING, layers)
-    (note,) = check_mapping_dims(uses)
-    assert note.severity == "note"
-    assert note.message.endswith("'default' K, C, FX for 6 layers (relu0, relu1, relu2, relu3 +2 more)")
+    notes = check_mapping_dims(uses)
+    assert len(notes) == 6 and notes[0].message == "mapping entry 'default': K, C, FX not used for layer relu0, which lacks them"
+    (note,) = group_diagnostics(notes)
+    assert note.severity == "note" and note.loc == uses[1][0].loc
+    assert note.message == ("mapping entry 'default': loop dims some of its layers lack are not used for them, on 6 "
+                            "layers:\n  K, C, FX left out on 6 layers: relu0, relu1, relu2, relu3, relu4, relu5")
     assert constraints_for(uses[1][0], RELU_DIMS) is None  # and the relus get none of it
     assert check_mapping_dims(uses[:1]) == []  # the conv has every dim: nothing to say
 
