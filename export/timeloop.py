@@ -9,7 +9,8 @@ needs perfect factors. A dsec mapping fits when it is
   (no non-dividing unrolling);
 - even: every operand a memory holds keeps its tile at the same point of the
   nest, so the memories form one chain, each owning the loops down to the
-  next; and no dim appears twice among one level's loops;
+  next; and no dim appears twice among one level's loops (directly nested loops
+  of one dim are merged into one);
 - a tree: an array dim's unrolling sits at the innermost memory shared along
   it, and every memory above shares it too (a memory shared along D3 below one
   copied along D3, as on edge_tpu_like, has no Timeloop counterpart).
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 from dsec.compiler.diagnostics import Diagnostic
 from dsec.dialect.accelerator import Accelerator
+from dsec.dialect.attributes import Loop
 from dsec.dialect.ops import LayerOp, Module
 
 # dsec's loop dims -> Timeloop's CNN-layer problem dims (R, P along the width)
@@ -33,16 +35,19 @@ class NotRepresentable(Exception):
 
 
 def timeloop_mapping(module: Module) -> tuple[str, list[Diagnostic]]:
-    documents, skipped = [], []
+    documents = []
+    skipped: dict[str, list[str]] = {}  # reason -> layers
     for layer in module.layers():
         try:
             documents.append(_document(layer, module.accelerator))
         except NotRepresentable as reason:
-            skipped.append(f"{layer.name or layer.symbol} ({reason})")
+            skipped.setdefault(str(reason), []).append(layer.name or layer.symbol)
     warnings = []
     if skipped:
-        warnings.append(Diagnostic("warning", f"timeloop: {len(skipped)} layer(s) left out, their mapping has no "
-                                              f"Timeloop map.yaml: {'; '.join(skipped)}"))
+        count = sum(len(layers) for layers in skipped.values())
+        reasons = "; ".join(f"{reason} ({', '.join(layers)})" for reason, layers in skipped.items())
+        warnings.append(Diagnostic("warning", f"timeloop: {count} layer(s) left out, their mapping has no "
+                                              f"Timeloop map.yaml: {reasons}"))
     return "---\n".join(documents), warnings
 
 
@@ -62,11 +67,12 @@ def _document(layer: LayerOp, acc: Accelerator) -> str:
     spatial_at = _spatial_targets(layer, acc, [memory for memory, _, _ in levels])
     for index, (memory, position, operands) in enumerate(levels):
         inner = levels[index + 1][1] if index + 1 < len(levels) else 0
-        own = loops[inner:position]
+        own = _merge_adjacent(loops[inner:position])
         seen = [loop.dim for loop in own]
         twice = sorted({d for d in seen if seen.count(d) > 1})
         if twice:
-            raise NotRepresentable(f"{', '.join(twice)} appears twice among @{memory}'s loops")
+            raise NotRepresentable(f"{', '.join(twice)} {'appears' if len(twice) == 1 else 'appear'} twice among "
+                                   f"@{memory}'s loops")
         factors = {names[loop.dim]: loop.factor for loop in own}
         order = [names[loop.dim] for loop in own]
         lines += _directive(memory, "temporal", factors, order)
@@ -78,6 +84,17 @@ def _document(layer: LayerOp, acc: Accelerator) -> str:
         lines += [f"  - target: {memory}", "    type: bypass", f"    keep: [{', '.join(kept)}]",
                   f"    bypass: [{', '.join(DATASPACES[op] for op in ('W', 'I', 'O') if DATASPACES[op] not in kept)}]"]
     return "\n".join(lines) + "\n"
+
+
+def _merge_adjacent(loops) -> list[Loop]:
+    """`for OY = 16 { for OY = 7 {` is one loop OY = 112: Timeloop allows one loop per dim per level."""
+    merged: list[Loop] = []
+    for loop in loops:
+        if merged and merged[-1].dim == loop.dim:
+            merged[-1] = Loop(loop.dim, merged[-1].factor * loop.factor)
+        else:
+            merged.append(loop)
+    return merged
 
 
 def _dim_names(layer: LayerOp) -> dict[str, str]:

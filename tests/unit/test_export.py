@@ -102,5 +102,20 @@ def test_timeloop_leaves_out_uneven_mappings():
     text, warnings = timeloop_mapping(module)
     assert text == ""
     assert [w.message for w in warnings] == [
-        "timeloop: 1 layer(s) left out, their mapping has no Timeloop map.yaml: layer (uneven: @sram_2MB cuts its "
-        "operands' loops at different points (I at 6, O at 4 innermost loops))"]
+        "timeloop: 1 layer(s) left out, their mapping has no Timeloop map.yaml: uneven: @sram_2MB cuts its "
+        "operands' loops at different points (I at 6, O at 4 innermost loops) (layer)"]
+
+
+def test_timeloop_merges_directly_nested_loops_and_groups_reasons():
+    # conv1's fixed order runs OY = 7 directly inside OY = 16: one Timeloop loop Q = 112.
+    first = lower_case(ROOT / "tests/fixtures/workload/resnet18_layers.yaml", "tpu_like",
+                       ROOT / "tests/fixtures/workload/resnet18_layers_tpu_like.yaml")
+    text, warnings = timeloop_mapping(first.module)
+    documents = text.split("---\n")
+    assert len(documents) == 2 and documents[0].startswith("# /conv1/Conv on tpu_like")
+    assert "  - target: rf_128B\n    type: temporal\n    factors: N=1 K=2 C=1 P=112 Q=112 R=1 S=1\n" \
+           "    permutation: QPKNCRS\n" in documents[0]
+    assert [w.message for w in warnings] == [
+        "timeloop: 2 layer(s) left out, their mapping has no Timeloop map.yaml: OX, OY appear twice among "
+        "@rf_128B's loops (/layer2/layer2.0/downsample/downsample.0/Conv); K = 1000 is split 32 spatial x 32 "
+        "temporal: not a perfect factorization (/fc/Gemm)"]
