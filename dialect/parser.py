@@ -480,8 +480,14 @@ class _Builder(Transformer):
                 self._tok(kind))
 
     def schedule(self, children):
-        keyword, fields, *transfers = children
-        return {**_plain(fields), "transfers": tuple(t for t in transfers if t is not None)}
+        keyword, fields, *items = children
+        items = [i for i in items if i is not None]
+        return {**_plain(fields), "transfers": tuple(i for i in items if "tensor" in i),
+                "occupancy": tuple(i for i in items if "core" in i)}
+
+    def occupancy(self, children):
+        name, fields = children
+        return {"core": self._string(name), **_plain(fields)}
 
     def transfer(self, children):
         name, fields = children

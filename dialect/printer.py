@@ -105,11 +105,14 @@ def _multicore_lines(hardware: MultiCore, main: Accelerator) -> list[str]:
 
 
 def _schedule_lines(schedule: dict) -> list[str]:
-    summary = {k: v for k, v in schedule.items() if k != "transfers"}
+    summary = {k: v for k, v in schedule.items() if k not in ("transfers", "occupancy")}
     lines = [f"{INDENT}schedule {format_dict(summary)} {{"]
     for transfer in schedule.get("transfers", ()):
         fields = {k: v for k, v in transfer.items() if k != "tensor"}
         lines.append(f"{INDENT * 2}transfer {json.dumps(transfer['tensor'])} {format_dict(fields)}")
+    for held in schedule.get("occupancy", ()):
+        fields = {k: v for k, v in held.items() if k != "core"}
+        lines.append(f"{INDENT * 2}occupancy {json.dumps(held['core'])} {format_dict(fields)}")
     lines.append(f"{INDENT}}}")
     return lines
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dsec.compiler.diagnostics import error
 from dsec.dialect.ops import LayerOp, Module
 from dsec.multicore.plan import Plan
-from dsec.multicore.schedule_types import Schedule
+from dsec.multicore.schedule_types import Schedule, occupancy
 from dsec.multicore.tiling import CNGraph, LayerTiling
 
 
@@ -82,14 +82,19 @@ def schedule_attr(schedule: Schedule, hardware) -> dict:
             busy[resource] = busy.get(resource, 0) + transfer.end - transfer.start
             moved[resource] = moved.get(resource, 0) + transfer.bits
     energy = {key: round(value, 2) for key, value in schedule.energy().items()}
-    cores = {c.name: {"busy": busy.get(c.name, 0), "utilization": _share(busy.get(c.name, 0), latency)}
+    held = occupancy(schedule)
+    cores = {c.name: {"busy": busy.get(c.name, 0), "utilization": _share(busy.get(c.name, 0), latency),
+                      "peak_bits": max(bits for _, bits in held[c.id]), "capacity_bits": c.capacity_bits}
              for c in hardware.cores if c.id != hardware.offchip}
     resources = [c.name for c in hardware.connections] + [f"{hardware.core(hardware.offchip).name}.port"]
     links = {name: {"busy": busy.get(name, 0), "bits": moved.get(name, 0),
                     "utilization": _share(busy.get(name, 0), latency)} for name in resources}
     transfers = tuple({"tensor": t.tensor, "from": t.source, "to": t.target, "bits": t.bits, "start": t.start,
                        "end": t.end, "via": t.resources, "why": t.why} for t in schedule.transfers)
-    return {"latency_cycles": latency, "energy_pj": energy, "cores": cores, "links": links, "transfers": transfers}
+    memory = tuple({"core": hardware.core(core).name, "at": tuple(t for t, _ in line), "bits": tuple(b for _, b in line)}
+                   for core, line in held.items())
+    return {"latency_cycles": latency, "energy_pj": energy, "cores": cores, "links": links, "transfers": transfers,
+            "occupancy": memory}
 
 
 def _share(busy: int, latency: int) -> float:

@@ -61,3 +61,23 @@ class Schedule:
                  "memory_ends": sum(t.memory_energy for t in self.transfers),
                  "offchip": sum(t.offchip_energy for t in self.transfers)}
         return {**parts, "total": sum(parts.values())}
+
+
+def occupancy(schedule: Schedule) -> dict[int, list[tuple[int, int]]]:
+    """Per core, the bits its memory holds from each time on: (time, bits) at every change."""
+    steps: dict[int, list[tuple[int, int]]] = {}
+    for core in schedule.capacities:
+        changes: dict[int, int] = {}
+        for r in schedule.residencies:
+            if r.core == core and r.end is not None and r.end > r.start:
+                changes[r.start] = changes.get(r.start, 0) + r.bits
+                changes[r.end] = changes.get(r.end, 0) - r.bits
+        held, line = 0, [(0, 0)]
+        for time in sorted(changes):
+            held += changes[time]
+            if line[-1][0] == time:
+                line[-1] = (time, held)
+            elif line[-1][1] != held:
+                line.append((time, held))
+        steps[core] = line
+    return steps

@@ -48,9 +48,12 @@ EMITS = ["report", "ir", "json", "csv", "markdown", "zigzag-mapping", "timeloop"
 @click.option("--trace", metavar="TRACE.json", help="Multi-core: write the schedule as a Chrome/Perfetto trace.")
 @click.option("--plot", "plot_dir", metavar="DIR",
               help="Also draw energy and latency per layer into DIR, PNG and SVG (needs dsec[plot]).")
+@click.option("--memory-plot", metavar="PLOT.svg", help="Multi-core: plot each core's memory over time (the plot "
+                                                         "extra: matplotlib).")
 @shape_options
 def command(model, arch, mapping, objective, emit, output, spatial_candidates, mixed, lpf_limit, jobs,
-            data_locality, pipeline, print_ir_after_all, timing, fused, trace, plot_dir, shapes, precision) -> None:
+            data_locality, pipeline, print_ir_after_all, timing, fused, trace, plot_dir, memory_plot, shapes,
+            precision) -> None:
     """Map and cost every layer of MODEL (ONNX, or a ZigZag workload YAML) and report. With a multi-core
     accelerator (Stream's hardware YAML) and Stream's mapping YAML: cut layers into CNs, put them on
     cores and schedule them."""
@@ -61,12 +64,12 @@ def command(model, arch, mapping, objective, emit, output, spatial_candidates, m
         if plot_dir:
             fail("--plot draws one accelerator's layers; it does not take a multi-core accelerator")
         from dsec.compiler.commands.multicore import lower_multicore_command
-        lower_multicore_command(model, arch, mapping, objective, emit, output, fused, trace, timing, print_ir_after_all,
-                                parse_shapes(shapes), parse_precision(precision))
+        lower_multicore_command(model, arch, mapping, objective, emit, output, fused, trace, memory_plot, timing,
+                                print_ir_after_all, parse_shapes(shapes), parse_precision(precision))
         return
-    if fused is not None or trace:
-        fail("--fused, --layer-by-layer and --trace are for multi-core accelerators (Stream's hardware YAML, "
-             "which lists `cores`)")
+    if fused is not None or trace or memory_plot:
+        fail("--fused, --layer-by-layer, --trace and --memory-plot are for multi-core accelerators (Stream's "
+             "hardware YAML, which lists `cores`)")
     if plot_dir:
         prepare_plot_folder(plot_dir)
     from dsec.compiler.lower import LowerOptions, lower

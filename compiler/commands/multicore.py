@@ -11,12 +11,18 @@ from dsec.compiler.diagnostics import SourceManager
 MULTICORE_EMITS = ("report", "json", "ir")
 
 
-def lower_multicore_command(model, arch, mapping, objective, emit, output, fused, trace, timing, print_ir_after_all,
-                            shapes, precision) -> None:
+def lower_multicore_command(model, arch, mapping, objective, emit, output, fused, trace, memory_plot, timing,
+                            print_ir_after_all, shapes, precision) -> None:
     if emit not in MULTICORE_EMITS:
         fail(f"--emit {emit} is not available for a multi-core accelerator; use one of {', '.join(MULTICORE_EMITS)}")
-    if trace:
-        check_output(trace)
+    for path in (trace, memory_plot):
+        if path:
+            check_output(path)
+    if memory_plot:
+        try:
+            import matplotlib  # noqa: F401 - only asked whether the extra is there, before the work
+        except ImportError:
+            fail("--memory-plot needs matplotlib: pip install 'dsec[plot]'")
     from dsec.compiler.pass_manager import Instrumentation
     from dsec.frontend.importer import ImportOptions
     from dsec.multicore.lower import lower_multicore
@@ -43,6 +49,9 @@ def lower_multicore_command(model, arch, mapping, objective, emit, output, fused
     if trace:
         from dsec.multicore.trace import chrome_trace
         write_output(trace, chrome_trace(result.module))
+    if memory_plot:
+        from dsec.multicore.plot import memory_plot_svg
+        write_output(memory_plot, memory_plot_svg(result.module))
     if timing:
         instrumentation.report_timing()
     sys.exit(0 if result.ok else 1)

@@ -38,7 +38,7 @@ def test_report_and_json(tmp_path):
 def test_single_core_flags_are_refused_for_a_zigzag_accelerator():
     arch = os.path.join(STREAM, "hardware", "cores", "tpu_like.yaml")
     result = CliRunner().invoke(cli.main, ["lower", MODEL, "--arch", arch, "--fused"])
-    assert result.exit_code == 1 and "--fused, --layer-by-layer and --trace are for multi-core" in result.output
+    assert result.exit_code == 1 and "--fused, --layer-by-layer, --trace and --memory-plot are for multi-core" in result.output
 
 
 def test_mapping_mistake_is_a_located_error(tmp_path):
@@ -93,3 +93,13 @@ def test_trace_loads_in_perfettos_trace_processor(tmp_path):
     threads = {row.name for row in processor.query("select name from thread")}
     assert {"core0 (tpu_like)", "core1 (tpu_like)", "bus12", "core6.port"} <= threads
     assert len(list(processor.query("select id from slice where category = 'cn'"))) == 16
+
+
+def test_memory_plot(tmp_path):
+    pytest.importorskip("matplotlib")
+    path = tmp_path / "memory.svg"
+    result = _lower("--mapping", os.path.join(STREAM, "map_fixed_fused_rows4.yaml"), "--memory-plot", str(path))
+    assert result.exit_code == 0, result.output
+    svg = path.read_text()
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg
+    assert "peak memory bits" in result.output
