@@ -91,6 +91,20 @@ def test_mapped_rows_plain_and_diagonal():
     diagonal = mapped_array(SMALL_ANALOG, view, weight, activation,
                             {"D1": (("K", 2), ("OX", 2)), "D2": (("C", 4), ("FX", 3))})
     assert (diagonal.rows, diagonal.adder_rows, diagonal.columns) == (4 * (3 + 2 - 1), 12, 4)
+    # FX alone on the rows (zigzag-dse 3.9.1 raises IndexError here): FX + OX - 1 rows
+    alone = mapped_array(SMALL_ANALOG, view, weight, activation, {"D1": (("K", 2), ("OX", 2)), "D2": (("FX", 3),)})
+    assert (alone.rows, alone.adder_rows) == (3 + 2 - 1, 3)
+
+
+def test_rows_of_a_gemm_with_its_rows_on_the_columns():
+    # D slides with no kernel dim: no extra rows (zigzag-dse 3.9.1 raises KeyError here)
+    dims = {"D": 8, "C": 64, "K": 32}
+    view = LayerView("gemm", dims, (OperandView("O", "O", ("D", "K"), (), 16, 8),
+                                    OperandView("I", "I1", ("C", "D"), (), 8, 8),
+                                    OperandView("W", "I2", ("C", "K"), (), 8, 8)))
+    mapped = mapped_array(SMALL_ANALOG, view, view.operands[2], view.operands[1],
+                          {"D1": (("K", 2), ("D", 2)), "D2": (("C", 16),)})
+    assert (mapped.rows, mapped.adder_rows, mapped.columns) == (16, 16, 4)
 
 
 def test_precharge():
