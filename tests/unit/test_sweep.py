@@ -118,3 +118,17 @@ def test_tables_round_trip_and_flatten():
     assert read_jsonl(to_jsonl(rows)) == rows
     flat = next(csv.DictReader(io.StringIO(to_csv(rows))))
     assert flat["energy_pj.sram.I"] == "1.0" and flat["energy_pj.mac"] == "1.0" and flat["array"] == "[8, 8]"
+
+
+def test_every_model_is_crossed_with_every_point(tmp_path):
+    from dsec.dse.points import expand
+
+    other = ROOT / "examples" / "models" / "resnet18.onnx"
+    path = tmp_path / "sweep.yaml"
+    path.write_text(f"models: [{MODEL}, {other}]\naccelerator: {ARCH}\n"
+                    "axes:\n  a: {key: operational_array.sizes, values: [[8, 8], [16, 16]]}\n"
+                    "  o: {key: options.objective, values: [energy, latency]}\n")
+    points = expand(load_sweep_file(str(path)))
+    assert [(Path(p.model).stem, dict(p.params)["a"], dict(p.options)["objective"]) for p in points] == [
+        (m, a, o) for m in ("conv3x3", "resnet18") for a in ([8, 8], [16, 16]) for o in ("energy", "latency")]
+    assert points[1].overrides == (("operational_array.sizes", [8, 8]),)
