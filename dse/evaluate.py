@@ -4,6 +4,7 @@ or on a cluster, so it takes and returns plain data."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -33,12 +34,30 @@ def prepare(point: Point, code_version: str) -> Task | dict:
     except (OSError, yaml.YAMLError, OverrideError, AttributeError, TypeError) as exc:
         return error_row(point, "error", f"{Path(point.accelerator).name}: {exc}")
     content = {"code": code_version, "model": file_digest(point.model), "accelerator": data,
-               "mapping": file_digest(point.mapping) if point.mapping else None, "options": point.options}
+               "mapping": file_digest(point.mapping) if point.mapping else None, "options": point.options,
+               "cacti": _cacti_identity(data)}
     key = hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
     return Task(point, yaml.safe_dump(data, sort_keys=False), key)
 
 
+def _cacti_identity(data: object) -> str | None:
+    """Which CACTI answers the point's auto_cost_extraction memories, if it has any."""
+    memories = data.get("memories") if isinstance(data, dict) else None
+    if isinstance(memories, dict) and any(isinstance(m, dict) and m.get("auto_cost_extraction") is True
+                                          for m in memories.values()):
+        from dsec.frontend.cacti import cacti_identity
+
+        return cacti_identity()
+    return None
+
+
 def file_digest(path: str) -> str:
+    stat = Path(path).stat()
+    return _digest(path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.cache  # a sweep's points share their model and mapping files; a changed file has a new mtime or size
+def _digest(path: str, mtime_ns: int, size: int) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 

@@ -15,6 +15,7 @@ that small)."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import json
@@ -76,6 +77,13 @@ def cacti_folder() -> Path | None:
     return folder if (folder / "cacti").is_file() else None
 
 
+@functools.cache
+def cacti_identity() -> str:
+    """A hash of the CACTI binary, part of every cache key: another CACTI build never reads this one's answers."""
+    folder = cacti_folder()
+    return hashlib.sha256((folder / "cacti").read_bytes()).hexdigest()[:16] if folder else "none"
+
+
 def cache_folder() -> Path:
     root = os.environ.get("DSEC_CACHE_DIR") or os.path.join(Path.home(), ".cache", "dsec")
     return Path(root) / "cacti"
@@ -83,7 +91,7 @@ def cache_folder() -> Path:
 
 def memory_costs(query: CactiQuery) -> MemoryCosts:
     """CACTI's answer, from the cache when it was asked before."""
-    key = hashlib.sha256(json.dumps(asdict(query), sort_keys=True).encode()).hexdigest()[:32]
+    key = hashlib.sha256(json.dumps([asdict(query), cacti_identity()], sort_keys=True).encode()).hexdigest()[:32]
     cached = cache_folder() / f"{key}.json"
     try:
         return MemoryCosts(**json.loads(cached.read_text(encoding="utf-8"))["costs"])
