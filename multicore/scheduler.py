@@ -25,8 +25,8 @@ from dsec.multicore.timeline import Timeline, common_window
 
 
 class _State:
-    def __init__(self, hardware: MultiCore, graph: CNGraph, allocation: dict[int, int]):
-        self.hw, self.graph, self.allocation = hardware, graph, allocation
+    def __init__(self, hardware: MultiCore, graph: CNGraph, allocation: dict[int, int], priority: dict[int, tuple]):
+        self.hw, self.graph, self.allocation, self.priority = hardware, graph, allocation, priority
         self.cores = {c.id: Timeline() for c in hardware.cores}
         self.resources = {c.name: Timeline() for c in hardware.connections}
         self.port = f"{hardware.core(hardware.offchip).name}.port"
@@ -89,7 +89,7 @@ class _State:
         while not memory.fits(bits, time):
             victims = memory.evictable(time, protected)
             if victims:
-                victim = min(victims, key=lambda r: (r.tensor not in self.in_dram, -self._next_use(r.tensor),
+                victim = max(victims, key=lambda r: (r.tensor in self.in_dram, self._next_use(r.tensor),
                                                      r.tensor))
                 time = max(time, self.evict(victim, time))
                 continue
@@ -101,9 +101,10 @@ class _State:
             time = later
         return time
 
-    def _next_use(self, tensor: str) -> int:
+    def _next_use(self, tensor: str) -> tuple:
+        """The priority of the next CN that reads `tensor` (read last: evicted first)."""
         readers = self.readers[tensor]
-        return min(readers) if readers else 1 << 60
+        return min(self.priority[cn] for cn in readers) if readers else (1 << 60,)
 
     def evict(self, copy: Residency, time: int) -> int:
         """Close a copy at `time`, after writing it to DRAM if it is needed later and DRAM lacks it."""
@@ -181,7 +182,7 @@ class _State:
 def list_schedule(hardware: MultiCore, graph: CNGraph, allocation: dict[int, int], costs: dict[int, CNCost],
                   priority: dict[int, tuple]) -> Schedule:
     """Schedule every CN of `graph` on its allocated core, taking ready CNs by `priority` (lowest first)."""
-    state = _State(hardware, graph, allocation)
+    state = _State(hardware, graph, allocation, priority)
     waiting = {cn.id: len(set(graph.predecessors(cn.id))) for cn in graph.cns}
     successors: dict[int, set[int]] = {}
     for producer, consumer, _ in graph.edges:
