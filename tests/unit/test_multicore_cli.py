@@ -33,6 +33,9 @@ def test_report_and_json(tmp_path):
     energy = fused["energy_pj"]
     assert energy["total"] == pytest.approx(energy["cn"] + energy["links"] + energy["memory_ends"] + energy["offchip"])
     assert 0 < fused["cores"]["core1"]["utilization"] <= 1
+    # --objective reaches the schedule pass: each CN's mapping on its core minimises latency instead.
+    fast = json.loads(_lower("--mapping", mapping, "--emit", "json", "--objective", "latency").output)
+    assert fast["latency_cycles"] < fused["latency_cycles"]
 
 
 def test_single_core_flags_are_refused_for_a_zigzag_accelerator():
