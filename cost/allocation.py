@@ -10,6 +10,7 @@ tiles). An operand's top memory takes everything left.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from bisect import bisect_right
 from itertools import product as combinations
 from math import prod
 
@@ -189,7 +190,7 @@ def allocate(view: LayerView, accelerator: Accelerator, spatial: list[tuple[str,
                                        "the tiles placed below it do not fit")
             sizes[m] = found
         if known is not None and not _decided(held, sizes, unallocated, memory, tops, known, len(order),
-                                              setup.whole_wins[index]):
+                                              setup.whole_wins[index], operands):
             # One holder whose longest fitting prefix wins: only the set of its loops counts.
             alone = setup.one_open[index]
             blocked.update({m: alone and memory.name != tops[m] and growth[m].longest_fitting_wins for m in held})
@@ -235,12 +236,17 @@ def _holds_all(memory: Memory, held: tuple[str, ...], operands: dict, allocated:
 
 
 def _decided(held: tuple[str, ...], sizes: dict[str, list[float]], unallocated: dict[str, list], memory: Memory,
-             tops: dict[str, str], known: int, total: int, whole_wins: bool) -> bool:
+             tops: dict[str, str], known: int, total: int, whole_wins: bool, operands: dict[str, OperandView]
+             ) -> bool:
     """Whether the prefixes `memory` takes are the same for every order of
     the loops after the first `known` of the `total`: each holder's tiles
-    outgrow the memory inside the decided loops (or all its loops are
-    decided), or all holders' whole remaining tiles fit together (then each
-    takes everything: the whole tile moves fewest words, when `whole_wins`)."""
+    outgrow the memory inside the decided loops, or all its loops are
+    decided, or its undecided loops are all ones it does not depend on (its
+    tile no longer grows: a prefix ending among them holds what the whole
+    one holds and moves more, so the choice is a decided prefix or the whole
+    one, whose sizes and words moved are the same for every order); or all
+    holders' whole remaining tiles fit together (then each takes everything:
+    the whole tile moves fewest words, when `whole_wins`)."""
     known_all, fits_whole, whole = True, True, 0.0
     for m in held:
         count = len(unallocated[m])
@@ -251,7 +257,9 @@ def _decided(held: tuple[str, ...], sizes: dict[str, list[float]], unallocated: 
             fits_whole = False
         else:
             whole += sizes[m][-1]
-            known_all = known_all and (count <= decided or memory.name == tops[m])
+            if known_all and count > decided and memory.name != tops[m]:
+                depends = operands[m].depends
+                known_all = all(dim not in depends for dim, _ in unallocated[m][decided:])
     return known_all or (whole_wins and fits_whole and whole <= memory.size)
 
 
@@ -274,18 +282,77 @@ def _best_prefixes(held: tuple[str, ...], sizes: dict[str, list[float]], unalloc
             offsets.append(0)
     if len(held) == 2:
         return _best_pair(held, options, traffic, offsets, memory, names)
-    best, best_traffic = None, float("inf")
-    for index, combo in enumerate(combinations(*(range(len(option)) for option in options))):
-        total = sum(option[i] for option, i in zip(options, combo))
-        if total > memory.size:
-            if index == 0:
-                return AllocationError("+".join(names[m] for m in held), memory.name, total, memory.size,
-                                       "the operands' tiles placed below it do not fit together")
+    first = sum(option[0] for option in options)
+    if first > memory.size:
+        return AllocationError("+".join(names[m] for m in held), memory.name, first, memory.size,
+                               "the operands' tiles placed below it do not fit together")
+    best = _best_with_last(options, traffic, memory.size)
+    return [i + offset for i, offset in zip(best, offsets)]
+
+
+def _best_with_last(options: list[list[float]], traffic: list[list[float]], capacity: float) -> tuple[int, ...]:
+    """The last combination (in product order) of the fewest words moved
+    among those that fit, for three holders or more: the combinations of all
+    holders but the last in turn, and for each only the last holder's best
+    prefix looked for (its prefixes that fit are those of the least sizes;
+    the fewest words among them come from a running minimum), so the
+    product's last factor is not walked. Sums are formed as the plain walk
+    forms them (holder by holder), so the same floats are compared."""
+    *heads, last = options
+    *head_traffic, last_traffic = traffic
+    by_size = sorted(range(len(last)), key=last.__getitem__)
+    ascending = [last[k] for k in by_size]
+    least_traffic, running = [], float("inf")
+    for k in by_size:
+        running = min(running, last_traffic[k])
+        least_traffic.append(running)
+    best: tuple[int, ...] = ()
+    best_traffic = float("inf")
+    count = len(ascending)
+    smallest = ascending[0]
+    if len(heads) == 2:
+        # Three holders (a per-PE memory of W, I and O): the same walk without tuples.
+        sizes_a, sizes_b = heads
+        moved_a, moved_b = head_traffic
+        least_b = min(sizes_b)
+        for i, size_a in enumerate(sizes_a):
+            if size_a + least_b + smallest > capacity:
+                continue  # (size_a + b) + s is monotone in b and s: no pair fits
+            words_a = moved_a[i]
+            for j, size_b in enumerate(sizes_b):
+                size = size_a + size_b
+                if size + smallest > capacity:
+                    continue
+                fit = bisect_right(ascending, capacity - size)
+                while fit < count and size + ascending[fit] <= capacity:
+                    fit += 1
+                while size + ascending[fit - 1] > capacity:
+                    fit -= 1
+                moved = words_a + moved_b[j]
+                least = moved + least_traffic[fit - 1]  # rounding is monotone: the least of moved + t
+                if least <= best_traffic:
+                    for k in range(len(last) - 1, -1, -1):  # the last prefix that fits and moves the least
+                        if size + last[k] <= capacity and moved + last_traffic[k] == least:
+                            best, best_traffic = (i, j, k), least
+                            break
+        return best
+    for combo in combinations(*(range(len(option)) for option in heads)):
+        size = sum(option[i] for option, i in zip(heads, combo))
+        # How many of the last holder's prefixes fit beside (size + s is monotone in s).
+        fit = bisect_right(ascending, capacity - size)
+        while fit < count and size + ascending[fit] <= capacity:
+            fit += 1
+        while fit and size + ascending[fit - 1] > capacity:
+            fit -= 1
+        if not fit:
             continue
-        moved = sum(words[i] for words, i in zip(traffic, combo))
-        if moved <= best_traffic:
-            best, best_traffic = [i + offset for i, offset in zip(combo, offsets)], moved
-    assert best is not None
+        moved = sum(words[i] for words, i in zip(head_traffic, combo))
+        least = moved + least_traffic[fit - 1]  # rounding is monotone: the least of moved + t
+        if least <= best_traffic:
+            for k in range(len(last) - 1, -1, -1):  # the last prefix that fits and moves the least
+                if size + last[k] <= capacity and moved + last_traffic[k] == least:
+                    best, best_traffic = combo + (k,), least
+                    break
     return best
 
 

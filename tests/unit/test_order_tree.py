@@ -5,10 +5,14 @@ allocator's."""
 
 from __future__ import annotations
 
+import os
 import random
+import sys
+import tempfile
 from dataclasses import replace
 from pathlib import Path
 
+import onnx
 import pytest
 
 import dsec
@@ -29,11 +33,27 @@ CASES = [
     (ROOT / "examples/models/conv3x3.onnx", FIXTURES / "arch" / f"{arch}.yaml", None)
     for arch in ("tpu_like", "edge_tpu_like", "eyeriss_like", "gemm_l1")
 ] + [(FIXTURES / "seed-lowmem/BasicNetwork.onnx", FIXTURES / "seed-lowmem/accelerator.yaml",
-      FIXTURES / "seed-lowmem/mapping.yaml")]
+      FIXTURES / "seed-lowmem/mapping.yaml")] + [
+    # One memory per PE for W, I and O together, a few kbit (benchmarks/suite_inputs.py).
+    (Path(f"suite:{model}"), ROOT / "benchmarks/suite/arch" / f"{arch}.yaml", ROOT / "benchmarks/suite/mapping.yaml")
+    for arch, model in (("mesh13x11_rf1", "depthwise_separable"),)]
+
+
+def model_path(model: Path) -> Path:
+    """`suite:NAME`: benchmarks/suite_inputs.py's model NAME, written once to a temporary file."""
+    if not str(model).startswith("suite:"):
+        return model
+    name = str(model).removeprefix("suite:")
+    path = Path(tempfile.gettempdir()) / f"dsec-test-suite-{os.getpid()}-{name}.onnx"
+    if not path.exists():
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+        from suite_inputs import MODELS
+        onnx.save(MODELS[name](), str(path))
+    return path
 
 
 def unrolled_layers(model: Path, arch: Path, mapping: Path | None):
-    found = dsec.lower(str(model), str(arch), str(mapping) if mapping else None,
+    found = dsec.lower(str(model_path(model)), str(arch), str(mapping) if mapping else None,
                        LowerOptions(pipeline="spatial-unroll{candidates=2}"))
     module = found.module
     for layer in module.layers():
@@ -112,7 +132,7 @@ def test_allocation_goes_on_from_a_shorter_decided_part():
     assert resumed > 100
 
 
-@pytest.mark.parametrize("case", CASES[:4], ids=lambda c: c[1].stem)
+@pytest.mark.parametrize("case", CASES[:4] + CASES[-1:], ids=lambda c: c[1].stem)
 def test_each_order_comes_with_its_placement(case):
     for module, layer in unrolled_layers(*case):
         view = layer_view(layer, operand_shapes(layer, module.value_shapes()))
