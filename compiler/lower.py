@@ -41,6 +41,8 @@ class LowerOptions:
     # Replaces the default pipeline when given (pipeline syntax).
     pipeline: str | None = None
     import_options: ImportOptions = field(default_factory=ImportOptions)
+    # Seconds each layer's search may take (0: no limit): the best mapping found by then, marked.
+    time_limit: float = 0.0
 
     def __post_init__(self) -> None:
         self.validate()
@@ -55,6 +57,9 @@ class LowerOptions:
             if not isinstance(value, int) or isinstance(value, bool) or value < least:
                 raise ValueError(f"{name}: {value!r} is not a whole number >= {least}"
                                  + (" (0: all cores)" if name == "jobs" else ""))
+        if not isinstance(self.time_limit, (int, float)) or isinstance(self.time_limit, bool) or \
+                not self.time_limit >= 0:
+            raise ValueError(f"time_limit: {self.time_limit!r} is not a number of seconds >= 0 (0: no limit)")
         for name in ("mixed", "data_locality"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"{name}: {getattr(self, name)!r} is not True or False")
@@ -98,7 +103,7 @@ def default_pipeline(options: LowerOptions) -> str:
     """import → [layer-locality →] spatial-unroll → temporal-tile → memory-alloc → cost-annotate (the report
     is built from the IR)."""
     search = f"objective={options.objective} lpf-limit={options.lpf_limit}"
-    common = f"{search} jobs={options.jobs}"
+    common = f"{search} jobs={options.jobs}" + (f" time-limit={options.time_limit:g}" if options.time_limit else "")
     spatial = f"candidates={options.spatial_candidates} mixed={str(options.mixed).lower()}"
     locality = f"layer-locality{{{spatial} {common}}}," if options.data_locality else ""
     return (f"{locality}spatial-unroll{{{spatial} {common}}},"
@@ -154,7 +159,8 @@ def _require_every_layer_costed(report: dict, ctx: PassContext) -> None:
 def _set_for_default_pipeline(options: LowerOptions) -> list[str]:
     defaults = LowerOptions()
     flags = {"objective": "--objective", "spatial_candidates": "--spatial-candidates", "mixed": "--mixed",
-             "lpf_limit": "--lpf-limit", "jobs": "--jobs", "data_locality": "--data-locality"}
+             "lpf_limit": "--lpf-limit", "jobs": "--jobs", "data_locality": "--data-locality",
+             "time_limit": "--time-limit"}
     return [flag for name, flag in flags.items() if getattr(options, name) != getattr(defaults, name)]
 
 

@@ -100,4 +100,13 @@ def discarded_lines(report: dict) -> list[str]:
             where = (f"{d['operand']} in @{d['memory']} needs {d['needed_bits']} bits of {d['available_bits']} "
                      if "memory" in d else "")
             lines.append(f"  {d['spatial']}: {where}({d['reason']})")
+    limited = [row["symbol"] for row in report["layers"] if _time_limit_hit(row.get("search") or {})]
+    if limited:
+        lines.append(f"time limit: the search of {len(limited)} layers stopped at it, their mappings are the best "
+                     f"found so far (not proven the best): " + ", ".join(f"@{symbol}" for symbol in limited))
     return lines
+
+
+def _time_limit_hit(search: dict) -> bool:
+    return (search.get("temporal") or {}).get("time_limit_hit", False) or \
+        any(t.get("time_limit_hit", False) for t in search.get("tried") or [])

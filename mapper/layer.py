@@ -34,6 +34,7 @@ class Tried:
     best: Scored
     evaluated: int  # orders scored for this candidate (none when it mirrors another)
     mirror_of: Spatial | None = None  # the earlier candidate whose result it took, renamed
+    stopped: bool = False  # the time limit stopped its search: the best order found so far
 
 
 @dataclass(frozen=True)
@@ -129,9 +130,18 @@ def candidate_searches(view: LayerView, accelerator: Accelerator, constraints: C
     for the layer, one per spatial candidate that is not an earlier one's
     image: to run them in parallel first."""
     order = constraints.order if constraints else None
-    return [(view, accelerator, candidate.spatial, order, temporal_options)
-            for candidate, source in _candidate_plan(view, accelerator, constraints, spatial_options,
-                                                     temporal_options) if source is None]
+    searched = [candidate for candidate, source in _candidate_plan(view, accelerator, constraints, spatial_options,
+                                                                   temporal_options) if source is None]
+    options = _shared_limit(temporal_options, len(searched))
+    return [(view, accelerator, candidate.spatial, order, options) for candidate in searched]
+
+
+def _shared_limit(options: TemporalOptions, searches: int) -> TemporalOptions:
+    """The options of each of a layer's `searches` candidate searches: the
+    layer's time limit split evenly among them."""
+    if options.time_limit <= 0 or searches <= 1:
+        return options
+    return replace(options, share=options.time_limit / searches)
 
 
 def search_weight(view: LayerView, accelerator: Accelerator, spatial: Spatial, order, options: TemporalOptions
@@ -150,9 +160,10 @@ def search_layer(view: LayerView, accelerator: Accelerator, constraints: Constra
     discarded: list[Discarded] = []
     results: list[TemporalResult | str] = []
     plan = _candidate_plan(view, accelerator, constraints, spatial_options, temporal_options)
+    options = _shared_limit(temporal_options, sum(source is None for _, source in plan))
     for candidate, source in plan:
         if source is None:
-            result = temporal_search(view, accelerator, candidate.spatial, order, temporal_options)
+            result = temporal_search(view, accelerator, candidate.spatial, order, options)
         else:
             result = _renamed_result(results[source[0]], source[1])
         results.append(result)
@@ -162,9 +173,9 @@ def search_layer(view: LayerView, accelerator: Accelerator, constraints: Constra
             discarded.append(Discarded(candidate, result.shortfall))
         else:
             if source is None:
-                tried.append(Tried(candidate, result.best, result.evaluated))
+                tried.append(Tried(candidate, result.best, result.evaluated, stopped=result.stopped))
             else:
-                tried.append(Tried(candidate, result.best, 0, plan[source[0]][0].spatial))
+                tried.append(Tried(candidate, result.best, 0, plan[source[0]][0].spatial, result.stopped))
     tried.sort(key=lambda t: t.best.score)  # stable: ties keep the candidates' rank
     found = LayerSearch(tuple(tried), tuple(discarded))
     _LAYER_CACHE[key] = found
@@ -194,7 +205,7 @@ def remember(view: LayerView, accelerator: Accelerator, constraints: Constraints
         if tried.mirror_of is not None:
             continue  # not searched: a renamed copy of another candidate's result
         key = temporal_key(view, accelerator, tried.candidate.spatial, order, temporal_options)
-        _TEMPORAL_CACHE.setdefault(key, TemporalResult(tried.best, tried.evaluated))
+        _TEMPORAL_CACHE.setdefault(key, TemporalResult(tried.best, tried.evaluated, stopped=tried.stopped))
 
 
 def remember_temporal(task: tuple, result: TemporalResult | str) -> None:

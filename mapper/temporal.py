@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from math import ceil
+from time import perf_counter
 from typing import Literal
 
 from dsec.cost.allocation import AllocationError, allocate
@@ -39,6 +40,20 @@ class TemporalOptions:
     lpf_limit: int = DEFAULT_LPF_LIMIT
     search: Search = "pruned"
     seed: int = 0
+    # Seconds a layer's search may take (0: no limit); past them the best
+    # order found so far wins and the result says it was stopped.
+    time_limit: float = 0.0
+    # This search's part of the layer's limit (its spatial candidates share
+    # it; None: all of it). Not part of the options' identity: spatial-unroll's
+    # result for the chosen candidate is temporal-tile's.
+    share: float | None = field(default=None, compare=False)
+
+    @property
+    def seconds(self) -> float | None:
+        """How long this search may run, or None."""
+        if self.time_limit <= 0:
+            return None
+        return self.time_limit if self.share is None else self.share
 
 
 @dataclass(frozen=True)
@@ -54,6 +69,24 @@ class TemporalResult:
     evaluated: int
     # The infeasible order whose tile missed its memory by the least, when no order fits.
     shortfall: AllocationError | None = None
+    # The time limit stopped the search: `best` is the best found so far, not proven the best.
+    stopped: bool = False
+
+
+@dataclass
+class Clock:
+    """A search's deadline; `stopped` once a subtree was skipped for it. The
+    search stops only after it has found an order, so a layer that can be
+    mapped always is."""
+
+    deadline: float | None
+    stopped: bool = False
+
+    def past(self) -> bool:
+        if self.deadline is None or perf_counter() <= self.deadline:
+            return False
+        self.stopped = True
+        return True
 
 
 def temporal_sizes(dims: dict[str, int], spatial: Spatial) -> dict[str, int]:
@@ -127,26 +160,34 @@ def search_temporal(view: LayerView, accelerator: Accelerator, spatial: Spatial,
     best: Scored | None = None
     shortfall: AllocationError | None = None
     evaluated = 0
+    seconds = options.seconds
+    clock = Clock(None if seconds is None else perf_counter() + seconds)
     for factors in factor_spaces(left, options.lpf_limit):
+        if best is not None and clock.past():
+            break
         best, shortfall, evaluated = _search_space(view, accelerator, spatial, unrolling, prefix, factors, options,
-                                                   memo, best, shortfall, evaluated)
-    return TemporalResult(best, evaluated, None if best is not None else shortfall)
+                                                   memo, best, shortfall, evaluated, clock)
+    return TemporalResult(best, evaluated, None if best is not None else shortfall, clock.stopped)
 
 
 def _search_space(view: LayerView, accelerator: Accelerator, spatial: Spatial, unrolling: list,
                   prefix: list[Factor], factors: list[Factor], options: TemporalOptions, memo: Memo | None,
-                  best: Scored | None, shortfall: AllocationError | None, evaluated: int
+                  best: Scored | None, shortfall: AllocationError | None, evaluated: int, clock: Clock
                   ) -> tuple[Scored | None, AllocationError | None, int]:
-    """search_temporal over the orders of one space of loop factors, going on from `best`."""
+    """search_temporal over the orders of one space of loop factors, going on
+    from `best`; once an order is found and the `clock` is past its
+    deadline, every subtree left is skipped."""
     if options.search == "pruned":
         cutoff = subtree_cutoff(view, accelerator, spatial, unrolling, tuple(prefix) + tuple(factors),
                                 options.objective)
         hopeless = lambda placed, order, known: (  # noqa: E731
-            best is not None and cutoff.beaten(placed, order, known, best.score))
+            best is not None and (clock.past() or cutoff.beaten(placed, order, known, best.score)))
         orders = decided_orders(view, accelerator, unrolling, prefix, factors, options.seed, hopeless)
     else:  # every order costed from scratch: the reference the pruned search is tested against
         orders = (tuple(prefix) + rest for rest in loop_orders(factors, options.seed))
     for item in orders:
+        if best is not None and clock.past():
+            break
         if isinstance(item, AllocationError):
             result = item
         else:

@@ -60,9 +60,10 @@ class LayerLocalityPass(Pass):
     objective: Literal["energy", "latency", "edp"] = option("energy", "objective of the fit check's search")
     lpf_limit: int = option(DEFAULT_LPF_LIMIT, "loop prime factors of the fit check's temporal search")
     jobs: int = option(1, "layers searched in parallel ahead of the decisions (0: all cores); results do not change")
+    time_limit: float = option(0.0, "seconds each layer's fit check may search (0: no limit), as spatial-unroll's")
 
     def run(self, module: Module, ctx: PassContext) -> Module:
-        if self.candidates < 1 or self.lpf_limit < 1 or self.jobs < 0:
+        if self.candidates < 1 or self.lpf_limit < 1 or self.jobs < 0 or self.time_limit < 0:
             ctx.diagnostics.error(f"{self.name}: candidates and lpf-limit must be at least 1 and jobs at least 0 "
                                   f"(got {self.pipeline_text()})")
             return module
@@ -85,7 +86,7 @@ class LayerLocalityPass(Pass):
         producers = {layer.result.name: layer for layer in layers}
 
         spatial_options = SpatialOptions(self.candidates, self.mixed)
-        temporal_options = TemporalOptions(self.objective, self.lpf_limit)
+        temporal_options = TemporalOptions(self.objective, self.lpf_limit, time_limit=self.time_limit)
 
         def task(layer: LayerOp, keep: dict[str, str], live: tuple[tuple[str, int], ...]) -> tuple:
             tops = memory_operand_tops(layer.links, Locality(tuple(keep.items()), live))

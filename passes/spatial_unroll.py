@@ -47,7 +47,8 @@ def search_remark(found: LayerSearch, objective: str) -> dict:
     """What the search tried, as an IR attribute."""
     tried = [{"spatial": str(t.candidate.spatial), "energy_pj": round(t.best.cost.energy, 2),
               "latency_cycles": round(t.best.cost.latency.total, 2), "orders": t.evaluated,
-              **({"mirrors": str(t.mirror_of)} if t.mirror_of is not None else {})} for t in found.tried]
+              **({"mirrors": str(t.mirror_of)} if t.mirror_of is not None else {}),
+              **({"time_limit_hit": True} if t.stopped else {})} for t in found.tried]
     discarded = [{"spatial": str(d.candidate.spatial), **describe_shortfall(d.reason)} for d in found.discarded]
     return {"objective": objective, "tried": tried, "discarded": discarded}
 
@@ -70,15 +71,17 @@ class SpatialUnrollPass(Pass):
     objective: Literal["energy", "latency", "edp"] = option("energy", "what the candidates are ranked by")
     lpf_limit: int = option(DEFAULT_LPF_LIMIT, "loop prime factors of the temporal search that scores each candidate")
     jobs: int = option(1, "layers searched in parallel (0: all cores); results do not change")
+    time_limit: float = option(0.0, "seconds each layer's search may take, shared by its candidates (0: no "
+                                    "limit); past them the best mapping found so far is kept, marked time_limit_hit")
 
     def run(self, module: Module, ctx: PassContext) -> Module:
-        if self.candidates < 1 or self.lpf_limit < 1 or self.jobs < 0:
-            ctx.diagnostics.error(f"{self.name}: candidates and lpf-limit must be at least 1 and jobs at least 0 "
-                                  f"(got {self.pipeline_text()})")
+        if self.candidates < 1 or self.lpf_limit < 1 or self.jobs < 0 or self.time_limit < 0:
+            ctx.diagnostics.error(f"{self.name}: candidates and lpf-limit must be at least 1, jobs and time-limit "
+                                  f"at least 0 (got {self.pipeline_text()})")
             return module
         shapes = module.value_shapes()
         spatial_options = SpatialOptions(self.candidates, self.mixed)
-        temporal_options = TemporalOptions(self.objective, self.lpf_limit)
+        temporal_options = TemporalOptions(self.objective, self.lpf_limit, time_limit=self.time_limit)
         searched = [layer for layer in module.layers() if layer.spatial is None and not self._given(layer)]
         tasks = {}
         for layer in searched:
@@ -114,6 +117,12 @@ class SpatialUnrollPass(Pass):
                 f"{smallest_shortfall(found)}; give the memories more capacity or allow other unrollings",
                 layer.loc)
             return replace(layer, search=remark)
+        stopped = [t for t in found.tried if t.stopped]
+        if stopped:
+            ctx.diagnostics.warning(
+                f"layer @{layer.symbol}: the time limit ({self.time_limit:g} s) stopped the search of "
+                f"{len(stopped)} of its {len(found.tried)} spatial candidates; the mapping is the best found so far, "
+                f"not proven the best (raise --time-limit, or 0 for none)", layer.loc)
         return replace(layer, spatial=found.best.candidate.spatial, search=remark)
 
     def _apply_given(self, module: Module, layer: LayerOp, shapes: dict, ctx: PassContext) -> LayerOp:

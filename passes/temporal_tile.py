@@ -73,14 +73,16 @@ class TemporalTilePass(Pass):
         "pruned", "pruned skips orders that differ only within runs of alike loops; exhaustive visits all")
     seed: int = option(0, "order in which the search visits the space (changes the result only among equals)")
     jobs: int = option(1, "layers searched in parallel (0: all cores); results do not change")
+    time_limit: float = option(0.0, "seconds each layer's search may take (0: no limit); past them the best order "
+                                    "found so far is kept, marked time_limit_hit")
 
     def run(self, module: Module, ctx: PassContext) -> Module:
-        if self.lpf_limit < 1 or self.jobs < 0:
-            ctx.diagnostics.error(f"{self.name}: lpf-limit must be at least 1 and jobs at least 0 "
+        if self.lpf_limit < 1 or self.jobs < 0 or self.time_limit < 0:
+            ctx.diagnostics.error(f"{self.name}: lpf-limit must be at least 1, jobs and time-limit at least 0 "
                                   f"(got {self.pipeline_text()})")
             return module
         shapes = module.value_shapes()
-        options = TemporalOptions(self.objective, self.lpf_limit, self.search, self.seed)
+        options = TemporalOptions(self.objective, self.lpf_limit, self.search, self.seed, self.time_limit)
         tasks = {}
         for layer in module.layers():
             if layer.spatial is None or layer.nest is not None or self._given(layer):
@@ -121,7 +123,11 @@ class TemporalTilePass(Pass):
             return layer
         remark = dict(layer.search or {})
         remark["temporal"] = {"objective": self.objective, "lpf_limit": self.lpf_limit, "search": self.search,
-                              "orders": result.evaluated}
+                              "orders": result.evaluated, **({"time_limit_hit": True} if result.stopped else {})}
+        if result.stopped and "tried" not in remark:  # spatial-unroll warned of its own searches
+            ctx.diagnostics.warning(
+                f"layer @{layer.symbol}: the time limit ({self.time_limit:g} s) stopped the search; the order is "
+                f"the best found so far, not proven the best (raise --time-limit, or 0 for none)", layer.loc)
         loops = tuple(Loop(dim, factor) for dim, factor in result.best.order)
         return replace(layer, nest=Nest(loops), search=remark)
 

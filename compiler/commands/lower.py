@@ -37,6 +37,9 @@ EMITS = ["report", "ir", "json", "csv", "markdown", "zigzag-mapping", "timeloop"
                    "space at 6 is searched too).")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=1, show_default=True,
               help="Layers searched in parallel (0: all cores); the result does not change.")
+@click.option("--time-limit", type=click.FloatRange(min=0), default=0, show_default=True, metavar="SECONDS",
+              help="Seconds each layer's search may take (0: no limit); past them the best mapping found so far is "
+                   "kept, with a warning, and marked time_limit_hit in the IR and the report.")
 @click.option("--data-locality", is_flag=True,
               help="Keep each layer's output on chip for the layers that read it (runs layer-locality first).")
 @click.option("--pipeline", "pipeline", default=None, help="Replace the default pass pipeline.")
@@ -51,7 +54,7 @@ EMITS = ["report", "ir", "json", "csv", "markdown", "zigzag-mapping", "timeloop"
 @click.option("--memory-plot", metavar="PLOT.svg", help="Multi-core: plot each core's memory over time (the plot "
                                                          "extra: matplotlib).")
 @shape_options
-def command(model, arch, mapping, objective, emit, output, spatial_candidates, mixed, lpf_limit, jobs,
+def command(model, arch, mapping, objective, emit, output, spatial_candidates, mixed, lpf_limit, jobs, time_limit,
             data_locality, pipeline, print_ir_after_all, timing, fused, trace, plot_dir, memory_plot, shapes,
             precision) -> None:
     """Map and cost every layer of MODEL (ONNX, or a ZigZag workload YAML) and report. With a multi-core
@@ -78,7 +81,8 @@ def command(model, arch, mapping, objective, emit, output, spatial_candidates, m
     from dsec.frontend.importer import ImportOptions
 
     options = LowerOptions(objective, spatial_candidates, mixed, lpf_limit, jobs, data_locality, pipeline,
-                           ImportOptions(shapes=parse_shapes(shapes), precision=parse_precision(precision)))
+                           ImportOptions(shapes=parse_shapes(shapes), precision=parse_precision(precision)),
+                           time_limit)
     sources = SourceManager()
     instrumentation = Instrumentation(print_after_all=print_ir_after_all, timing=timing)
     instrumentation.record_startup()
