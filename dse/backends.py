@@ -24,15 +24,20 @@ def run_local(tasks: list[Task], jobs: int, scheduler: str | None) -> Iterator[t
     if workers <= 1:
         yield from run_serial(tasks, 1, None)
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers)
+    try:
         futures = {pool.submit(run, task): task for task in tasks}
         for future in as_completed(futures):
             yield futures[future], future.result()
+    finally:  # on Ctrl-C, only the points already running are waited for
+        pool.shutdown(cancel_futures=True)
 
 
 def run_dask(tasks: list[Task], jobs: int, scheduler: str | None) -> Iterator[tuple[Task, dict]]:
     """On the cluster at `scheduler` (host:port); without one, a LocalCluster of `jobs` worker processes.
     Workers need dsec installed and the model, accelerator and mapping files at the same paths."""
+    if not tasks:
+        return  # every point from the cache: no cluster to start or reach
     try:
         from distributed import Client, LocalCluster
     except ImportError:

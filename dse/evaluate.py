@@ -71,7 +71,16 @@ def error_row(point: Point, status: str, reason: str) -> dict:
 
 
 def run(task: Task) -> dict:
-    """Lower the point's model on its accelerator and sum the report into one row."""
+    """Lower the point's model on its accelerator and sum the report into one row. A bug of dsec's that one
+    point hits is that point's error row, not the end of the sweep."""
+    try:
+        return _run(task)
+    except Exception as exc:  # noqa: BLE001 - one point's crash must not lose the others
+        return error_row(task.point, "error", f"internal error (a bug in dsec; please report it with the "
+                                              f"point's inputs): {type(exc).__name__}: {exc}")
+
+
+def _run(task: Task) -> dict:
     from dsec.compiler.diagnostics import DiagnosticError
     from dsec.compiler.lower import LowerOptions, lower
     from dsec.frontend.arch_loader import load_accelerator

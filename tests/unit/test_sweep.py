@@ -132,3 +132,13 @@ def test_every_model_is_crossed_with_every_point(tmp_path):
     assert [(Path(p.model).stem, dict(p.params)["a"], dict(p.options)["objective"]) for p in points] == [
         (m, a, o) for m in ("conv3x3", "resnet18") for a in ([8, 8], [16, 16]) for o in ("energy", "latency")]
     assert points[1].overrides == (("operational_array.sizes", [8, 8]),)
+
+
+def test_a_crash_in_one_point_is_its_row(tmp_path, monkeypatch):
+    import dsec.compiler.lower
+
+    spec = load_sweep_file(sweep_file(tmp_path, "points: [{operational_array.sizes: [8, 8]}]\n"))
+    monkeypatch.setattr(dsec.compiler.lower, "lower", lambda *a, **k: 1 / 0)
+    (row,) = run_sweep(spec, backend="serial").rows
+    assert row["status"] == "error" and "internal error (a bug in dsec" in row["reason"]
+    assert "ZeroDivisionError" in row["reason"]
