@@ -11,9 +11,6 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 
 from dsec.dse.evaluate import Task, run
 
-BACKENDS = ("local", "serial", "dask")
-
-
 def run_serial(tasks: list[Task], jobs: int, scheduler: str | None) -> Iterator[tuple[Task, dict]]:
     for task in tasks:
         yield task, run(task)

@@ -52,7 +52,7 @@ class Axis:
 @dataclass
 class SweepSpec:
     name: str
-    path: str
+    path: str  # the sweep file
     models: list[str]
     accelerator: str
     mapping: str | None

@@ -10,6 +10,7 @@ import click
 
 from dsec.compiler.commands.common import fail, prepare_folder, prepare_plot_folder, report, write_output
 
+# dse.backends.RUNNERS' names, listed here so that `dsec sweep --help` imports no sweep code.
 BACKENDS = ["local", "serial", "dask"]
 
 

@@ -73,3 +73,10 @@ def test_mistakes_are_one_line(sweep, tmp_path):
     (tmp_path / "file").write_text("")
     run = dsec("sweep", sweep, "-o", tmp_path / "file")
     assert run.exit_code == 1 and "cannot create folder" in run.output
+
+
+def test_the_cli_backends_are_the_runners():
+    from dsec.compiler.commands.sweep import BACKENDS
+    from dsec.dse.backends import RUNNERS
+
+    assert sorted(BACKENDS) == sorted(RUNNERS)
