@@ -67,12 +67,16 @@ def test_mistakes_are_one_line(sweep, tmp_path):
     assert run.exit_code == 1 and f"{bad}:4:29: error: unknown key 'valeus' in axis 'a'" in run.output
     run = dsec("sweep", sweep, "--scheduler", "tcp://127.0.0.1:8786")
     assert run.exit_code == 1 and "--scheduler is the address of a Dask scheduler" in run.output
-    (tmp_path / "junk.jsonl").write_text("not json\n")
-    run = dsec("plot", tmp_path / "junk.jsonl")
-    assert run.exit_code == 1 and "is neither a sweep's results.jsonl nor" in run.output
     (tmp_path / "file").write_text("")
     run = dsec("sweep", sweep, "-o", tmp_path / "file")
     assert run.exit_code == 1 and "cannot create folder" in run.output
+
+
+def test_plot_of_a_file_that_is_no_result_is_one_line(tmp_path):
+    pytest.importorskip("matplotlib")  # without it, plot says first that it needs it
+    (tmp_path / "junk.jsonl").write_text("not json\n")
+    run = dsec("plot", tmp_path / "junk.jsonl")
+    assert run.exit_code == 1 and "is neither a sweep's results.jsonl nor" in run.output
 
 
 def test_the_cli_backends_are_the_runners():
