@@ -43,6 +43,8 @@ class LowerOptions:
     import_options: ImportOptions = field(default_factory=ImportOptions)
     # Seconds each layer's search may take (0: no limit): the best mapping found by then, marked.
     time_limit: float = 0.0
+    # Fold activations into the layer producing their input (the fuse-elementwise pass).
+    fuse_elementwise: bool = True
 
     def __post_init__(self) -> None:
         self.validate()
@@ -60,7 +62,7 @@ class LowerOptions:
         if not isinstance(self.time_limit, (int, float)) or isinstance(self.time_limit, bool) or \
                 not self.time_limit >= 0:
             raise ValueError(f"time_limit: {self.time_limit!r} is not a number of seconds >= 0 (0: no limit)")
-        for name in ("mixed", "data_locality"):
+        for name in ("mixed", "data_locality", "fuse_elementwise"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"{name}: {getattr(self, name)!r} is not True or False")
         if self.pipeline is not None and not isinstance(self.pipeline, str):
@@ -100,13 +102,14 @@ def _validate_import_options(options: ImportOptions) -> None:
 
 
 def default_pipeline(options: LowerOptions) -> str:
-    """import → [layer-locality →] spatial-unroll → temporal-tile → memory-alloc → cost-annotate (the report
-    is built from the IR)."""
+    """import → [layer-locality →] [fuse-elementwise →] spatial-unroll → temporal-tile → memory-alloc →
+    cost-annotate (the report is built from the IR)."""
     search = f"objective={options.objective} lpf-limit={options.lpf_limit}"
     common = f"{search} jobs={options.jobs}" + (f" time-limit={options.time_limit:g}" if options.time_limit else "")
     spatial = f"candidates={options.spatial_candidates} mixed={str(options.mixed).lower()}"
     locality = f"layer-locality{{{spatial} {common}}}," if options.data_locality else ""
-    return (f"{locality}spatial-unroll{{{spatial} {common}}},"
+    fusion = "fuse-elementwise," if options.fuse_elementwise else ""
+    return (f"{locality}{fusion}spatial-unroll{{{spatial} {common}}},"
             f"temporal-tile{{{common}}},memory-alloc,cost-annotate")
 
 
@@ -160,7 +163,7 @@ def _set_for_default_pipeline(options: LowerOptions) -> list[str]:
     defaults = LowerOptions()
     flags = {"objective": "--objective", "spatial_candidates": "--spatial-candidates", "mixed": "--mixed",
              "lpf_limit": "--lpf-limit", "jobs": "--jobs", "data_locality": "--data-locality",
-             "time_limit": "--time-limit"}
+             "time_limit": "--time-limit", "fuse_elementwise": "--no-fuse-elementwise"}
     return [flag for name, flag in flags.items() if getattr(options, name) != getattr(defaults, name)]
 
 

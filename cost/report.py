@@ -14,6 +14,8 @@ JSON schema (schema_version 1):
                "latency_breakdown_cycles": {"ideal", "temporal", "stall", "onloading",
                                             "offloading", "drain"},
                "accesses": {"<memory>": {"<operand>": {"<fh|tl|fl|th>": words}}},
+               "fused_into": null | "<symbol>",  (fuse-elementwise: applied in that layer's output path,
+                 costed at its compute energy only; the text report's spatial column says `fused @<symbol>`)
                "locality": null | {"keep": {"<operand>": "<memory>"}, "live_bits": {"<memory>": bits}},
                  (--data-locality: the memory each kept operand stays in between layers, its top memory
                   for this layer; the bits tensors kept for later layers occupy in a memory meanwhile)
@@ -66,7 +68,8 @@ def layer_row(layer: LayerOp) -> dict:
     spatial = " ".join(f"{u.array_dim}:" + ",".join(f"{lp.dim}{lp.factor}" for lp in u.loops)
                        for u in layer.spatial.unrolls) if layer.spatial else ""
     row = {"name": layer.name, "symbol": layer.symbol, "op": layer.op_type, "spatial": spatial,
-           "temporal": temporal, "search": layer.search, "locality": locality_field(layer)}
+           "temporal": temporal, "search": layer.search, "locality": locality_field(layer),
+           "fused_into": layer.fused_into}
     if "energy_pj" not in cost:
         row.update(status="error" if "error" in cost else "unmapped", error=cost.get("error"), macs=None,
                    energy_pj=None, latency_cycles=None, compute_bound_cycles=None, dominant=None, utilization=None, energy_breakdown_pj=None,

@@ -40,7 +40,9 @@ COLUMNS = (
     Column("layer", lambda r: r["symbol"], "<", ""),
     Column("op", lambda r: r["op"], "<", ""),
     Column("MACs", lambda r: number(r["macs"]), ">", "multiply-accumulates"),
-    Column("spatial", lambda r: r["spatial"], "<", "array dim:loop dim and factor unrolled on it"),
+    # A fused layer (fuse-elementwise) has no unrolling: the cell names the layer whose output path applies it.
+    Column("spatial", lambda r: f"fused @{r['fused_into']}" if r.get("fused_into") else r["spatial"], "<",
+           "array dim:loop dim and factor unrolled on it"),
     Column("temporal", lambda r: r["temporal"], "<", "temporal loops, outermost first"),
     Column("energy pJ", lambda r: number(r["energy_pj"]), ">", "energy of the MACs and memory accesses in pJ"),
     Column("cycles", lambda r: number(r["latency_cycles"]), ">",

@@ -57,7 +57,8 @@ class LayerOp:
     `links` maps each layer operand to the accelerator's memory operand.
     `locality` (layer-locality) cuts operands' hierarchies where tensors stay
     between layers. `spatial`, `nest` and `cost` are filled in by the mapping
-    passes.
+    passes. `fuses` and `fused_into` record fuse-elementwise's folding of an
+    activation into its producer.
     """
 
     result: Value
@@ -81,6 +82,10 @@ class LayerOp:
     # (tile-layers), each with its core (allocate-cores) and its time (schedule).
     tiling: dict[str, AttrValue] | None = None
     cns: tuple[dict[str, AttrValue], ...] = ()
+    # fuse-elementwise: the layers applied in this layer's output path (`fuses [@relu]`), or
+    # the layer this one is applied in (`fused into @conv1`): it is costed, not mapped.
+    fuses: tuple[str, ...] = ()
+    fused_into: str | None = None
 
     @property
     def is_mapped(self) -> bool:

@@ -506,7 +506,7 @@ class _Builder(Transformer):
     # -- layer body ---------------------------------------------------------
 
     def layer_body(self, children):
-        name, dims, compute, precision, links, *rest = children
+        name, dims, compute, precision, links, fusion, *rest = children
         *requires, locality, spatial, search, nest, cost, tiling = [r for r in rest if not _is_cn(r)]
         cns = tuple(r.fields for r in rest if _is_cn(r))
         constraints = self._constraints([r for r in requires if r is not None])
@@ -524,7 +524,21 @@ class _Builder(Transformer):
             cost=cost,
             tiling=tiling,
             cns=cns,
+            fuses=fusion.value if fusion is not None and fusion.kind == "fuses" else (),
+            fused_into=fusion.value if fusion is not None and fusion.kind == "fused_into" else None,
         )
+
+    def fuses(self, children):
+        keyword, *symbols = children
+        names = [str(s)[1:] for s in symbols]
+        duplicated = sorted({n for n in names if names.count(n) > 1})
+        if duplicated:
+            raise error(f"fuses lists @{duplicated[0]} twice", self._tok(keyword))
+        return _Item("fuses", tuple(names), self._tok(keyword))
+
+    def fused_into(self, children):
+        keyword, symbol = children
+        return _Item("fused_into", str(symbol)[1:], self._tok(keyword))
 
     def _constraints(self, requires: list[_Item]) -> Constraints | None:
         if not requires:

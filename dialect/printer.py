@@ -164,6 +164,10 @@ def _layer_lines(layer: LayerOp, depth: int) -> list[str]:
     lines.append(f"{inner}{layer.compute}")
     lines.append(f"{inner}precision {format_dict(layer.precision)}")
     lines.append(f"{inner}links {{{', '.join(f'{k} = {v}' for k, v in layer.links.items())}}}")
+    if layer.fuses:
+        lines.append(f"{inner}fuses [{', '.join('@' + symbol for symbol in layer.fuses)}]")
+    if layer.fused_into is not None:
+        lines.append(f"{inner}fused into @{layer.fused_into}")
     if layer.constraints is not None:
         lines += _constraint_lines(layer.constraints, inner)
     if layer.locality is not None:

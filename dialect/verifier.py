@@ -14,6 +14,7 @@ from dsec.cost.workload import layer_view
 from dsec.cost.locality import layer_accelerator, memory_instances
 from dsec.dialect.accelerator import DIRECTIONS, MEMORY_OPERANDS, PORT_TYPES, Accelerator
 from dsec.dialect.attributes import Locality, Nest, Spatial
+from dsec.dialect.fusion import verify_fusion
 from dsec.dialect.graph import tensor_reads
 from dsec.dialect.ops import LayerOp, Module, MoveOp, operand_shapes, operands_of, results_of
 from dsec.imc.rules import macro_violations
@@ -25,6 +26,8 @@ def verify_module(module: Module) -> list[Diagnostic]:
     out += _verify_graph(module)
     if not out:
         out += _verify_kept_tensors(module)
+    if not out:
+        out += verify_fusion(module)
     shapes = module.value_shapes()
     for layer in module.layers():
         out += verify_layer(layer, module.accelerator, operand_shapes(layer, shapes))

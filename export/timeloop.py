@@ -38,6 +38,8 @@ def timeloop_mapping(module: Module) -> tuple[str, list[Diagnostic]]:
     documents = []
     skipped: dict[str, list[str]] = {}  # reason -> layers
     for layer in module.layers():
+        if layer.fused_into is not None:
+            continue  # applied in its producer's output path (fuse-elementwise): no mapping of its own
         try:
             documents.append(_document(layer, module.accelerator))
         except NotRepresentable as reason:

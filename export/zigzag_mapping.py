@@ -30,6 +30,8 @@ def zigzag_mapping(module: Module) -> tuple[str, list[Diagnostic]]:
     unmapped, asymmetric = [], []
     names: set[str] = set()
     for layer in module.layers():
+        if layer.fused_into is not None:
+            continue  # applied in its producer's output path (fuse-elementwise): no mapping of its own
         if layer.spatial is None or layer.nest is None:
             unmapped.append(layer.symbol)
             continue

@@ -1,6 +1,7 @@
 """`cost-annotate`: energy, latency and utilization of each mapped layer.
 
-Attaches a `cost {...}` attribute to every layer whose nest has its buffers:
+Attaches a `cost {...}` attribute to every layer whose nest has its buffers
+(and to every fused layer: its compute energy only, cost/fused.py):
 total energy and its breakdown (MAC, and per memory and operand), latency and
 its parts, utilizations, memory fill and word accesses per memory, operand
 and direction. Values are rounded to 0.01 (pJ, cycles) or 1e-4 (fractions) so
@@ -13,6 +14,7 @@ from dataclasses import dataclass, replace
 
 from dsec.compiler.pass_base import Pass, PassContext, rewrite_layers
 from dsec.cost.evaluate import LayerCost, evaluate_layer
+from dsec.cost.fused import fused_cost_attribute
 from dsec.cost.locality import layer_accelerator
 from dsec.dialect.ops import LayerOp, Module, operand_shapes
 
@@ -55,6 +57,9 @@ class CostAnnotatePass(Pass):
         outside_macro: list[str] = []
 
         def annotate(layer: LayerOp) -> LayerOp:
+            if layer.fused_into is not None:
+                accelerator = layer_accelerator(layer, module.accelerator)
+                return replace(layer, cost=fused_cost_attribute(layer, accelerator, operand_shapes(layer, shapes)))
             if layer.nest is None or not layer.nest.buffers:
                 return layer
             cost = evaluate_layer(layer, layer_accelerator(layer, module.accelerator), operand_shapes(layer, shapes))

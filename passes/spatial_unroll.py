@@ -82,7 +82,9 @@ class SpatialUnrollPass(Pass):
         shapes = module.value_shapes()
         spatial_options = SpatialOptions(self.candidates, self.mixed)
         temporal_options = TemporalOptions(self.objective, self.lpf_limit, time_limit=self.time_limit)
-        searched = [layer for layer in module.layers() if layer.spatial is None and not self._given(layer)]
+        # A fused layer runs in its producer's output path: it has no mapping of its own.
+        searched = [layer for layer in module.layers()
+                    if layer.spatial is None and layer.fused_into is None and not self._given(layer)]
         tasks = {}
         for layer in searched:
             view = layer_view(layer, operand_shapes(layer, shapes))
@@ -97,7 +99,7 @@ class SpatialUnrollPass(Pass):
             remember_temporal(search, result)
 
         def unroll(layer: LayerOp) -> LayerOp:
-            if layer.spatial is not None:
+            if layer.spatial is not None or layer.fused_into is not None:
                 return layer
             if self._given(layer):
                 return self._apply_given(module, layer, shapes, ctx)

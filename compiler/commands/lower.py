@@ -42,6 +42,9 @@ EMITS = ["report", "ir", "json", "csv", "markdown", "zigzag-mapping", "timeloop"
                    "kept, with a warning, and marked time_limit_hit in the IR and the report.")
 @click.option("--data-locality", is_flag=True,
               help="Keep each layer's output on chip for the layers that read it (runs layer-locality first).")
+@click.option("--fuse-elementwise/--no-fuse-elementwise", default=True, show_default=True,
+              help="Fold each activation into the layer producing its input: costed at its compute energy, not "
+                   "mapped (docs/fusion.md); --no-fuse-elementwise maps and costs them as layers of their own.")
 @click.option("--pipeline", "pipeline", default=None, help="Replace the default pass pipeline.")
 @click.option("--print-ir-after-all", is_flag=True, help="Print the IR after every pass on stderr.")
 @click.option("--timing", is_flag=True, help="Report the time of each step on stderr, start-up included.")
@@ -55,7 +58,7 @@ EMITS = ["report", "ir", "json", "csv", "markdown", "zigzag-mapping", "timeloop"
                                                          "extra: matplotlib).")
 @shape_options
 def command(model, arch, mapping, objective, emit, output, spatial_candidates, mixed, lpf_limit, jobs, time_limit,
-            data_locality, pipeline, print_ir_after_all, timing, fused, trace, plot_dir, memory_plot, shapes,
+            data_locality, fuse_elementwise, pipeline, print_ir_after_all, timing, fused, trace, plot_dir, memory_plot, shapes,
             precision) -> None:
     """Map and cost every layer of MODEL (ONNX, or a ZigZag workload YAML) and report. With a multi-core
     accelerator (Stream's hardware YAML) and Stream's mapping YAML: cut layers into CNs, put them on
@@ -66,6 +69,8 @@ def command(model, arch, mapping, objective, emit, output, spatial_candidates, m
     if is_multicore_file(arch):
         if plot_dir:
             fail("--plot draws one accelerator's layers; it does not take a multi-core accelerator")
+        if not fuse_elementwise:
+            fail("--no-fuse-elementwise shapes the single-core pipeline; the multi-core flow does not fuse")
         from dsec.compiler.commands.multicore import lower_multicore_command
         lower_multicore_command(model, arch, mapping, objective, emit, output, fused, trace, memory_plot, timing,
                                 print_ir_after_all, parse_shapes(shapes), parse_precision(precision))
@@ -82,7 +87,7 @@ def command(model, arch, mapping, objective, emit, output, spatial_candidates, m
 
     options = LowerOptions(objective, spatial_candidates, mixed, lpf_limit, jobs, data_locality, pipeline,
                            ImportOptions(shapes=parse_shapes(shapes), precision=parse_precision(precision)),
-                           time_limit)
+                           time_limit, fuse_elementwise=fuse_elementwise)
     sources = SourceManager()
     instrumentation = Instrumentation(print_after_all=print_ir_after_all, timing=timing)
     instrumentation.record_startup()

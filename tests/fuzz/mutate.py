@@ -29,7 +29,7 @@ IR_SEED_FOLDERS = [ROOT / "tests" / "lit"]
 ARCH_SEEDS = sorted((ROOT / "examples" / "arch").glob("*.yaml"))
 MAPPING_SEEDS = sorted((ROOT / "examples" / "mapping").glob("*.yaml"))
 # Pipelines a mutated IR file goes through: the ones without a search, so one case stays fast.
-PIPELINES = ["cost-annotate", "memory-alloc,cost-annotate", "strip{keep=spatial}", "strip,cost-annotate",
+PIPELINES = ["cost-annotate", "memory-alloc,cost-annotate", "fuse-elementwise,cost-annotate", "strip{keep=spatial}", "strip,cost-annotate",
              "strip{keep=spatial},temporal-tile{lpf-limit=4},memory-alloc,cost-annotate",
              "strip,spatial-unroll{candidates=1 lpf-limit=3},temporal-tile{lpf-limit=3},memory-alloc,cost-annotate"]
 NUMBERS = ["0", "-1", "1", "2", "3", "7", "1024", "4294967296", "18446744073709551617", "1e308", "-0.0", "0.5",
