@@ -8,16 +8,19 @@ gives back the same mapping in either tool.
 Loop dims keep dsec's names. ZigZag's ONNX parser names a kernel's first
 axis (its height) FX but the output's width OX; for square kernels with equal
 strides and dilations that is dsec's naming, otherwise ZigZag costs another
-layer shape and its numbers differ: those layers get one warning.
+layer shape and its numbers differ: those layers of an ONNX model get one
+warning (a workload YAML names its dims alike in both tools).
 """
 
 from __future__ import annotations
 
 import json
+import os
 
-from dsec.compiler.diagnostics import Diagnostic
+from dsec.compiler.diagnostics import Diagnostic, DiagnosticError
 from dsec.dialect.ops import LayerOp, Module
 from dsec.frontend.mapping_loader import DEFAULT_LINKS
+from dsec.frontend.model_file import read_model_file
 
 
 def zigzag_mapping(module: Module) -> tuple[str, list[Diagnostic]]:
@@ -27,7 +30,8 @@ def zigzag_mapping(module: Module) -> tuple[str, list[Diagnostic]]:
              f"{module.accelerator.name}: per layer, the spatial unrolling, the complete temporal",
              "# ordering (innermost loop first) and the operand links. Read by `dsec lower --mapping` and by ZigZag;",
              "# a layer not listed falls to `default`, which leaves its mapping to the tool's search."]
-    unmapped, asymmetric = [], []
+    unmapped, asymmetric, shared = [], [], []
+    from_onnx = _read_from_onnx(module)
     names: set[str] = set()
     for layer in module.layers():
         if layer.fused_into is not None:
@@ -37,10 +41,10 @@ def zigzag_mapping(module: Module) -> tuple[str, list[Diagnostic]]:
             continue
         name = layer.name or layer.symbol
         if name in names:
-            unmapped.append(f"{layer.symbol} (name '{name}' is taken by an earlier layer)")
+            shared.append(name)
             continue
         names.add(name)
-        if _zigzag_onnx_differs(layer):
+        if from_onnx and _zigzag_onnx_differs(layer):
             asymmetric.append(name)
         lines += _entry(name, layer)
     lines += ["- name: default", "  memory_operand_links: " + _flow(DEFAULT_LINKS)]
@@ -48,6 +52,9 @@ def zigzag_mapping(module: Module) -> tuple[str, list[Diagnostic]]:
     if unmapped:
         warnings.append(Diagnostic("warning", f"zigzag-mapping: {len(unmapped)} layer(s) have no mapping to write "
                                               f"and fall to the file's `default` entry: {', '.join(unmapped)}"))
+    if shared:
+        warnings.append(Diagnostic("warning", f"zigzag-mapping: both tools look entries up by layer name, so layers "
+                                              f"named like an earlier one get its entry: {', '.join(shared)}"))
     if asymmetric:
         warnings.append(Diagnostic(
             "warning", f"zigzag-mapping: ZigZag's ONNX parser pairs the kernel's height (FX) with the output's width "
@@ -75,6 +82,17 @@ def _entry(name: str, layer: LayerOp) -> list[str]:
 
 def _flow(mapping: dict[str, str]) -> str:
     return "{" + ", ".join(f"{k}: {v}" for k, v in mapping.items()) + "}"
+
+
+def _read_from_onnx(module: Module) -> bool:
+    """Whether ZigZag would read the module's model with its ONNX parser (not a workload YAML)."""
+    model = module.options.get("model")
+    if not isinstance(model, str) or not os.path.isfile(model):
+        return True  # an onnx.ModelProto given to the Python API
+    try:
+        return read_model_file(model)[0] == "onnx"
+    except DiagnosticError:
+        return True
 
 
 def _zigzag_onnx_differs(layer: LayerOp) -> bool:
