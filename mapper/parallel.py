@@ -1,12 +1,13 @@
 """Run independent searches on several cores with results identical to a
 serial run: each task is a pure function of its arguments, results come back
-in task order, and the parent process keeps them in its caches."""
+in task order, and the parent process keeps them in its caches. Ctrl-C (or an
+error) stops the workers at once: they are terminated, not waited for."""
 
 from __future__ import annotations
 
 import multiprocessing
+import signal
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 
 
 def run_tasks(function: Callable, tasks: Sequence[tuple], jobs: int,
@@ -28,10 +29,28 @@ def run_tasks(function: Callable, tasks: Sequence[tuple], jobs: int,
         order.sort(key=lambda i: -weight(*tasks[i]))  # stable: equal weights keep task order
     by_task: dict[int, object] = {}
     # fork: workers start with the parent's modules loaded (no re-import per task).
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=context) as pool:
-        for index, result in zip(order, pool.map(function, *zip(*(tasks[i] for i in order)))):
+    # Workers ignore SIGINT: a Ctrl-C reaches the whole process group, and the parent alone
+    # decides to stop (terminating them) instead of each printing a traceback.
+    pool = multiprocessing.get_context("fork").Pool(min(workers, len(tasks)), initializer=_ignore_interrupts)
+    try:
+        calls = [(function, tasks[i]) for i in order]
+        for index, result in zip(order, pool.imap(_call, calls)):
             by_task[index] = result
             if progress:
                 progress(len(by_task), len(tasks))
+        pool.close()
+    except BaseException:
+        pool.terminate()  # SIGTERM to every worker now; queued tasks are dropped
+        raise
+    finally:
+        pool.join()
     return [by_task[i] for i in range(len(tasks))]
+
+
+def _ignore_interrupts() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _call(call: tuple[Callable, tuple]):
+    function, task = call
+    return function(*task)
