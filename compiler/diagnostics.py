@@ -30,6 +30,7 @@ class Group:
     loc: Loc | None  # where the merged diagnostic points
     layer: str  # the layer this one hit, as the report names it ("@conv1_Conv")
     detail: str  # this diagnostic's message without the layer
+    noun: str = "layer"  # what `layer` names ("node" for ONNX nodes that are not layers)
 
 
 def per_mapping_entry(entry: str | None, entry_loc: Loc | None, layer: str, what: str, detail: str) -> Group:
@@ -146,6 +147,10 @@ def group_diagnostics(diagnostics: list[Diagnostic], width: int = 110) -> list[D
     return [item if isinstance(item, Diagnostic) else _merged(members[item], width) for item in order]
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' if n != 1 else ''}"
+
+
 def _merged(group: list[Diagnostic], width: int) -> Diagnostic:
     if len(group) == 1:
         return group[0]
@@ -156,11 +161,11 @@ def _merged(group: list[Diagnostic], width: int) -> Diagnostic:
         if diagnostic.group.layer not in layers:
             layers.append(diagnostic.group.layer)
     hit = {d.group.layer for d in group}
-    lines = [f"{first.head}, on {len(hit)} layer{'s' if len(hit) != 1 else ''}:"]
+    lines = [f"{first.head}, on {_count(len(hit), first.noun)}:"]
     for (detail, loc), layers in layers_by_detail.items():
         where = "" if loc is None or loc == first.loc else (
             f" (line {loc.line})" if first.loc is not None and loc.file == first.loc.file else f" ({loc})")
-        text = f"{detail}{where} on {len(layers)} layer{'s' if len(layers) != 1 else ''}: {', '.join(layers)}"
+        text = f"{detail}{where} on {_count(len(layers), first.noun)}: {', '.join(layers)}"
         lines += textwrap.wrap(text, width, initial_indent="  ", subsequent_indent="      ",
                                break_on_hyphens=False, break_long_words=False)
     return replace(group[0], message="\n".join(lines), loc=first.loc, group=None,

@@ -10,7 +10,7 @@ from pathlib import Path
 import onnx
 
 from dsec.frontend.arch_loader import ArchSpec, load_accelerator_file
-from dsec.compiler.diagnostics import Diagnostic, DiagnosticError, error
+from dsec.compiler.diagnostics import Diagnostic, DiagnosticError, Group, error
 from dsec.frontend.mapping_check import check_mapping_dims
 from dsec.frontend.mapping_loader import MappingEntry, MappingSpec, constraints_for, load_mapping_file
 from dsec.frontend.model_file import read_model_file
@@ -189,9 +189,7 @@ class _GraphBuilder:
                 return self._layer(node, symbol, body)
         known = node.op_type in DATA_MOVEMENT and node.domain in ("", "ai.onnx")
         if not known:
-            label = f"'{node.op_type}' (node '{node.name or symbol}')"
-            message = (f"op {label} is not lowered: {reason}" if reason else f"unknown op {label}")
-            self.warnings.append(Diagnostic("warning", message + "; passed through with no cost"))
+            self.warnings.append(_not_lowered(node.op_type, node.name or symbol, reason))
         attrs = {"name": node.name, **_printable(attributes(node))}
         if node.domain not in ("", "ai.onnx"):
             attrs["domain"] = node.domain
@@ -239,6 +237,16 @@ class _GraphBuilder:
         else:  # no partial sums: every write is a final output
             precision["O"] = defaults["O_final"]
         return precision
+
+
+def _not_lowered(op_type: str, node: str, reason: str | None) -> Diagnostic:
+    """One warning per node; nodes of one op type not lowered for the same reason print as one
+    (group_diagnostics), naming the nodes."""
+    label = f"'{op_type}' (node '{node}')"
+    message = f"op {label} is not lowered: {reason}" if reason else f"unknown op {label}"
+    head = f"op '{op_type}' is not lowered: {reason}" if reason else f"unknown op '{op_type}'"
+    group = Group(f"not lowered {op_type} {reason}", head, None, node, "passed through with no cost", "node")
+    return Diagnostic("warning", message + "; passed through with no cost", group=group)
 
 
 def _is_integer(element: str) -> bool:

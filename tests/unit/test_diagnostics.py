@@ -76,3 +76,16 @@ def test_render_puts_the_source_line_under_the_first_line_and_the_details_after(
         "  unrolling of K reduced (line 4) on 2 layers: @a, @b",
     ]
     assert SourceManager().render(Diagnostic("warning", "one\n  two")) == "dsec: warning: one\n  two"
+
+
+def test_nodes_of_one_op_not_lowered_for_one_reason_warn_once():
+    from dsec.frontend.importer import _not_lowered
+
+    items = [_not_lowered("TopK", "topk1", None), _not_lowered("FancyOp", "fancy", None),
+             _not_lowered("TopK", "topk2", None), _not_lowered("Conv", "c1", "3-D kernels"),
+             _not_lowered("Conv", "c2", "4-D kernels")]
+    assert [d.message for d in group_diagnostics(items)] == [
+        "unknown op 'TopK', on 2 nodes:\n  passed through with no cost on 2 nodes: topk1, topk2",
+        "unknown op 'FancyOp' (node 'fancy'); passed through with no cost",
+        "op 'Conv' (node 'c1') is not lowered: 3-D kernels; passed through with no cost",
+        "op 'Conv' (node 'c2') is not lowered: 4-D kernels; passed through with no cost"]
