@@ -71,6 +71,9 @@ def command(model, arch, mapping, objective, emit, output, spatial_candidates, m
             fail("--plot draws one accelerator's layers; it does not take a multi-core accelerator")
         if not fuse_elementwise:
             fail("--no-fuse-elementwise shapes the single-core pipeline; the multi-core flow does not fuse")
+        if ignored := _given(SINGLE_CORE_SEARCH_OPTIONS):
+            fail(f"{', '.join(ignored)} shape the single-core search; the multi-core flow maps each CN with the "
+                 f"search's defaults and does not take them")
         from dsec.compiler.commands.multicore import lower_multicore_command
         lower_multicore_command(model, arch, mapping, objective, emit, output, fused, trace, memory_plot, timing,
                                 print_ir_after_all, parse_shapes(shapes), parse_precision(precision))
@@ -111,6 +114,19 @@ def command(model, arch, mapping, objective, emit, output, spatial_candidates, m
         report_plots(result.report, plot_dir)
     _report_timing(instrumentation, timing)
     sys.exit(0 if result.ok else 1)
+
+
+# Options of the single-core pipeline that the multi-core flow does not use (refused there, never ignored).
+SINGLE_CORE_SEARCH_OPTIONS = {"spatial_candidates": "--spatial-candidates", "mixed": "--mixed/--no-mixed",
+                              "lpf_limit": "--lpf-limit", "jobs": "--jobs", "time_limit": "--time-limit",
+                              "data_locality": "--data-locality", "pipeline": "--pipeline"}
+
+
+def _given(options: dict[str, str]) -> list[str]:
+    """The flags among `options` that the user gave on the command line."""
+    ctx = click.get_current_context()
+    return [flag for name, flag in options.items()
+            if ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE]
 
 
 def _render(result, emit: str) -> tuple[str, list[Diagnostic]]:

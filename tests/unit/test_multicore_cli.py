@@ -44,6 +44,16 @@ def test_single_core_flags_are_refused_for_a_zigzag_accelerator():
     assert result.exit_code == 1 and "--fused, --layer-by-layer, --trace and --memory-plot are for multi-core" in result.output
 
 
+@pytest.mark.parametrize("flag", [["--lpf-limit", "2"], ["--data-locality"], ["--pipeline", "foo"],
+                                  ["--spatial-candidates", "5"], ["--no-mixed"], ["--jobs", "2"],
+                                  ["--time-limit", "1"]])
+def test_single_core_search_flags_are_refused_for_a_multicore_accelerator(flag):
+    result = _lower("--mapping", os.path.join(STREAM, "map_fixed_fused_rows4.yaml"), *flag)
+    assert result.exit_code == 1
+    assert "shape the single-core search; the multi-core flow maps each CN with the search's defaults" in result.output
+    assert flag[0].removeprefix("--no-") in result.output.replace("--mixed/--no-mixed", "mixed")
+
+
 def test_mapping_mistake_is_a_located_error(tmp_path):
     bad = tmp_path / "map.yaml"
     bad.write_text("layers:\n- name: Conv1\n  core_allocation: [[5]]\n- name: Conv9\n  core_allocation: [[0]]\n")
