@@ -124,6 +124,10 @@ def _layer(node: YNode, check: Checker) -> WorkloadLayer | None:
                     node.value["operand_precision"].loc)
         return None
     accumulate = ("max=" if operator_type in MAX_REDUCTIONS else "+=") if reduce else "="
+    if not reduce and (summed := _reduction_dims(dims, output)):
+        check.warning(f"equation of {where} assigns O with '=' although {', '.join(summed)} do not index O: "
+                      f"each output keeps one product, not their sum; write '+=' to accumulate",
+                      node.value["equation"].loc)
     compute = Compute(
         _access("O", output, dims, relations, padding), accumulate, operator if len(kept) == 2 else "",
         tuple(_access(op, index, dims, relations, padding) for op, index in sorted(kept, key=_input_order)))
@@ -205,6 +209,12 @@ def _equation(node: YNode, where: str, dims: dict[str, int], relations: dict[str
                 check.error(f"equation of {where}: index '{index}' of {op} is neither in loop_dims nor defined by "
                             f"dimension_relations", loc)
     return indices["O"], assign == "+=", operator, [(op, indices[op]) for op in (a, b)]
+
+
+def _reduction_dims(dims: dict[str, int], output_indices: list[str]) -> list[str]:
+    """Loop dims of more than one iteration that do not index the output: an '=' there drops products."""
+    indexed = {index.upper() for index in output_indices}
+    return [dim for dim, size in dims.items() if size > 1 and dim not in indexed]
 
 
 def _precision(node: YNode, where: str, check: Checker) -> dict[str, int]:

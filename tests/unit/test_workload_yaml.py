@@ -161,3 +161,13 @@ def test_a_reader_whose_windows_do_not_fit_its_producer_is_warned():
         "layer 1 writes 1x64x56x56; dsec cuts the windows at the written tensor, where ZigZag counts 1x64x58x58: give "
         "padding or pr_loop_sizes to make them agree"]
     assert warnings[0].loc.line == len(text.splitlines()) + 1
+
+
+def test_an_assignment_over_reduction_loops_is_warned():
+    # `O=...` instead of `O+=...` over C, FY and FX keeps one product per output, silently a different layer.
+    text = WORKLOAD.read_text()
+    layers, warnings = load_workload(text, "w.yaml")
+    assert not [w for w in warnings if "assigns O with '='" in w.message]
+    layers, warnings = load_workload(text.replace("]+=W[", "]=W[", 1), "w.yaml")
+    said = [w for w in warnings if "assigns O with '='" in w.message]
+    assert len(said) == 1 and "C, FX, FY do not index O" in said[0].message and said[0].severity == "warning"
