@@ -33,8 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 
 from imc_reference_cases import CASES  # noqa: E402
-from reference_cases import build_model, mapping_yaml  # noqa: E402
-from zigzag_reference import chosen_cme, record  # noqa: E402
+import zigzag_reference  # noqa: E402
+from zigzag_reference import record  # noqa: E402
 
 OUT = ROOT / "tests" / "zigzag" / "imc_reference.json"
 ARCH = ROOT / "tests" / "fixtures" / "imc"
@@ -60,17 +60,7 @@ def imc_record(cme) -> dict:
 
 
 def evaluate(case: dict, order, folder: Path) -> dict:
-    from zigzag.api import get_hardware_performance_zigzag
-    import onnx
-
-    model_path = folder / f"{case['name']}.onnx"
-    onnx.save(build_model(case["model"]), model_path)
-    mapping_path = folder / f"{case['name']}.yaml"
-    mapping_path.write_text(mapping_yaml(case, order))
-    _, _, results = get_hardware_performance_zigzag(
-        str(model_path), str(ARCH / f"{case['arch']}.yaml"), str(mapping_path), opt="energy",
-        dump_folder=str(folder / case["name"]), loma_show_progress_bar=False, lpf_limit=4)
-    return imc_record(chosen_cme(results))
+    return zigzag_reference.evaluate(case, order, folder, ARCH, imc_record)
 
 
 def main() -> None:

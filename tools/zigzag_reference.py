@@ -58,7 +58,8 @@ def record(cme) -> dict:
     }
 
 
-def evaluate(case: dict, order, folder: Path) -> dict:
+def evaluate(case: dict, order, folder: Path, arch_folder: Path = ARCH, record_cme=record) -> dict:
+    """ZigZag's numbers for one case at a fixed order (the IMC script passes its folder and record)."""
     from zigzag.api import get_hardware_performance_zigzag
     import onnx
 
@@ -67,9 +68,9 @@ def evaluate(case: dict, order, folder: Path) -> dict:
     mapping_path = folder / f"{case['name']}.yaml"
     mapping_path.write_text(mapping_yaml(case, order))
     _, _, results = get_hardware_performance_zigzag(
-        str(model_path), str(ARCH / f"{case['arch']}.yaml"), str(mapping_path), opt="energy",
+        str(model_path), str(arch_folder / f"{case['arch']}.yaml"), str(mapping_path), opt="energy",
         dump_folder=str(folder / case["name"]), loma_show_progress_bar=False, lpf_limit=4)
-    return record(chosen_cme(results))
+    return record_cme(chosen_cme(results))
 
 
 def main() -> None:
