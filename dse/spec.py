@@ -5,7 +5,7 @@ keys or whole files, or an explicit list of points, and the Pareto objectives.
     models: [../models/resnet18.onnx]      # paths are relative to the sweep file
     accelerator: ../arch/tpu_like.yaml
     mapping: ../mapping/tpu_like.yaml      # optional
-    options: {objective: energy, lpf_limit: 6}
+    options: {objective: energy, lpf_limit: 6}   # dsec lower's options, checked as it checks them
     axes:                                  # the cross product of the axes ...
       array: {key: operational_array.sizes, values: [[16, 16], [32, 32]]}
       gb:                                  # ... an axis may set several keys per value
@@ -30,8 +30,9 @@ from dsec.frontend.yaml_source import Checker, YNode, did_you_mean, load_yaml, r
 
 TOP_KEYS = ["models", "accelerator"]
 TOP_OPTIONAL = ["name", "mapping", "options", "axes", "points", "objectives"]
+# LowerOptions fields a sweep may set (dsec lower's options), with their YAML types.
 OPTION_FIELDS = {"objective": str, "spatial_candidates": int, "mixed": bool, "lpf_limit": int,
-                 "data_locality": bool}
+                 "data_locality": bool, "fuse_elementwise": bool, "time_limit": float}
 METRICS = ("energy", "latency", "area", "edp")
 FILE_KEYS = ("accelerator", "mapping")
 
@@ -111,7 +112,31 @@ def _paths(node: YNode, here: Path, key: str, check: Checker) -> list[str]:
 def _options(node: YNode, check: Checker) -> dict[str, object]:
     if not check.keys(node, "options", [], list(OPTION_FIELDS)):
         return {}
-    return {key: check.typed(node, key, kind, "options") for key, kind in OPTION_FIELDS.items() if key in node.value}
+    return {key: _option_value(key, node.value[key], check) for key in OPTION_FIELDS if key in node.value}
+
+
+def _option_value(field: str, node: YNode, check: Checker) -> object:
+    """An option's value, checked as dsec lower checks it (LowerOptions), so a
+    wrong value is an error at its line before any point runs, not an error row per point."""
+    from dsec.compiler.lower import OBJECTIVES, LowerOptions
+
+    value = node.plain()
+    kind = OPTION_FIELDS[field]
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if not isinstance(value, kind) or (kind in (int, float) and isinstance(value, bool)):
+        shown = "a list" if isinstance(value, list) else "a mapping" if isinstance(value, dict) else repr(value)
+        check.error(f"option '{field}' must be {_KIND_NAMES[kind]}, got {shown}", node.loc)
+        return value
+    try:
+        LowerOptions(**{field: value})
+    except ValueError as exc:
+        hint = did_you_mean(value, list(OBJECTIVES)) if field == "objective" else ""
+        check.error(f"option {exc}{hint}", node.loc)
+    return value
+
+
+_KIND_NAMES = {int: "an integer", float: "a number", str: "a string", bool: "true or false"}
 
 
 def _objectives(root: YNode, check: Checker) -> tuple[str, ...]:
@@ -174,8 +199,13 @@ def _setting(node: YNode, here: Path, where: str, check: Checker) -> Setting:
 
 
 def _value(key: str, node: YNode, here: Path, check: Checker) -> object:
-    """Whole-file keys hold paths relative to the sweep file; the others plain YAML values."""
-    return _path(node, here, key, check) if key in FILE_KEYS else node.plain()
+    """Whole-file keys hold paths relative to the sweep file; options are checked; the others plain YAML values."""
+    if key in FILE_KEYS:
+        return _path(node, here, key, check)
+    field = key.removeprefix("options.")
+    if key.startswith("options.") and field in OPTION_FIELDS:
+        return _option_value(field, node, check)
+    return node.plain()
 
 
 def _check_key(key: str, loc: Loc, check: Checker) -> None:

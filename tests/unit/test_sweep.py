@@ -85,6 +85,13 @@ def test_explicit_points_identical_inputs_run_once_and_bad_points_are_rows(tmp_p
     ("axes: {a: {keys: operational_array.sizes, values: [1]}}\n", "unknown key 'keys' in axis 'a'"),
     ("objectives: [energy]\n", "'objectives' must list 2 or 3"),
     ("mapping: nowhere.yaml\n", "no file 'nowhere.yaml'"),
+    ("options: {objective: energi}\n", "option objective: 'energi' is not one of energy, latency, edp"
+                                       "; did you mean 'energy'?"),
+    ("axes: {a: {key: options.objective, values: [energy, latncy]}}\n", "did you mean 'latency'?"),
+    ("points: [{options.lpf_limit: 0}]\n", "option lpf_limit: 0 is not a whole number >= 1"),
+    ("options: {time_limit: -1}\n", "option time_limit: -1.0 is not a number of seconds >= 0"),
+    ("options: {fuse_elementwise: 1}\n", "option 'fuse_elementwise' must be true or false, got 1"),
+    ("options: {spatial_candidates: [3]}\n", "option 'spatial_candidates' must be an integer, got a list"),
 ])
 def test_sweep_file_mistakes_name_the_line_and_key(tmp_path, body, message):
     path = sweep_file(tmp_path, body)
@@ -92,6 +99,56 @@ def test_sweep_file_mistakes_name_the_line_and_key(tmp_path, body, message):
         load_sweep_file(path)
     diagnostic = next(d for d in caught.value.diagnostics if message in d.message)
     assert diagnostic.loc.file == path and diagnostic.loc.line >= 3
+
+
+def test_option_values_are_checked_before_any_point_runs(tmp_path, monkeypatch):
+    import dsec.compiler.lower
+
+    monkeypatch.setattr(dsec.compiler.lower, "lower", lambda *a, **k: pytest.fail("a point ran"))
+    path = sweep_file(tmp_path, "options: {objective: energi, mixed: true}\n")
+    with pytest.raises(DiagnosticError) as caught:
+        load_sweep_file(path)
+    (error,) = [d for d in caught.value.diagnostics if d.severity == "error"]
+    assert (error.loc.file, error.loc.line) == (path, 3) and "energi" in error.message
+
+
+def conv_relu_model(path: Path) -> Path:
+    """A 3x3 convolution (8 -> 8 channels on 8 x 8) and a Relu on its output."""
+    import numpy as np
+    import onnx
+    from onnx import TensorProto, helper
+
+    weight = helper.make_tensor("w", TensorProto.FLOAT, [8, 8, 3, 3], np.zeros(8 * 8 * 9).tolist())
+    graph = helper.make_graph(
+        [helper.make_node("Conv", ["x", "w"], ["y"], kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+         helper.make_node("Relu", ["y"], ["z"])], "conv_relu",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 8, 8, 8])],
+        [helper.make_tensor_value_info("z", TensorProto.FLOAT, [1, 8, 8, 8])], [weight])
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]), path)
+    return path
+
+
+def test_sweeps_set_fuse_elementwise_and_time_limit_as_lower_does(tmp_path, monkeypatch):
+    import dsec.compiler.lower
+
+    seen = []
+    real = dsec.compiler.lower.lower
+
+    def recording(model, arch, mapping=None, options=None, **kw):
+        seen.append(options)
+        return real(model, arch, mapping, options, **kw)
+    monkeypatch.setattr(dsec.compiler.lower, "lower", recording)
+    path = tmp_path / "sweep.yaml"
+    path.write_text(f"models: [{conv_relu_model(tmp_path / 'conv_relu.onnx')}]\naccelerator: {ARCH}\n"
+                    "options: {time_limit: 30}\n"
+                    "axes: {fuse: {key: options.fuse_elementwise, values: [true, false]}}\n")
+    fused, apart = run_sweep(load_sweep_file(str(path)), backend="serial").rows
+    assert [o.fuse_elementwise for o in seen] == [True, False] and [o.time_limit for o in seen] == [30.0, 30.0]
+    assert fused["status"] == apart["status"] == "ok"
+    # Fused, the Relu costs one operation per element at unit_energy and moves nothing; apart it is a layer
+    # of its own whose tensors go through the memories.
+    assert fused["energy_pj"] < apart["energy_pj"]
+    assert fused["latency_cycles"] < apart["latency_cycles"]
 
 
 def test_whole_file_and_option_axes(tmp_path):
