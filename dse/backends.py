@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
 
 from dsec.dse.evaluate import Task, run
+from dsec.mapper.parallel import run_unordered
+
 
 def run_serial(tasks: list[Task], jobs: int, scheduler: str | None) -> Iterator[tuple[Task, dict]]:
     for task in tasks:
@@ -21,13 +22,8 @@ def run_local(tasks: list[Task], jobs: int, scheduler: str | None) -> Iterator[t
     if workers <= 1:
         yield from run_serial(tasks, 1, None)
         return
-    pool = ProcessPoolExecutor(max_workers=workers)
-    try:
-        futures = {pool.submit(run, task): task for task in tasks}
-        for future in as_completed(futures):
-            yield futures[future], future.result()
-    finally:  # on Ctrl-C, only the points already running are waited for
-        pool.shutdown(cancel_futures=True)
+    # On Ctrl-C the running points are stopped, not waited for; finished ones are already cached.
+    yield from run_unordered(run, tasks, workers)
 
 
 def run_dask(tasks: list[Task], jobs: int, scheduler: str | None) -> Iterator[tuple[Task, dict]]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import multiprocessing
 import signal
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 
 def run_tasks(function: Callable, tasks: Sequence[tuple], jobs: int,
@@ -47,6 +47,22 @@ def run_tasks(function: Callable, tasks: Sequence[tuple], jobs: int,
     return [by_task[i] for i in range(len(tasks))]
 
 
+def run_unordered(function: Callable, tasks: Sequence, workers: int) -> Iterator[tuple[object, object]]:
+    """(task, function(task)) for each task as it finishes, on `workers` processes.
+    Ctrl-C, an error, or the caller leaving the loop stops the workers at once."""
+    pool = multiprocessing.get_context("fork").Pool(min(workers, len(tasks)), initializer=_ignore_interrupts)
+    try:
+        calls = [(function, (task,)) for task in tasks]
+        for index, result in pool.imap_unordered(_call_indexed, enumerate(calls)):
+            yield tasks[index], result
+        pool.close()
+    except BaseException:  # also GeneratorExit: nobody waits for the remaining points
+        pool.terminate()
+        raise
+    finally:
+        pool.join()
+
+
 def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
@@ -54,3 +70,8 @@ def _ignore_interrupts() -> None:
 def _call(call: tuple[Callable, tuple]):
     function, task = call
     return function(*task)
+
+
+def _call_indexed(numbered: tuple[int, tuple[Callable, tuple]]):
+    index, call = numbered
+    return index, _call(call)

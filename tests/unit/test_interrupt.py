@@ -70,3 +70,40 @@ def test_ctrl_c_stops_the_workers_within_a_second_and_writes_nothing(tmp_path, t
     assert proc.returncode == 130
     assert stderr.strip().splitlines()[-1] == "dsec: interrupted" and "Traceback" not in stderr
     assert os.listdir(tmp_path) == []  # no report, no temporary file
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads worker processes from /proc (Linux)")
+@pytest.mark.parametrize("to_group", [True, False], ids=["terminal Ctrl-C (whole group)", "SIGINT to dsec only"])
+def test_ctrl_c_stops_a_sweeps_points_within_a_second_and_writes_no_table(tmp_path, to_group):
+    sweep = tmp_path / "sweep.yaml"
+    # Two points whose lowering takes long (lpf 12): they must be stopped, not waited for.
+    sweep.write_text(f"name: slow\nmodels: [{MODEL}]\naccelerator: {ARCH}\noptions: {{lpf_limit: 12}}\n"
+                     "axes:\n  objective: {key: options.objective, values: [energy, latency]}\n")
+    out = tmp_path / "results"
+    proc = subprocess.Popen([sys.executable, "-m", "dsec", "sweep", str(sweep), "--jobs", "2", "-o", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while len(children(proc.pid)) < 2:
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "the workers did not start"
+            time.sleep(0.02)
+        workers = children(proc.pid)
+        time.sleep(0.5)  # the points are being lowered
+        if to_group:
+            os.killpg(proc.pid, signal.SIGINT)
+        else:
+            proc.send_signal(signal.SIGINT)
+        sent = time.monotonic()
+        while any(running(w) for w in workers) and time.monotonic() - sent < 60:
+            time.sleep(0.01)
+        stopped = time.monotonic() - sent
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert stopped < STOP_SECONDS, f"workers still running {stopped:.2f} s after SIGINT"
+    assert proc.returncode == 130
+    assert stderr.strip().splitlines()[-1] == "dsec: interrupted" and "Traceback" not in stderr
+    assert not (out / "results.csv").exists() and not (out / "results.jsonl").exists()
