@@ -49,6 +49,7 @@ class FusedGroup:
     layers: tuple[str, ...]
     tiles: tuple[Tile, ...]
     loc: Loc
+    layer_locs: tuple[Loc, ...] = ()  # where each of `layers` is written
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ def load_stream_mapping_file(path: str) -> tuple[StreamMapping, list[Diagnostic]
         check.raise_if_errors()
     assert root is not None
     layers = _layers(root.value["layers"], check)
-    groups = _groups(root.value.get("fused_groups"), {entry.name for entry in layers}, check)
+    groups = _groups(root.value.get("fused_groups"), check)
     check.raise_if_errors()
     return StreamMapping(tuple(layers), tuple(groups)), [d for d in check.diagnostics if d.severity != "error"]
 
@@ -141,7 +142,9 @@ def _splits(node: YNode | None, where: str, check: Checker) -> tuple[Split, ...]
     return tuple(splits)
 
 
-def _groups(node: YNode | None, layer_names: set[str], check: Checker) -> list[FusedGroup]:
+def _groups(node: YNode | None, check: Checker) -> list[FusedGroup]:
+    """The groups as written; their layers are checked against the model and `layers` with the
+    model at hand (multicore/plan.py), so that a renamed layer is reported as such."""
     if node is None or node.value is None:
         return []
     if not node.is_list():
@@ -158,12 +161,8 @@ def _groups(node: YNode | None, layer_names: set[str], check: Checker) -> list[F
         if not members.is_list() or not layers or not all(isinstance(m, str) for m in layers):
             check.error(f"'layers' of {where} must list layer names", members.loc)
             continue
-        for layer in layers:
-            if layer not in layer_names:
-                check.error(f"{where} names layer '{layer}', which 'layers' of the mapping does not list",
-                            members.loc)
         groups.append(FusedGroup(name, tuple(layers), _tiles(item.value.get("intra_core_tiling"), where, check),
-                                 item.loc))
+                                 item.loc, tuple(m.loc for m in members.value)))
     return groups
 
 

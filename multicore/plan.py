@@ -5,10 +5,11 @@ layer by layer)."""
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from math import ceil
 
-from dsec.compiler.diagnostics import Diagnostic, DiagnosticError
+from dsec.compiler.diagnostics import Diagnostic, DiagnosticError, Group
 from dsec.dialect.ops import LayerOp, Module
 from dsec.dialect.multicore import MultiCore
 from dsec.multicore.mapping_loader import StreamMapping, resolve_dim
@@ -32,10 +33,7 @@ def plan_from_mapping(module: Module, hardware: MultiCore, mapping: StreamMappin
     warnings: list[Diagnostic] = []
     layers = module.layers()
     by_name = {layer.name: layer for layer in layers}
-    for entry in mapping.layers:
-        if entry.name not in by_name:
-            errors.append(Diagnostic("error", f"the mapping names layer '{entry.name}', which the model does not "
-                                              f"have (layers: {', '.join(by_name)})", entry.loc))
+    errors += _unknown_layers(mapping, list(by_name))
     cores: dict[str, tuple[int, ...]] = {}
     splits: dict[str, tuple[tuple[str, int], ...]] = {}
     for layer in layers:
@@ -46,13 +44,9 @@ def plan_from_mapping(module: Module, hardware: MultiCore, mapping: StreamMappin
                 errors.append(Diagnostic("error", f"no core runs layer '{layer.name}' ({layer.op_type})", layer.loc))
                 continue
             cores[layer.symbol] = (capable[0].id,)
-            warnings.append(Diagnostic("warning", f"layer '{layer.name}' is not in the mapping; it runs on core "
-                                                  f"{capable[0].id}, the first that runs {layer.op_type}", layer.loc))
+            warnings.append(_unmapped_warning(layer, capable[0].id, bool(mapping.layers)))
             continue
-        for core in entry.cores:
-            if core >= len(hardware.cores) or not hardware.core(core).runs(layer.op_type):
-                errors.append(Diagnostic("error", f"core_allocation of '{layer.name}' names core {core}, which does "
-                                                  f"not run {layer.op_type}", entry.loc))
+        errors += _core_errors(entry.cores, layer, hardware, entry.loc)
         cores[layer.symbol] = entry.cores
         resolved = []
         for split in entry.splits:
@@ -72,6 +66,70 @@ def plan_from_mapping(module: Module, hardware: MultiCore, mapping: StreamMappin
                                          groups[layer.symbol] if order == FUSED else index)
                for index, layer in enumerate(layers)}
     return Plan(tilings, cores, order), warnings
+
+
+def _names(names: list[str], limit: int = 12) -> str:
+    shown = ", ".join(names[:limit])
+    return shown + (f", ... ({len(names) - limit} more)" if len(names) > limit else "")
+
+
+def _close(name: str, names: list[str]) -> str | None:
+    close = difflib.get_close_matches(name, names, n=1)
+    return close[0] if close else None
+
+
+def _not_in_model(what: str, name: str, names: list[str]) -> str:
+    close = _close(name, names)
+    return (f"{what} names layer '{name}', which is not in the model"
+            + (f"; did you mean '{close}'?" if close else f" (its layers: {_names(names)})"))
+
+
+def _unknown_layers(mapping: StreamMapping, names: list[str]) -> list[Diagnostic]:
+    """`layers` entries and fused-group members that the model does not have, and group members
+    that `layers` does not list (unless an unknown entry is a misspelling of them: that entry's
+    error says so)."""
+    errors = [Diagnostic("error", _not_in_model("the mapping", entry.name, names), entry.loc)
+              for entry in mapping.layers if entry.name not in names]
+    listed = {entry.name for entry in mapping.layers}
+    misspelt = {_close(entry.name, names) for entry in mapping.layers if entry.name not in names}
+    for group in mapping.groups:
+        locs = group.layer_locs or (group.loc,) * len(group.layers)
+        for name, loc in zip(group.layers, locs):
+            if name not in names:
+                errors.append(Diagnostic("error", _not_in_model(f"fused group '{group.name}'", name, names), loc))
+            elif name not in listed and name not in misspelt:
+                errors.append(Diagnostic("error", f"fused group '{group.name}' names layer '{name}', which 'layers' "
+                                                  f"of the mapping does not list; give it an entry with its "
+                                                  f"core_allocation", loc))
+    return errors
+
+
+def _core_errors(cores: tuple[int, ...], layer: LayerOp, hardware: MultiCore, loc) -> list[Diagnostic]:
+    errors = []
+    running = [str(core.id) for core in hardware.cores if core.runs(layer.op_type)]
+    for core in cores:
+        if not 0 <= core < len(hardware.cores):
+            errors.append(Diagnostic("error", f"core_allocation of '{layer.name}' names core {core}, which "
+                                              f"{hardware.name} does not have (its cores: "
+                                              f"{', '.join(str(c.id) for c in hardware.cores)}; those that run "
+                                              f"{layer.op_type}: {', '.join(running) or 'none'})", loc))
+        elif not hardware.core(core).runs(layer.op_type):
+            offchip = " (it is the off-chip core, DRAM)" if core == hardware.offchip else ""
+            errors.append(Diagnostic("error", f"core_allocation of '{layer.name}' names core {core}, which does not "
+                                              f"run {layer.op_type}{offchip}; cores that do: "
+                                              f"{', '.join(running) or 'none'}", loc))
+    return errors
+
+
+def _unmapped_warning(layer: LayerOp, core: int, has_mapping: bool) -> Diagnostic:
+    """One per layer; layers that share it print as one warning (group_diagnostics)."""
+    cause = "is not in the mapping" if has_mapping else "has no mapping (none given)"
+    head = ("layers not in the mapping" if has_mapping else "no mapping given: layers") + \
+        " run on the first core that runs their op type"
+    return Diagnostic("warning", f"layer '{layer.name}' {cause}; it runs on core {core}, the first that runs "
+                                 f"{layer.op_type}", layer.loc,
+                      group=Group(f"multicore unmapped {has_mapping}", head, None, layer.name,
+                                  f"core {core} ({layer.op_type})"))
 
 
 def _group_tiles(layers: list[LayerOp], mapping: StreamMapping, errors: list[Diagnostic]):

@@ -60,8 +60,48 @@ def test_mapping_mistake_is_a_located_error(tmp_path):
     result = _lower("--mapping", str(bad))
     assert result.exit_code == 1
     assert "map.yaml:2:3: error: core_allocation of 'Conv1' names core 5, which does not run Conv" in result.output
-    assert "map.yaml:4:3: error: the mapping names layer 'Conv9'" in result.output
+    assert "map.yaml:4:3: error: the mapping names layer 'Conv9', which is not in the model; did you mean" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_core_that_does_not_exist_is_named_as_such(tmp_path):
+    bad = tmp_path / "map.yaml"
+    bad.write_text("layers:\n- name: Conv1\n  core_allocation: [[9]]\n- name: Conv2\n  core_allocation: [[6]]\n")
+    result = _lower("--mapping", str(bad))
+    assert result.exit_code == 1
+    assert ("map.yaml:2:3: error: core_allocation of 'Conv1' names core 9, which tpu_like_quad_core does not have "
+            "(its cores: 0, 1, 2, 3, 4, 5, 6; those that run Conv: 0, 1, 2, 3)") in result.output
+    assert ("map.yaml:4:3: error: core_allocation of 'Conv2' names core 6, which does not run Conv (it is the "
+            "off-chip core, DRAM); cores that do: 0, 1, 2, 3") in result.output
+
+
+def test_a_renamed_layer_is_reported_as_not_in_the_model(tmp_path):
+    """A renamed `layers` entry is the error, not the fused group that still names the real layer."""
+    text = open(os.path.join(STREAM, "map_fixed_fused_rows4.yaml")).read().replace("name: Conv1\n", "name: Conv1x\n")
+    bad = tmp_path / "map.yaml"
+    bad.write_text(text)
+    result = _lower("--mapping", str(bad))
+    assert result.exit_code == 1
+    assert "error: the mapping names layer 'Conv1x', which is not in the model; did you mean 'Conv1'?" in result.output
+    assert "fused group" not in result.output
+    # A group member the model does not have is reported at the member, with its own suggestion;
+    # one the model has but `layers` does not list says so.
+    bad.write_text("layers:\n- name: Conv1\n  core_allocation: [[0]]\nfused_groups:\n- name: G\n"
+                   "  layers: [Conv1, Conv2, Cnv3]\n")
+    result = _lower("--mapping", str(bad))
+    assert ("map.yaml:6:26: error: fused group 'G' names layer 'Cnv3', which is not in the model; did you mean "
+            "'Conv2'?") in result.output
+    assert ("map.yaml:6:19: error: fused group 'G' names layer 'Conv2', which 'layers' of the mapping does not list; "
+            "give it an entry with its core_allocation") in result.output
+
+
+def test_layers_without_a_mapping_warn_once():
+    result = _lower("--emit", "json")
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.output.splitlines() if "warning" in line]
+    assert warnings == ["dsec: warning: no mapping given: layers run on the first core that runs their op type, "
+                        "on 2 layers:"], result.output
+    assert "  core 0 (Conv) on 2 layers: Conv1, Conv2" in result.output
 
 
 def check_chrome_trace(trace: dict) -> dict[str, list[dict]]:

@@ -53,3 +53,28 @@ def test_fused_not_slower_than_layer_by_layer(case, mapping):
         energy = result.schedule.energy()
         assert energy["total"] == pytest.approx(sum(v for k, v in energy.items() if k != "total"))
     assert latencies[FUSED] <= latencies[LAYER_BY_LAYER]
+
+
+def test_cns_of_one_shape_are_mapped_once_and_costed_on_their_own_slices(case, monkeypatch):
+    """A border row tile reads fewer (padded) input rows than an inner one: one search, on the
+    inner tile's slices (the widest), and a cost per slice shape."""
+    from dsec.multicore import cn_cost as cn_cost_module
+
+    hardware, module = case
+    conv2 = next(layer for layer in module.layers() if layer.name == "Conv2")
+    shapes, core = module.value_shapes(), hardware.core(1)
+    loops = {dim: (0, size) for dim, size in conv2.dims.items()}
+    border, inner = {**loops, "OY": (0, 4)}, {**loops, "OY": (4, 8)}
+    _, border_slices, border_widest = cn_cost_module.cn_problem(conv2, border, shapes, core)
+    _, inner_slices, inner_widest = cn_cost_module.cn_problem(conv2, inner, shapes, core)
+    assert (border_slices["I"], inner_slices["I"]) == ((1, 16, 5, 32), (1, 16, 6, 32))  # rows 0..4 and 3..9
+    assert border_widest == inner_widest == inner_slices
+    searched = []
+    monkeypatch.setattr(cn_cost_module, "_MAPPED", {})
+    monkeypatch.setattr(cn_cost_module, "_CACHE", {})
+    real_map = cn_cost_module._map
+    monkeypatch.setattr(cn_cost_module, "_map", lambda *args: searched.append(args[1]) or real_map(*args))
+    border_cost = cn_cost_module.cn_cost(conv2, border, shapes, core)
+    inner_cost = cn_cost_module.cn_cost(conv2, inner, shapes, core)
+    assert searched == [inner_slices] and len(cn_cost_module._CACHE) == 2
+    assert border_cost.energy <= inner_cost.energy and border_cost.latency <= inner_cost.latency

@@ -93,6 +93,6 @@ def test_mapping_mistakes_name_line_and_key(tmp_path):
     errors = _errors(path)
     assert any(e.startswith("3:layer 'Conv1' of the mapping splits into 1 part(s)") for e in errors)
     assert any(e.startswith("6:'split' of layer 'Conv2' of the mapping must be a positive integer") for e in errors)
-    assert any(e.startswith("9:fused group 'G' names layer 'Conv3'") for e in errors)
+    assert not any("Conv3" in e for e in errors)  # checked with the model (test_multicore_cli.py)
     assert any(e.startswith("11:'dim' of an intra_core_tiling entry of fused group 'G' must be LAYER.DIM")
                for e in errors)
