@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     import onnx
 
 
-OBJECTIVES = ("energy", "latency", "edp")
+OBJECTIVES = ("energy", "latency", "edp", "pareto")  # pareto: mapper/pareto.py
 PRECISION_KEYS = ("I", "W", "O", "O_final")
 
 
@@ -51,7 +51,7 @@ class LowerOptions:
 
     def validate(self) -> None:
         """Raises ValueError naming the first field that is not valid, e.g.
-        "objective: 'latncy' is not one of energy, latency, edp"."""
+        "objective: 'latncy' is not one of energy, latency, edp, pareto"."""
         if self.objective not in OBJECTIVES:
             raise ValueError(f"objective: {self.objective!r} is not one of {', '.join(OBJECTIVES)}")
         for name, least in (("spatial_candidates", 1), ("lpf_limit", 1), ("jobs", 0)):

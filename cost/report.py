@@ -19,7 +19,10 @@ JSON schema (schema_version 1):
                "locality": null | {"keep": {"<operand>": "<memory>"}, "live_bits": {"<memory>": bits}},
                  (--data-locality: the memory each kept operand stays in between layers, its top memory
                   for this layer; the bits tensors kept for later layers occupy in a memory meanwhile)
-               "search": null | {"objective", "tried": [{"spatial", "energy_pj", "latency_cycles",
+               "search": null | {"objective", "pareto"?: [{"energy_pj", "latency_cycles", "spatial",
+                                                           "temporal", "chosen"?}],  (objective pareto:
+                                 the layer's energy/latency Pareto set, its chosen least-EDP point marked)
+                                 "tried": [{"spatial", "energy_pj", "latency_cycles",
                                                          "orders", "mirrors"?}],  (mirrors: the
                                  earlier candidate, OX <-> OY swapped, whose result it took)
                                  "discarded": [{"spatial", "operand", "memory", "needed_bits",

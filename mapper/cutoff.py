@@ -30,6 +30,19 @@ class Cutoff:
     energy: EnergyBound
     latency: LatencyBound | None  # None for objective energy
 
+    def dominated(self, placed: Undecided | dict[str, list[LoopList]], order: list[Factor], known: int,
+                  front: list[tuple[float, float]]) -> bool:
+        """Objective pareto: whether a kept (energy, latency) point is at least
+        as good as every order beginning with order[:known] on both: less energy
+        than the subtree's energy bound (beyond float rounding) and no more
+        latency than its latency bound. A subtree that may hold a point no kept
+        one covers is never cut."""
+        if not front:
+            return False
+        energy = self.energy.of(placed, order, known)
+        candidates = [latency for e, latency in front if energy > e * (1 + _SLACK)]
+        return bool(candidates) and self.latency.of(placed, order, known) >= min(candidates)
+
     def beaten(self, placed: Undecided | dict[str, list[LoopList]], order: list[Factor], known: int,
                best: tuple[float, float]) -> bool:
         """Whether every order beginning with order[:known] scores worse than `best`."""

@@ -16,6 +16,7 @@ from dsec.dialect.accelerator import Accelerator
 from dsec.dialect.attributes import Constraints, Spatial
 from dsec.mapper.factors import factor_spaces
 from dsec.mapper.orders import count_orders
+from dsec.mapper.pareto import non_dominated, point
 from dsec.mapper.spatial import SpatialCandidate, given_spatial, spatial_candidates
 from dsec.mapper.symmetry import Swap, renamed_factors, renamed_spatial, view_swaps
 from dsec.mapper.temporal import (Scored, TemporalOptions, TemporalResult, fixed_prefix, search_temporal,
@@ -35,6 +36,7 @@ class Tried:
     evaluated: int  # orders scored for this candidate (none when it mirrors another)
     mirror_of: Spatial | None = None  # the earlier candidate whose result it took, renamed
     stopped: bool = False  # the time limit stopped its search: the best order found so far
+    front: tuple[Scored, ...] = ()  # objective pareto: its orders no other beats on energy and latency
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,14 @@ class LayerSearch:
     @property
     def best(self) -> Tried | None:
         return self.tried[0] if self.tried else None
+
+    def front(self) -> list[tuple[Tried, Scored]]:
+        """Objective pareto: the layer's mappings no other beats on both energy
+        and latency (each candidate's set merged; of equal points the first in
+        `tried` order), least energy first. The best candidate's `best` is
+        the point of least EDP among them."""
+        return non_dominated(((t, scored) for t in self.tried for scored in t.front),
+                             lambda item: point(item[1].cost))
 
 
 _TEMPORAL_CACHE: dict[tuple, TemporalResult | str] = {}
@@ -121,7 +131,9 @@ def _renamed_result(result: TemporalResult | str, swap: Swap) -> TemporalResult 
     """A search's result for the dim-swapped unrolling: the same costs, the order renamed."""
     if isinstance(result, str) or result.best is None:
         return result
-    return replace(result, best=replace(result.best, order=tuple(renamed_factors(result.best.order, swap))))
+    def renamed(scored: Scored) -> Scored:
+        return replace(scored, order=tuple(renamed_factors(scored.order, swap)))
+    return replace(result, best=renamed(result.best), front=tuple(renamed(scored) for scored in result.front))
 
 
 def candidate_searches(view: LayerView, accelerator: Accelerator, constraints: Constraints | None,
@@ -173,9 +185,11 @@ def search_layer(view: LayerView, accelerator: Accelerator, constraints: Constra
             discarded.append(Discarded(candidate, result.shortfall))
         else:
             if source is None:
-                tried.append(Tried(candidate, result.best, result.evaluated, stopped=result.stopped))
+                tried.append(Tried(candidate, result.best, result.evaluated, stopped=result.stopped,
+                                   front=result.front))
             else:
-                tried.append(Tried(candidate, result.best, 0, plan[source[0]][0].spatial, result.stopped))
+                tried.append(Tried(candidate, result.best, 0, plan[source[0]][0].spatial, result.stopped,
+                                   result.front))
     tried.sort(key=lambda t: t.best.score)  # stable: ties keep the candidates' rank
     found = LayerSearch(tuple(tried), tuple(discarded))
     _LAYER_CACHE[key] = found
@@ -205,7 +219,8 @@ def remember(view: LayerView, accelerator: Accelerator, constraints: Constraints
         if tried.mirror_of is not None:
             continue  # not searched: a renamed copy of another candidate's result
         key = temporal_key(view, accelerator, tried.candidate.spatial, order, temporal_options)
-        _TEMPORAL_CACHE.setdefault(key, TemporalResult(tried.best, tried.evaluated, stopped=tried.stopped))
+        _TEMPORAL_CACHE.setdefault(key, TemporalResult(tried.best, tried.evaluated, stopped=tried.stopped,
+                                                       front=tried.front))
 
 
 def remember_temporal(task: tuple, result: TemporalResult | str) -> None:

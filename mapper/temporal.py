@@ -23,6 +23,7 @@ from dsec.mapper.cutoff import subtree_cutoff
 from dsec.mapper.factors import factor_spaces
 from dsec.mapper.objective import Objective, score
 from dsec.mapper.order_tree import decided_orders, placement_key
+from dsec.mapper.pareto import add, point
 from dsec.mapper.orders import Factor, loop_orders
 
 Search = Literal["exhaustive", "pruned"]
@@ -71,6 +72,9 @@ class TemporalResult:
     shortfall: AllocationError | None = None
     # The time limit stopped the search: `best` is the best found so far, not proven the best.
     stopped: bool = False
+    # Objective pareto: the orders no other order beats on both energy and
+    # latency, in the order found; `best` is the one of least EDP among them.
+    front: tuple[Scored, ...] = ()
 
 
 @dataclass
@@ -157,6 +161,7 @@ def search_temporal(view: LayerView, accelerator: Accelerator, spatial: Spatial,
     found among equals: the spaces in turn, the best so far cutting the next)."""
     unrolling = effective_unrolling(spatial, view.dims, accelerator.array_sizes, fractional=True)
     memo = Memo() if options.search == "pruned" else None
+    front: list[Scored] | None = [] if options.objective == "pareto" else None
     best: Scored | None = None
     shortfall: AllocationError | None = None
     evaluated = 0
@@ -166,22 +171,35 @@ def search_temporal(view: LayerView, accelerator: Accelerator, spatial: Spatial,
         if best is not None and clock.past():
             break
         best, shortfall, evaluated = _search_space(view, accelerator, spatial, unrolling, prefix, factors, options,
-                                                   memo, best, shortfall, evaluated, clock)
-    return TemporalResult(best, evaluated, None if best is not None else shortfall, clock.stopped)
+                                                   memo, best, shortfall, evaluated, clock, front)
+    if front:
+        best = min(front, key=lambda scored: scored.score)  # least EDP; the first found of equals
+    return TemporalResult(best, evaluated, None if best is not None else shortfall, clock.stopped,
+                          tuple(front or ()))
 
 
 def _search_space(view: LayerView, accelerator: Accelerator, spatial: Spatial, unrolling: list,
                   prefix: list[Factor], factors: list[Factor], options: TemporalOptions, memo: Memo | None,
-                  best: Scored | None, shortfall: AllocationError | None, evaluated: int, clock: Clock
-                  ) -> tuple[Scored | None, AllocationError | None, int]:
+                  best: Scored | None, shortfall: AllocationError | None, evaluated: int, clock: Clock,
+                  front: list[Scored] | None = None) -> tuple[Scored | None, AllocationError | None, int]:
     """search_temporal over the orders of one space of loop factors, going on
     from `best`; once an order is found and the `clock` is past its
-    deadline, every subtree left is skipped."""
+    deadline, every subtree left is skipped. With a `front` (objective
+    pareto) every order's point is offered to it, and a subtree is cut only
+    when a kept point covers all it can hold."""
     if options.search == "pruned":
         cutoff = subtree_cutoff(view, accelerator, spatial, unrolling, tuple(prefix) + tuple(factors),
                                 options.objective)
-        hopeless = lambda placed, order, known: (  # noqa: E731
-            best is not None and (clock.past() or cutoff.beaten(placed, order, known, best.score)))
+        points: list[tuple[float, float]] = []  # the front's, kept in step with it
+
+        def hopeless(placed, order, known) -> bool:
+            if best is None:
+                return False
+            if clock.past():
+                return True
+            if front is not None:
+                return cutoff.dominated(placed, order, known, points)
+            return cutoff.beaten(placed, order, known, best.score)
         orders = decided_orders(view, accelerator, unrolling, prefix, factors, options.seed, hopeless)
     else:  # every order costed from scratch: the reference the pruned search is tested against
         orders = (tuple(prefix) + rest for rest in loop_orders(factors, options.seed))
@@ -201,6 +219,9 @@ def _search_space(view: LayerView, accelerator: Accelerator, spatial: Spatial, u
             if shortfall is None or result.needed - result.available < shortfall.needed - shortfall.available:
                 shortfall = result
             continue
+        if front is not None and add(front, result, lambda scored: point(scored.cost)) and \
+                options.search == "pruned":
+            points[:] = [point(scored.cost) for scored in front]
         if best is None or result.score < best.score:
             best = result
     return best, shortfall, evaluated

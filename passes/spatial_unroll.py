@@ -32,6 +32,7 @@ from dsec.dialect.ops import LayerOp, Module, operand_shapes
 from dsec.mapper.layer import (LayerSearch, SpatialOptions, candidate_searches, layer_key, remember_temporal,
                                search_layer, search_weight, temporal_key, temporal_search)
 from dsec.mapper.parallel import run_tasks
+from dsec.mapper.pareto import describe
 from dsec.mapper.spatial import given_spatial
 from dsec.mapper.temporal import DEFAULT_LPF_LIMIT, TemporalOptions
 
@@ -50,7 +51,11 @@ def search_remark(found: LayerSearch, objective: str) -> dict:
               **({"mirrors": str(t.mirror_of)} if t.mirror_of is not None else {}),
               **({"time_limit_hit": True} if t.stopped else {})} for t in found.tried]
     discarded = [{"spatial": str(d.candidate.spatial), **describe_shortfall(d.reason)} for d in found.discarded]
-    return {"objective": objective, "tried": tried, "discarded": discarded}
+    remark = {"objective": objective}
+    if objective == "pareto" and found.best is not None:
+        remark["pareto"] = describe([(t.candidate.spatial, scored) for t, scored in found.front()],
+                                    found.best.best)
+    return {**remark, "tried": tried, "discarded": discarded}
 
 
 def smallest_shortfall(found: LayerSearch) -> str:
@@ -68,7 +73,9 @@ class SpatialUnrollPass(Pass):
     summary = "Unroll loops onto the PE array: the mapping file's spatial_mapping, or the best searched candidate"
     candidates: int = option(3, "spatial candidates to score per layer (ZigZag's nb_mappings_generated)")
     mixed: bool = option(False, "let one array dimension unroll several loop dims")
-    objective: Literal["energy", "latency", "edp"] = option("energy", "what the candidates are ranked by")
+    objective: Literal["energy", "latency", "edp", "pareto"] = option(
+        "energy", "what the candidates are ranked by (pareto: keep the mappings no other beats on both energy and "
+                  "latency, listed in the search remark, and choose their least-EDP one)")
     lpf_limit: int = option(DEFAULT_LPF_LIMIT, "loop prime factors of the temporal search that scores each candidate")
     jobs: int = option(1, "layers searched in parallel (0: all cores); results do not change")
     time_limit: float = option(0.0, "seconds each layer's search may take, shared by its candidates (0: no "

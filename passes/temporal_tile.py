@@ -25,6 +25,7 @@ from dsec.dialect.attributes import Loop, Nest
 from dsec.dialect.ops import LayerOp, Module, operand_shapes
 from dsec.mapper.layer import remember_temporal, search_weight, temporal_key, temporal_search
 from dsec.mapper.parallel import run_tasks
+from dsec.mapper.pareto import describe
 from dsec.mapper.temporal import DEFAULT_LPF_LIMIT, TemporalOptions, TemporalResult, temporal_sizes
 
 
@@ -66,7 +67,9 @@ def is_complete(order: tuple[Loop, ...], sizes: dict[str, int]) -> bool:
 class TemporalTilePass(Pass):
     name = "temporal-tile"
     summary = "Order the temporal loops: the mapping file's temporal_ordering, or the best searched order"
-    objective: Literal["energy", "latency", "edp"] = option("energy", "what the search minimises")
+    objective: Literal["energy", "latency", "edp", "pareto"] = option(
+        "energy", "what the search minimises (pareto: keep the orders no other beats on both energy and latency, "
+                  "listed in the search remark, and choose their least-EDP one)")
     lpf_limit: int = option(DEFAULT_LPF_LIMIT, "at most this many loop prime factors to order (LOMA's lpf_limit; "
                                                 "above 6, LOMA's space at 6 too)")
     search: Literal["exhaustive", "pruned"] = option(
@@ -124,6 +127,8 @@ class TemporalTilePass(Pass):
         remark = dict(layer.search or {})
         remark["temporal"] = {"objective": self.objective, "lpf_limit": self.lpf_limit, "search": self.search,
                               "orders": result.evaluated, **({"time_limit_hit": True} if result.stopped else {})}
+        if self.objective == "pareto" and "pareto" not in remark:  # a given unrolling: its orders' set
+            remark["pareto"] = describe([(layer.spatial, scored) for scored in result.front], result.best)
         if result.stopped and "tried" not in remark:  # spatial-unroll warned of its own searches
             ctx.diagnostics.warning(
                 f"layer @{layer.symbol}: the time limit ({self.time_limit:g} s) stopped the search; the order is "

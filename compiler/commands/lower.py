@@ -22,8 +22,10 @@ EMITS = ["report", "ir", "json", "csv", "markdown", "zigzag-mapping", "timeloop"
 @click.argument("model", metavar="MODEL")
 @click.option("--arch", "arch", required=True, metavar="ACC.yaml", help="Accelerator description (ZigZag YAML).")
 @click.option("--mapping", metavar="MAP.yaml", help="Mapping constraints (ZigZag YAML).")
-@click.option("--objective", type=click.Choice(["energy", "latency", "edp"]), default="energy", show_default=True,
-              help="What the search minimises.")
+@click.option("--objective", type=click.Choice(["energy", "latency", "edp", "pareto"]), default="energy",
+              show_default=True, help="What the search minimises; pareto keeps each layer's mappings that no other "
+                                      "beats on both energy and latency (listed in the IR's search remark) and "
+                                      "uses their least-EDP one.")
 @click.option("--emit", type=click.Choice(EMITS), default="report",
               show_default=True, help="What to write: the report (text, JSON, CSV, markdown), the final IR, or the "
                                       "mappings found as a ZigZag mapping YAML or Timeloop map.yaml.")
@@ -71,6 +73,9 @@ def command(model, arch, mapping, objective, emit, output, spatial_candidates, m
             fail("--plot draws one accelerator's layers; it does not take a multi-core accelerator")
         if not fuse_elementwise:
             fail("--no-fuse-elementwise shapes the single-core pipeline; the multi-core flow does not fuse")
+        if objective == "pareto":
+            fail("--objective pareto is per layer on one accelerator; the multi-core flow takes energy, latency "
+                 "or edp")
         if ignored := _given(SINGLE_CORE_SEARCH_OPTIONS):
             fail(f"{', '.join(ignored)} shape the single-core search; the multi-core flow maps each CN with the "
                  f"search's defaults and does not take them")

@@ -75,7 +75,7 @@ def test_options_changed_after_construction_are_checked_too():
 
     options = LowerOptions()
     options.objective = "fast"
-    with pytest.raises(ValueError, match="^objective: 'fast' is not one of energy, latency, edp$"):
+    with pytest.raises(ValueError, match="^objective: 'fast' is not one of energy, latency, edp, pareto$"):
         dsec.lower(str(MODEL), str(ARCH), options=options)
 
 

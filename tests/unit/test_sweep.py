@@ -85,8 +85,8 @@ def test_explicit_points_identical_inputs_run_once_and_bad_points_are_rows(tmp_p
     ("axes: {a: {keys: operational_array.sizes, values: [1]}}\n", "unknown key 'keys' in axis 'a'"),
     ("objectives: [energy]\n", "'objectives' must list 2 or 3"),
     ("mapping: nowhere.yaml\n", "no file 'nowhere.yaml'"),
-    ("options: {objective: energi}\n", "option objective: 'energi' is not one of energy, latency, edp"
-                                       "; did you mean 'energy'?"),
+    ("options: {objective: energi}\n", "option objective: 'energi' is not one of energy, latency, edp,"
+                                       " pareto; did you mean 'energy'?"),
     ("axes: {a: {key: options.objective, values: [energy, latncy]}}\n", "did you mean 'latency'?"),
     ("points: [{options.lpf_limit: 0}]\n", "option lpf_limit: 0 is not a whole number >= 1"),
     ("options: {time_limit: -1}\n", "option time_limit: -1.0 is not a number of seconds >= 0"),
