@@ -56,7 +56,7 @@ def test_a_bad_model_proto_is_a_diagnostic_naming_it():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"objective": "latncy"}, "objective: 'latncy' is not one of energy, latency, edp"),
+    ({"objective": "latncy"}, "objective: 'latncy' is not one of energy, latency, edp, pareto"),
     ({"jobs": -1}, "jobs: -1 is not a whole number >= 0 (0: all cores)"),
     ({"spatial_candidates": 0}, "spatial_candidates: 0 is not a whole number >= 1"),
     ({"lpf_limit": 2.5}, "lpf_limit: 2.5 is not a whole number >= 1"),
