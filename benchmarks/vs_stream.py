@@ -4,6 +4,7 @@ wall time side by side, each tool a fresh process on the same hardware, model an
     python benchmarks/vs_stream.py                          # every case
     python benchmarks/vs_stream.py --only 2conv             # cases whose name has '2conv'
     python benchmarks/vs_stream.py --stream-python /path/to/stream-venv/bin/python
+    python benchmarks/vs_stream.py --only "2conv fused" --terms   # and each tool's energy terms
 
 stream-dse 2.1.1 needs Python >= 3.12, so it runs in its own environment (`--stream-python`, or
 DSEC_STREAM_PYTHON; default /work/venvs/stream/bin/python) with stream-dse==2.1.1 and six
@@ -26,6 +27,7 @@ import json
 import os
 import re
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -56,12 +58,21 @@ CASES = [
 STREAM_RUNNER = """
 import json, sys, logging
 logging.disable(logging.CRITICAL)
+import stream.stages.estimation.zigzag_cost_estimator as zigzag_estimator
 from stream.api import evaluate_mapping, SolveOptions
+# Each node's ZigZag cost as Stream computes it (recorded, not changed), for --terms.
+nodes = {}
+_estimate = zigzag_estimator.ZigZagCostEstimator.estimate
+def estimate(self, node, core):
+    entry = _estimate(self, node, core)
+    nodes[f"{node.name}@core{core.id}"] = {"energy_pj": entry.energy_total, "cycles": entry.latency_total}
+    return entry
+zigzag_estimator.ZigZagCostEstimator.estimate = estimate
 hardware, model, mapping, out = sys.argv[1:5]
 estimate = evaluate_mapping(hardware, model, out, mapping, SolveOptions(artifacts=False))
-groups = estimate.context.get("group_allocations") or {}
-energy = sum(g.get("performance", {}).get("energy", {}).get("total_pj", 0.0) for g in groups.values())
-print("RESULT " + json.dumps({"cycles": estimate.cycles, "energy_pj": energy}))
+groups = [g.get("performance", {}).get("energy", {}) for g in (estimate.context.get("group_allocations") or {}).values()]
+print("RESULT " + json.dumps({"cycles": estimate.cycles, "energy_pj": sum(g.get("total_pj", 0.0) for g in groups),
+                              "groups": groups, "nodes": nodes}))
 """
 
 
@@ -86,19 +97,38 @@ def timed(command: list[str], env: dict | None = None) -> tuple[subprocess.Compl
     return done, wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def run_dsec(model: Path, hardware: Path, mapping: Path, order: str | None) -> dict:
+def stream_width_hardware(directory: str) -> Path:
+    """The quad-core hardware with the TPU-like core computing on bf16, the 2-conv model's element
+    type, which stream-dse 2.1.1 computes and moves at (it takes only the accumulator from a core's
+    operand_precision)."""
+    folder = Path(directory) / "hardware_bf16"
+    shutil.copytree(TPU_QUAD.parent, folder)
+    core = folder / "cores" / "tpu_like.yaml"
+    text = core.read_text()
+    assert "  input: int8\n" in text, "tpu_like.yaml's operand_precision changed; update this benchmark"
+    core.write_text(text.replace("  input: int8\n", "  input: bf16\n"))
+    return folder / TPU_QUAD.name
+
+
+# dsec counting as stream-dse 2.1.1 does: 16-bit tensors, each CN's mapping for the least latency.
+STREAM_WIDTH = ["--precision", "I=16,W=16,O=32,O_final=16", "--objective", "latency"]
+
+
+def run_dsec(model: Path, hardware: Path, mapping: Path, order: str | None, extra: list[str] = ()) -> dict:
     command = [sys.executable, "-m", "dsec", "lower", str(model), "--arch", str(hardware), "--mapping", str(mapping),
-               "--emit", "json"] + ([f"--{order}"] if order else [])
+               "--emit", "json", *extra] + ([f"--{order}"] if order else [])
     done, wall, cpu = timed(command)
     if done.returncode != 0:
         return {"error": done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "failed"}
     report = json.loads(done.stdout)
-    return {"cycles": report["latency_cycles"], "energy_pj": report["energy_pj"]["total"], "wall": wall, "cpu": cpu}
+    return {"cycles": report["latency_cycles"], "energy_pj": report["energy_pj"]["total"],
+            "terms": report["energy_pj"], "wall": wall, "cpu": cpu}
 
 
 def run_stream(python: str, model: Path, hardware: Path, mapping: Path, directory: str) -> dict:
-    done, wall, cpu = timed([python, "-c", STREAM_RUNNER, str(hardware), str(model), str(mapping),
-                             os.path.join(directory, "stream_out")])
+    """A fresh output folder per case: Stream caches its node costs there (core_cost_lut)."""
+    out = tempfile.mkdtemp(prefix="stream_out_", dir=directory)
+    done, wall, cpu = timed([python, "-c", STREAM_RUNNER, str(hardware), str(model), str(mapping), out])
     line = next((l for l in done.stdout.splitlines() if l.startswith("RESULT ")), None)
     if line is None:
         tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
@@ -122,6 +152,9 @@ def main() -> int:
     parser.add_argument("--stream-python", default=os.environ.get("DSEC_STREAM_PYTHON",
                                                                   "/work/venvs/stream/bin/python"))
     parser.add_argument("--only", default="", help="run the cases whose name contains this")
+    parser.add_argument("--terms", action="store_true",
+                        help="also print each case's energy terms: dsec's by kind, Stream's per group (iterations x "
+                             "(nodes + transfers)) and each node's ZigZag energy")
     args = parser.parse_args()
     has_stream = Path(args.stream_python).exists()
     compile_dsec()
@@ -130,6 +163,7 @@ def main() -> int:
               f"{'cpu ratio':>10}")
     print(header)
     errors: list[str] = []
+    terms: list[tuple[str, dict, dict, dict]] = []
     with tempfile.TemporaryDirectory() as directory:
         for name, model, hardware, mapping, order in CASES:
             if args.only not in name:
@@ -146,9 +180,30 @@ def main() -> int:
                   f"{_cell(ours, 'wall', 1, 2):>12}{_cell(theirs, 'wall', 1, 2):>14}{wall_ratio:>11}"
                   f"{_cell(ours, 'cpu', 1, 2):>11}{_cell(theirs, 'cpu', 1, 2):>13}{ratio:>10}", flush=True)
             errors += [f"{name}: {who}: {r['error']}" for who, r in (("dsec", ours), ("Stream", theirs)) if "error" in r]
+            if args.terms:
+                alike = run_dsec(model, stream_width_hardware(tempfile.mkdtemp(dir=directory)), mapping, order,
+                                 STREAM_WIDTH)
+                terms.append((name, ours, theirs, alike))
     for line in errors:
         print(line)
+    for name, ours, theirs, alike in terms:
+        print_terms(name, ours, theirs, alike)
     return 0
+
+
+def print_terms(name: str, ours: dict, theirs: dict, alike: dict) -> None:
+    print(f"\n{name}")
+    for label, result in (("dsec", ours), ("dsec at bf16, latency objective", alike)):
+        if "terms" in result:
+            print(f"  {label} pJ: " + ", ".join(f"{kind} {value:.2f}" for kind, value in result["terms"].items())
+                  + f"; {result['cycles']} cycles")
+    for index, group in enumerate(theirs.get("groups", [])):
+        per = group.get("per_iteration_pj") or 0.0
+        iterations = group.get("total_pj", 0.0) / per if per else 0.0
+        print(f"  Stream group {index}: {iterations:g} iterations x (nodes {group.get('node_pj_per_iteration', 0):.2f}"
+              f" + transfers {group.get('transfer_pj_per_iteration', 0):.2f}) pJ = {group.get('total_pj', 0):.2f} pJ")
+    for node, cost in theirs.get("nodes", {}).items():
+        print(f"  Stream node {node}: {cost['energy_pj']:.2f} pJ, {cost['cycles']:g} cycles")
 
 
 if __name__ == "__main__":
