@@ -45,6 +45,8 @@ class LowerOptions:
     time_limit: float = 0.0
     # Fold activations into the layer producing their input (the fuse-elementwise pass).
     fuse_elementwise: bool = True
+    # With data_locality: keep the network's outputs on chip too, as ZigZag's locality does.
+    graph_outputs_on_chip: bool = False
 
     def __post_init__(self) -> None:
         self.validate()
@@ -62,9 +64,12 @@ class LowerOptions:
         if not isinstance(self.time_limit, (int, float)) or isinstance(self.time_limit, bool) or \
                 not self.time_limit >= 0:
             raise ValueError(f"time_limit: {self.time_limit!r} is not a number of seconds >= 0 (0: no limit)")
-        for name in ("mixed", "data_locality", "fuse_elementwise"):
+        for name in ("mixed", "data_locality", "fuse_elementwise", "graph_outputs_on_chip"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"{name}: {getattr(self, name)!r} is not True or False")
+        if self.graph_outputs_on_chip and not self.data_locality:
+            raise ValueError("graph_outputs_on_chip: keeps outputs with the layer-locality pass; set data_locality "
+                             "too")
         if self.pipeline is not None and not isinstance(self.pipeline, str):
             raise ValueError(f"pipeline: {self.pipeline!r} is not a pipeline string like 'a,b{{key=value}}'")
         if not isinstance(self.import_options, ImportOptions):
@@ -107,7 +112,8 @@ def default_pipeline(options: LowerOptions) -> str:
     search = f"objective={options.objective} lpf-limit={options.lpf_limit}"
     common = f"{search} jobs={options.jobs}" + (f" time-limit={options.time_limit:g}" if options.time_limit else "")
     spatial = f"candidates={options.spatial_candidates} mixed={str(options.mixed).lower()}"
-    locality = f"layer-locality{{{spatial} {common}}}," if options.data_locality else ""
+    outputs = " graph-outputs-on-chip=true" if options.graph_outputs_on_chip else ""
+    locality = f"layer-locality{{{spatial} {common}{outputs}}}," if options.data_locality else ""
     fusion = "fuse-elementwise," if options.fuse_elementwise else ""
     return (f"{locality}{fusion}spatial-unroll{{{spatial} {common}}},"
             f"temporal-tile{{{common}}},memory-alloc,cost-annotate")
@@ -163,7 +169,8 @@ def _set_for_default_pipeline(options: LowerOptions) -> list[str]:
     defaults = LowerOptions()
     flags = {"objective": "--objective", "spatial_candidates": "--spatial-candidates", "mixed": "--mixed",
              "lpf_limit": "--lpf-limit", "jobs": "--jobs", "data_locality": "--data-locality",
-             "time_limit": "--time-limit", "fuse_elementwise": "--no-fuse-elementwise"}
+             "time_limit": "--time-limit", "fuse_elementwise": "--no-fuse-elementwise",
+             "graph_outputs_on_chip": "--graph-outputs-on-chip"}
     return [flag for name, flag in flags.items() if getattr(options, name) != getattr(defaults, name)]
 
 

@@ -196,18 +196,20 @@ def search_layer(view: LayerView, accelerator: Accelerator, constraints: Constra
     return found
 
 
-def mapping_exists(view: LayerView, accelerator: Accelerator, constraints: Constraints | None,
-                   spatial_options: SpatialOptions, temporal_options: TemporalOptions) -> bool:
-    """Whether spatial-unroll and temporal-tile find a mapping that fits
-    (searched as they search, so their later searches are cache hits)."""
+def best_score(view: LayerView, accelerator: Accelerator, constraints: Constraints | None,
+               spatial_options: SpatialOptions, temporal_options: TemporalOptions) -> tuple[float, float] | None:
+    """The score (objective, tie-breaker) of the mapping spatial-unroll and
+    temporal-tile would choose, None when no mapping fits (searched as they
+    search, so their later searches are cache hits)."""
     given = constraints.spatial if constraints else None
     if given is None:
-        return search_layer(view, accelerator, constraints, spatial_options, temporal_options).best is not None
+        found = search_layer(view, accelerator, constraints, spatial_options, temporal_options).best
+        return found.best.score if found is not None else None
     if any(u.array_dim not in accelerator.array_sizes for u in given.unrolls):
-        return False
+        return None
     spatial, _ = given_spatial(view, accelerator, given)
     result = temporal_search(view, accelerator, spatial, constraints.order, temporal_options)
-    return not isinstance(result, str) and result.best is not None
+    return None if isinstance(result, str) or result.best is None else result.best.score
 
 
 def remember(view: LayerView, accelerator: Accelerator, constraints: Constraints | None,

@@ -6,21 +6,28 @@ order and, for each layer's output, picks the lowest memory that holds it for
 the producer and for every reader (through moves that only pass data on),
 such that the tensor fits there alongside the other tensors kept there, and
 the producer, every reader and every layer that runs while the tensor waits
-for its last reader (a residual branch) still have a mapping that fits. Fit
-is decided by the mapping search itself, with this pass's options, so the
-mapping passes later find the same answers in the search cache.
+for its last reader (a residual branch) still have a mapping that fits and
+together cost no more (by the objective) than with the tensor at the top.
+Keeping can cost more: an output kept in a memory that cannot hold its
+partial sums forces every reduction loop below it, and the weights are then
+fetched again for each output tile. Fit and cost are the mapping search's
+own answers, with this pass's options, so the mapping passes later find the
+same answers in the search cache.
 
 The decision is each layer's `locality` line: the memory that is an operand's
 top memory for the layer, and the bits tensors kept for later layers occupy
 in a memory meanwhile (see dsec.cost.locality). Graph inputs and outputs,
-weights, and tensors an op dsec does not model reads stay at the top.
+weights, and tensors an op dsec does not model reads stay at the top;
+with `graph-outputs-on-chip`, a graph output is kept like any other tensor,
+until the end of the network (ZigZag's locality leaves the network's output
+on chip).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from math import prod
-from typing import Literal
+from typing import Iterable, Literal
 
 from dsec.compiler.pass_base import Pass, PassContext, option, rewrite_layers
 from dsec.cost.locality import cut_accelerator, memory_instances, memory_operand_tops
@@ -28,8 +35,8 @@ from dsec.cost.workload import layer_view
 from dsec.dialect.accelerator import Accelerator, Memory
 from dsec.dialect.attributes import Locality
 from dsec.dialect.graph import storage_roots, tensor_reads
-from dsec.dialect.ops import LayerOp, Module, operand_shapes
-from dsec.mapper.layer import SpatialOptions, layer_key, mapping_exists, remember, search_layer
+from dsec.dialect.ops import LayerOp, Module, ReturnOp, operand_shapes
+from dsec.mapper.layer import SpatialOptions, layer_key, best_score, remember, search_layer
 from dsec.mapper.parallel import run_tasks
 from dsec.mapper.temporal import DEFAULT_LPF_LIMIT, TemporalOptions
 
@@ -62,6 +69,7 @@ class LayerLocalityPass(Pass):
     lpf_limit: int = option(DEFAULT_LPF_LIMIT, "loop prime factors of the fit check's temporal search")
     jobs: int = option(1, "layers searched in parallel ahead of the decisions (0: all cores); results do not change")
     time_limit: float = option(0.0, "seconds each layer's fit check may search (0: no limit), as spatial-unroll's")
+    graph_outputs_on_chip: bool = option(False, "keep the network's outputs on chip too, until the end (as ZigZag)")
 
     def run(self, module: Module, ctx: PassContext) -> Module:
         if self.candidates < 1 or self.lpf_limit < 1 or self.jobs < 0 or self.time_limit < 0:
@@ -94,9 +102,9 @@ class LayerLocalityPass(Pass):
             return (views[layer.symbol], cut_accelerator(module.accelerator, tops, live), layer.constraints,
                     spatial_options, temporal_options)
 
-        def fits(layer: LayerOp) -> bool:
-            live = tuple(sorted(placement.live.get(layer.symbol, {}).items()))
-            return mapping_exists(*task(layer, placement.keep.get(layer.symbol, {}), live))
+        def cost(layer: LayerOp, placed: Placement) -> tuple[float, float] | None:
+            live = tuple(sorted(placed.live.get(layer.symbol, {}).items()))
+            return best_score(*task(layer, placed.keep.get(layer.symbol, {}), live))
 
         if self.jobs != 1:  # search the likely cases on all workers first; the decisions then hit the cache
             likely = [task(layer, keep, ()) for layer in layers for keep in
@@ -109,26 +117,44 @@ class LayerLocalityPass(Pass):
 
         for producer in layers:
             tensor = producer.result.name
-            readers = reads.get(tensor, [])
+            read_by = reads.get(tensor, [])
+            readers = [r for r in read_by if not (self.graph_outputs_on_chip and isinstance(r.op, ReturnOp))]
             size = tensor_bits(producer)
-            if (not readers or size is None or any(not isinstance(r.op, LayerOp) for r in readers)
-                    or any(r.op.spatial is not None for r in readers) or producer.spatial is not None):
+            if (not readers and len(read_by) == len(readers)) or size is None \
+                    or any(not isinstance(r.op, LayerOp) for r in readers) \
+                    or any(r.op.spatial is not None for r in readers) or producer.spatial is not None:
                 continue  # read outside the layers dsec maps, or already mapped: stays at the top
-            last = max(position[r.op.symbol] for r in readers)
+            # A graph output kept on chip stays there to the end of the network.
+            last = len(layers) if len(readers) < len(read_by) else max(position[r.op.symbol] for r in readers)
             waiting = [layer for layer in layers[position[producer.symbol] + 1:last]
                        if all(r.op is not layer for r in readers)]
             reading = [layers[i] for i in sorted({position[r.op.symbol] for r in readers})]
             affected = [producer, *reading, *waiting]
+            at_top = None  # the affected layers' total cost with the tensor at the top, searched once
             for memory in shared_memories(module.accelerator, producer, readers):
                 if not room_for(memory, module.accelerator, size, affected, placement, bits, roots):
                     continue
                 trial = _with_tensor(placement, producer, readers, waiting, memory.name, size)
-                before, placement = placement, trial
-                if all(fits(layer) for layer in affected):
+                kept = total(cost(layer, trial) for layer in affected)
+                if kept is None:
+                    continue  # a layer has no mapping that fits
+                at_top = at_top or total(cost(layer, placement) for layer in affected)
+                if at_top is None or kept <= at_top:
+                    placement = trial
                     bits[tensor] = size
                     break
-                placement = before
         return placement
+
+
+def total(scores: Iterable[tuple[float, float] | None]) -> tuple[float, float] | None:
+    """The layers' scores summed term by term (objective, tie-breaker); None
+    as soon as one layer has no mapping (the rest are not searched)."""
+    summed = (0.0, 0.0)
+    for score in scores:
+        if score is None:
+            return None
+        summed = tuple(a + b for a, b in zip(summed, score))
+    return tuple(float(f"{value:.12g}") for value in summed)
 
 
 def likely_keeps(layer: LayerOp, accelerator: Accelerator, reads: dict, producers: dict[str, LayerOp],

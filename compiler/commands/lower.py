@@ -44,6 +44,9 @@ EMITS = ["report", "ir", "json", "csv", "markdown", "zigzag-mapping", "timeloop"
                    "kept, with a warning, and marked time_limit_hit in the IR and the report.")
 @click.option("--data-locality", is_flag=True,
               help="Keep each layer's output on chip for the layers that read it (runs layer-locality first).")
+@click.option("--graph-outputs-on-chip", is_flag=True,
+              help="With --data-locality: leave the network's outputs on chip too, as ZigZag's locality does "
+                   "(default: written back to the top memory).")
 @click.option("--fuse-elementwise/--no-fuse-elementwise", default=True, show_default=True,
               help="Fold each activation into the layer producing its input: costed at its compute energy, not "
                    "mapped (docs/fusion.md); --no-fuse-elementwise maps and costs them as layers of their own.")
@@ -60,7 +63,7 @@ EMITS = ["report", "ir", "json", "csv", "markdown", "zigzag-mapping", "timeloop"
                                                          "extra: matplotlib).")
 @shape_options
 def command(model, arch, mapping, objective, emit, output, spatial_candidates, mixed, lpf_limit, jobs, time_limit,
-            data_locality, fuse_elementwise, pipeline, print_ir_after_all, timing, fused, trace, plot_dir, memory_plot, shapes,
+            data_locality, graph_outputs_on_chip, fuse_elementwise, pipeline, print_ir_after_all, timing, fused, trace, plot_dir, memory_plot, shapes,
             precision) -> None:
     """Map and cost every layer of MODEL (ONNX, or a ZigZag workload YAML) and report. With a multi-core
     accelerator (Stream's hardware YAML) and Stream's mapping YAML: cut layers into CNs, put them on
@@ -93,9 +96,11 @@ def command(model, arch, mapping, objective, emit, output, spatial_candidates, m
     from dsec.compiler.pipeline import PipelineError
     from dsec.frontend.importer import ImportOptions
 
+    if graph_outputs_on_chip and not data_locality:
+        fail("--graph-outputs-on-chip keeps the outputs with layer-locality; give --data-locality too")
     options = LowerOptions(objective, spatial_candidates, mixed, lpf_limit, jobs, data_locality, pipeline,
                            ImportOptions(shapes=parse_shapes(shapes), precision=parse_precision(precision)),
-                           time_limit, fuse_elementwise=fuse_elementwise)
+                           time_limit, fuse_elementwise=fuse_elementwise, graph_outputs_on_chip=graph_outputs_on_chip)
     sources = SourceManager()
     instrumentation = Instrumentation(print_after_all=print_ir_after_all, timing=timing)
     instrumentation.record_startup()
@@ -124,7 +129,8 @@ def command(model, arch, mapping, objective, emit, output, spatial_candidates, m
 # Options of the single-core pipeline that the multi-core flow does not use (refused there, never ignored).
 SINGLE_CORE_SEARCH_OPTIONS = {"spatial_candidates": "--spatial-candidates", "mixed": "--mixed/--no-mixed",
                               "lpf_limit": "--lpf-limit", "jobs": "--jobs", "time_limit": "--time-limit",
-                              "data_locality": "--data-locality", "pipeline": "--pipeline"}
+                              "data_locality": "--data-locality", "graph_outputs_on_chip": "--graph-outputs-on-chip",
+                              "pipeline": "--pipeline"}
 
 
 def _given(options: dict[str, str]) -> list[str]:

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from click.testing import CliRunner
+
 import dsec
+from dsec.compiler import cli
 from dsec.frontend.arch_loader import load_accelerator_file
 from dsec.cost.locality import cut_accelerator, memory_instances, memory_operand_tops
 from dsec.dialect.attributes import Locality
@@ -72,6 +75,24 @@ def test_seed_lowmem_with_locality_maps_with_ten_candidates_and_is_faster():
     assert kept["node_linear"] == {"I": "core_mem"}
     assert on.report["totals"]["latency_cycles"] < off.report["totals"]["latency_cycles"] / 2
     assert on.report["totals"]["energy_pj"] < off.report["totals"]["energy_pj"]
+
+
+def test_graph_outputs_on_chip_keeps_the_last_output_and_needs_data_locality(tmp_path):
+    def last_layer(outputs_on_chip: bool):
+        result = dsec.lower(str(SEED / "BasicNetwork.onnx"), arch=str(SEED / "accelerator.yaml"),
+                            mapping=str(SEED / "mapping.yaml"), spatial_candidates=2, objective="latency",
+                            data_locality=True, graph_outputs_on_chip=outputs_on_chip, lpf_limit=6)
+        assert result.ok, [str(d) for d in result.diagnostics]
+        return result.module.layers()[-1], result.report["layers"][-1]
+
+    (at_top, at_top_row), (on_chip, on_chip_row) = last_layer(False), last_layer(True)
+    assert "O" not in dict(at_top.locality.keep) and dict(on_chip.locality.keep)["O"] == "core_mem"
+    # node_linear no longer writes its output back through sram (623 cycles with it, 8 without).
+    assert on_chip_row["latency_cycles"] < at_top_row["latency_cycles"] / 10
+    result = CliRunner().invoke(cli.main, ["lower", str(SEED / "BasicNetwork.onnx"), "--arch",
+                                           str(SEED / "accelerator.yaml"), "--graph-outputs-on-chip"])
+    assert result.exit_code == 1
+    assert "--graph-outputs-on-chip keeps the outputs with layer-locality; give --data-locality too" in result.output
 
 
 def test_data_locality_with_a_given_pipeline_is_not_silently_ignored():

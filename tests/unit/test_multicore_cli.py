@@ -44,7 +44,8 @@ def test_single_core_flags_are_refused_for_a_zigzag_accelerator():
     assert result.exit_code == 1 and "--fused, --layer-by-layer, --trace and --memory-plot are for multi-core" in result.output
 
 
-@pytest.mark.parametrize("flag", [["--lpf-limit", "2"], ["--data-locality"], ["--pipeline", "foo"],
+@pytest.mark.parametrize("flag", [["--lpf-limit", "2"], ["--data-locality"], ["--graph-outputs-on-chip"],
+                                  ["--pipeline", "foo"],
                                   ["--spatial-candidates", "5"], ["--no-mixed"], ["--jobs", "2"],
                                   ["--time-limit", "1"]])
 def test_single_core_search_flags_are_refused_for_a_multicore_accelerator(flag):

@@ -62,6 +62,8 @@ def test_a_bad_model_proto_is_a_diagnostic_naming_it():
     ({"lpf_limit": 2.5}, "lpf_limit: 2.5 is not a whole number >= 1"),
     ({"mixed": "yes"}, "mixed: 'yes' is not True or False"),
     ({"data_locality": 1}, "data_locality: 1 is not True or False"),
+    ({"graph_outputs_on_chip": True}, "graph_outputs_on_chip: keeps outputs with the layer-locality pass; set "
+                                      "data_locality too"),
     ({"pipeline": ["cost-annotate"]}, "pipeline: ['cost-annotate'] is not a pipeline string like 'a,b{key=value}'"),
 ])
 def test_an_option_error_names_the_option(kwargs, message):
