@@ -1,7 +1,9 @@
 """dsec's search on ZigZag's IMC macros against ZigZag-IMC's own expectations
 (ResNet-18, default_imc.yaml, ZigZag's API defaults: objective latency, 3
 spatial mappings, lpf 6, mixed unrollings; its IMC API also runs its
-inter-layer locality stages, hence dsec with and without --data-locality).
+inter-layer locality stages, hence dsec with and without --data-locality, and
+with --graph-outputs-on-chip, which leaves the network's output on chip as
+ZigZag's locality does).
 
     python benchmarks/imc_vs_zigzag.py [--macro aimc|dimc] [--layers]
 
@@ -27,13 +29,17 @@ ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "tests" / "zigzag" / "imc_resnet18.json"
 
 
-def run_dsec(macro: str, locality: bool, lpf: int, out: Path) -> tuple[float, float, dict]:
+# Name -> the flags of one dsec run.
+RUNS = {"": [], " locality": ["--data-locality"], " loc+outputs": ["--data-locality", "--graph-outputs-on-chip"]}
+
+
+def run_dsec(macro: str, flags: list[str], lpf: int, out: Path) -> tuple[float, float, dict]:
     dsec = Path(sys.executable).with_name("dsec")
     command = [str(dsec), "lower", str(ROOT / "examples/models/resnet18.onnx"),
                "--arch", str(ROOT / f"examples/arch/{macro}.yaml"),
                "--mapping", str(ROOT / "examples/mapping/default_imc.yaml"), "--objective", "latency",
                "--spatial-candidates", "3", "--lpf-limit", str(lpf), "--mixed", "--emit", "json", "-o", str(out),
-               *(["--data-locality"] if locality else [])]
+               *flags]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(command, stderr=subprocess.PIPE, text=True)
@@ -68,24 +74,22 @@ def main() -> int:
             print(f"{macro:<6} {'zigzag (locality)':<22} {zz['energy_pj']:>18.2f} {zz['latency_cycles']:>11.0f} "
                   f"{zz['latency_cycles'] * tclk / 1e3:>10.1f} {zz['cpu_s']:>7.1f} {zz['wall_s']:>7.1f}")
             runs = {}
-            for locality in (False, True):
-                cpu, wall, report = run_dsec(macro, locality, args.lpf_limit, Path(tmp) / f"{macro}-{locality}.json")
+            for suffix, flags in RUNS.items():
+                cpu, wall, report = run_dsec(macro, flags, args.lpf_limit, Path(tmp) / f"{macro}-{len(flags)}.json")
                 layers = mapped_like_zigzag(report)
                 energy = sum(layer["energy_pj"] for layer in layers)
                 cycles = sum(layer["latency_cycles"] for layer in layers)
-                name = f"dsec lpf {args.lpf_limit}" + (" locality" if locality else "")
+                name = f"dsec lpf {args.lpf_limit}{suffix}"
                 runs[name] = {layer["name"]: layer for layer in layers}
                 verdict = "no worse" if cycles <= zz["latency_cycles"] else "WORSE"
                 print(f"{macro:<6} {name:<22} {energy:>18.2f} {cycles:>11.0f} {cycles * tclk / 1e3:>10.1f} "
                       f"{cpu:>7.1f} {wall:>7.1f}  latency {verdict} than ZigZag ({len(layers)} layers)")
             if args.layers:
-                print(f"  {'layer':<36} {'zigzag':>9} {'dsec':>9} {'dsec loc':>9}  dsec spatial / zigzag spatial")
+                print(f"  {'layer':<46} {'zigzag':>9} {'dsec':>9} {'loc':>9} {'loc+out':>9}  dsec's spatial (loc+out)")
                 for layer in zz["layers"]:
-                    plain = runs[f"dsec lpf {args.lpf_limit}"].get(layer["name"], {})
-                    kept = runs[f"dsec lpf {args.lpf_limit} locality"].get(layer["name"], {})
-                    print(f"  {layer['name']:<36} {layer['latency_cycles']:>9.0f} "
-                          f"{plain.get('latency_cycles', float('nan')):>9.0f} "
-                          f"{kept.get('latency_cycles', float('nan')):>9.0f}  {kept.get('spatial', '?')}")
+                    rows = [runs[f"dsec lpf {args.lpf_limit}{suffix}"].get(layer["name"], {}) for suffix in RUNS]
+                    cycles = " ".join(f"{row.get('latency_cycles', float('nan')):>9.0f}" for row in rows)
+                    print(f"  {layer['name']:<46} {layer['latency_cycles']:>9.0f} {cycles}  {rows[-1].get('spatial', '?')}")
     return 0
 
 
