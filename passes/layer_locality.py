@@ -65,7 +65,7 @@ class LayerLocalityPass(Pass):
     candidates: int = option(3, "spatial candidates the fit check searches per layer (as spatial-unroll)")
     mixed: bool = option(False, "let one array dimension unroll several loop dims (as spatial-unroll)")
     objective: Literal["energy", "latency", "edp", "pareto"] = option("energy",
-                                                                      "objective of the fit check's search")
+                                                                      "objective of the fit and cost checks' search")
     lpf_limit: int = option(DEFAULT_LPF_LIMIT, "loop prime factors of the fit check's temporal search")
     jobs: int = option(1, "layers searched in parallel ahead of the decisions (0: all cores); results do not change")
     time_limit: float = option(0.0, "seconds each layer's fit check may search (0: no limit), as spatial-unroll's")
