@@ -48,13 +48,14 @@ class Cutoff:
         """Whether every order beginning with order[:known] scores worse than `best`."""
         value, tie_break = best
         if self.objective == "energy":
-            return self.energy.of(placed, order, known) > value * (1 + _SLACK)
+            return self.energy.of(placed, order, known, value * (1 + _SLACK)) > value * (1 + _SLACK)
         latency = self.latency.of(placed, order, known)
         if self.objective == "latency":
             if latency > value * (1 + _SLACK):
                 return True
-            return latency >= value and self.energy.of(placed, order, known) > tie_break * (1 + _SLACK)
-        energy = self.energy.of(placed, order, known)
+            return latency >= value and self.energy.of(placed, order, known, tie_break * (1 + _SLACK)) > \
+                tie_break * (1 + _SLACK)
+        energy = self.energy.of(placed, order, known, value * (1 + _SLACK) / latency if latency > 0 else float("inf"))
         return energy * latency > value * (1 + _SLACK) or \
             (energy * latency >= value and energy > tie_break * (1 + _SLACK))
 

@@ -31,6 +31,7 @@ from dsec.cost.traffic import operand_traffic
 from dsec.cost.workload import LayerView, OperandView, tensor_elements
 from dsec.dialect.accelerator import Accelerator
 from dsec.mapper.boundaries import operand_boundaries
+from dsec.mapper.fit_bound import FitBound
 from dsec.mapper.orders import Factor
 
 _LOWER_SIDE = ("tl", "fl")  # a memory's traffic with the level below it
@@ -61,21 +62,36 @@ class EnergyBound:
         self._open = tuple(_open_boundaries(self.view, self.accelerator, self.unrolling, operand, index == 0,
                                             self.loops) if self._bounded[index] else None
                            for index, operand in enumerate(self.view.operands))
+        spatial = tuple(tuple(spatial_levels(self.unrolling, self.accelerator.hierarchy(op.memory_operand)))
+                        for op in self.view.operands)
+        self._fit = FitBound(self.view, self.accelerator, spatial, self.loops, self._term)
 
-    def of(self, placed: Undecided | dict[str, list[LoopList]], order: list[Factor], known: int) -> float:
+    def of(self, placed: Undecided | dict[str, list[LoopList]], order: list[Factor], known: int,
+           enough: float = float("inf")) -> float:
         """The lowest energy any order beginning with order[:known] can have.
-        `placed`: allocate's answer for `order` (the rest in any order) with `known` decided loops."""
+        `placed`: allocate's answer for `order` (the rest in any order) with `known` decided loops.
+        A bound above `enough` may be returned before its dearest terms are added."""
         decided = placed.levels if isinstance(placed, Undecided) else placed
         total = self._base
         order = tuple(order)
+        boundaries = [operand_boundaries(operand, decided[operand.name], self._memories[index], order, known)
+                      for index, operand in enumerate(self.view.operands)]
+        undecided = []
         for index, operand in enumerate(self.view.operands):
             if not self._bounded[index]:
                 continue
-            for boundary in operand_boundaries(operand, decided[operand.name], self._memories[index], order, known):
+            for boundary in boundaries[index]:
                 if boundary.decided:
                     total += self._term(index, boundary.level, boundary.below + boundary.merging)
                 elif self._open[index] is not None:
-                    total += self._open[index].at_least(boundary.level, boundary.below)
+                    least = self._open[index].at_least(boundary.level, boundary.below)
+                    total += least
+                    undecided.append((index, boundary, least))
+        # Then what must fit the memories under the undecided boundaries adds.
+        for index, boundary, least in undecided:
+            if total > enough:
+                break
+            total += max(0.0, self._fit.at_least(index, boundary, order, known, boundaries) - least)
         return total
 
     def _term(self, index: int, j: int, below: tuple[Factor, ...]) -> float:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import random
 from math import prod
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -29,7 +30,7 @@ from dsec.mapper.factors import loop_prime_factors
 from dsec.mapper.latency_bound import _cannot_double_buffer, _level_shape, _own_loops, _window
 from dsec.mapper.orders import loop_orders
 from dsec.mapper.temporal import TemporalOptions, search_temporal, temporal_sizes
-from test_order_tree import CASES, random_layer, resnet_layer, unrolled_layers
+from test_order_tree import CASES, ROOT, random_layer, resnet_layer, unrolled_layers
 
 ARCHS = ("tpu_like", "edge_tpu_like", "eyeriss_like", "gemm_l1")
 
@@ -112,6 +113,25 @@ def test_bound_is_tight_enough_to_cut():
         if not isinstance(placed, AllocationError):
             energies.append(evaluate_mapping(view, module.accelerator, layer.spatial, placed).energy)
     assert 0.5 * min(energies) < root <= min(energies)
+
+
+def test_bound_sees_what_fits_a_small_shared_memory():
+    # pe6x5_mem2k: one 2 kbit memory per PE holds W, I and O, so no operand's
+    # whole tile can stay there with the others': the bound with nothing
+    # decided charges each the least traffic of a tile that fits beside the
+    # others' (the whole tile crossing once would be 0.73 of the best energy).
+    module, layer = next(unrolled_layers(Path("suite:attention"), ROOT / "benchmarks/suite/arch/pe6x5_mem2k.yaml",
+                                         ROOT / "benchmarks/suite/mapping.yaml"))
+    view = layer_view(layer, operand_shapes(layer, module.value_shapes()))
+    unrolling = effective_unrolling(layer.spatial, view.dims, module.accelerator.array_sizes, True)
+    sizes = temporal_sizes(view.dims, layer.spatial)
+    factors = loop_prime_factors(sizes, 6)
+    bound = EnergyBound(view, module.accelerator, unrolling, tuple(factors))
+    order = sorted(factors)
+    root = bound.of(allocate(view, module.accelerator, unrolling, order, known=0), order, 0)
+    best = search_temporal(view, module.accelerator, layer.spatial, [], sizes, TemporalOptions("energy", 6,
+                                                                                                "exhaustive")).best
+    assert 0.9 * best.cost.energy < root <= best.cost.energy
 
 
 def _search_setup(arch: str, mapping: str, name: str, lpf: int):

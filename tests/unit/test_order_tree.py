@@ -36,7 +36,7 @@ CASES = [
       FIXTURES / "seed-lowmem/mapping.yaml")] + [
     # One memory per PE for W, I and O together, a few kbit (benchmarks/suite_inputs.py).
     (Path(f"suite:{model}"), ROOT / "benchmarks/suite/arch" / f"{arch}.yaml", ROOT / "benchmarks/suite/mapping.yaml")
-    for arch, model in (("mesh13x11_rf1", "depthwise_separable"),)]
+    for arch, model in (("pe6x5_mem2k", "attention"), ("mesh13x11_rf1", "depthwise_separable"))]
 
 
 def model_path(model: Path) -> Path:

@@ -1,0 +1,158 @@
+"""A lower bound on the energy of a memory-level boundary that memory-alloc
+has not decided yet, from what fits the memory under it.
+
+Boundary j of an operand (above its memory level j) moves, per the cost
+model, an amount that depends only on S_j, the loops under it once the
+innermost loops of the level above that the operand does not depend on
+merge down (energy_bound.py). Under a node of the order tree S_j is not
+known, but it is one of few sets: the loops of the decided levels below,
+then a prefix of the decided loops after them, and, if that prefix takes
+all decided loops, any sub-multiset of the undecided ones. And its tile
+must fit memory j beside what the other operands surely keep there. So the
+least energy over the sets whose tile fits, each with every loop that could
+merge down added (more merged loops never cost more), bounds every order
+below the node. Where a small memory holds several operands this is far
+above the whole tile crossing once; where nothing fits, no order can.
+
+The fit test is loose on purpose (the narrower precision, no double
+buffering, a margin for float rounding, the others' smallest tiles): a set
+it rejects is one memory-alloc can never choose.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from dsec.cost.levels import LoopList, loop_extents
+from dsec.cost.workload import LayerView, tensor_elements
+from dsec.dialect.accelerator import Accelerator
+from dsec.mapper.boundaries import Boundary
+from dsec.mapper.orders import Factor
+
+_MARGIN = 1e-9  # tiles are floats multiplied in other orders than memory-alloc's
+
+Term = Callable[[int, int, tuple[Factor, ...]], float]  # (operand index, j, loops under j) -> pJ
+
+
+@dataclass
+class FitBound:
+    """For one search (its layer, unrolling and temporal `loops`). `spatial`:
+    per operand, its spatial loops per arch level (levels.spatial_levels);
+    `term`: the energy of a boundary for the loops under it (energy_bound)."""
+
+    view: LayerView
+    accelerator: Accelerator
+    spatial: tuple[tuple[LoopList, ...], ...]
+    loops: tuple[Factor, ...]
+    term: Term
+    _wholes: dict[tuple, float] = field(default_factory=dict)
+    _tables: dict[tuple, tuple[list[float], list[float]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        operands = self.view.operands
+        self._hierarchies = tuple(self.accelerator.hierarchy(op.memory_operand) for op in operands)
+        self._precision = tuple(min(op.precision, op.final_precision) for op in operands)
+        # Per operand and memory level: the other operands holding that memory, at their level of it.
+        self._sharers = tuple(
+            tuple(tuple((k, names.index(memory.name)) for k, names in enumerate(
+                tuple(m.name for m in hierarchy) for hierarchy in self._hierarchies)
+                if k != index and memory.name in names) for memory in self._hierarchies[index])
+            for index in range(len(operands)))
+
+    def _bits(self, index: int, level: int, loops: tuple[Factor, ...]) -> float:
+        """The operand's tile at its memory `level` with the temporal `loops` under it."""
+        below = tuple(loop for lvl in self.spatial[index][:level + 1] for loop in lvl)
+        return tensor_elements(self.view.operands[index], loop_extents((below, loops))) * self._precision[index]
+
+    def smallest(self, index: int, level: int, boundaries: list[Boundary]) -> float:
+        """Bits the operand surely keeps at its memory `level` under the node
+        whose boundaries are `boundaries` (all of it at its top memory)."""
+        if level == len(self._hierarchies[index]) - 1:
+            return self._bits(index, level, self.loops)
+        return self._bits(index, level, boundaries[level + 1].below)
+
+    def at_least(self, index: int, boundary: Boundary, order: tuple[Factor, ...], known: int,
+                 boundaries: list[list[Boundary]]) -> float:
+        """The least energy of undecided `boundary` of operand `index` over
+        the loop sets that can sit under it and fit (inf: none fits; 0 when
+        the whole tile fits, where energy_bound's own bound is as good)."""
+        j = boundary.level
+        memory = self._hierarchies[index][j]
+        room = memory.size - sum(self.smallest(k, level, boundaries[k]) for k, level in self._sharers[index][j])
+        limit = room * (1 + _MARGIN)
+        below = boundary.below
+        least = self._inside_chain(index, j, below, order[len(below):known], order[known:], limit)
+        sizes, least_terms = self._past_chain(index, j, tuple(sorted(order[:known])))
+        fitting = bisect_right(sizes, limit)
+        return min(least, least_terms[fitting - 1]) if fitting else least
+
+    def _whole(self, index: int, j: int) -> float:
+        key = (index, j)
+        found = self._wholes.get(key)
+        if found is None:
+            found = self._wholes[key] = self._bits(index, j, self.loops)
+        return found
+
+    def _inside_chain(self, index: int, j: int, base: tuple[Factor, ...], chain: tuple[Factor, ...],
+                      rest: tuple[Factor, ...], limit: float) -> float:
+        """The least energy when level j ends inside the decided loops after
+        `base`: after chain[:t], with the run the operand does not depend on
+        after it merged down."""
+        depends = self.view.operands[index].depends
+        least = float("inf")
+        for t in range(len(chain)):
+            below = base + chain[:t]
+            if self._bits(index, j, below) > limit:
+                break  # tiles only grow with more loops under them
+            position = t
+            while position < len(chain) and chain[position][0] not in depends:
+                position += 1
+            merging = chain[t:position]
+            if position == len(chain):
+                merging += tuple(loop for loop in rest if loop[0] not in depends)
+            least = min(least, self.term(index, j, below + merging))
+        return least
+
+    def _past_chain(self, index: int, j: int, decided: tuple[Factor, ...]) -> tuple[list[float], list[float]]:
+        """When level j takes every `decided` loop and any sub-multiset of
+        the others the operand depends on (every other one merged down):
+        each such set's tile (those that fit the memory at all), ascending,
+        with the least energy of the sets up to it."""
+        key = (index, j, decided)
+        found = self._tables.get(key)
+        if found is not None:
+            return found
+        depends = self.view.operands[index].depends
+        left = Counter(self.loops)
+        left.subtract(decided)
+        idle = tuple(loop for loop in sorted(left.elements()) if loop[0] not in depends)
+        wanted = sorted((loop, count) for loop, count in left.items() if count > 0 and loop[0] in depends)
+        limit = self._hierarchies[index][j].size * (1 + _MARGIN)
+        found_sets: list[tuple[float, float]] = []
+
+        def grow(position: int, under: tuple[Factor, ...], bits: float) -> None:
+            found_sets.append((bits, self.term(index, j, under + idle)))
+            for next_position in range(position, len(wanted)):
+                loop, count = wanted[next_position]
+                taken = under
+                for _ in range(count):
+                    taken = taken + (loop,)
+                    size = self._bits(index, j, taken)
+                    if size > limit:
+                        break
+                    grow(next_position + 1, taken, size)
+
+        start = self._bits(index, j, decided)
+        if start <= limit:
+            grow(0, decided, start)
+        found_sets.sort()
+        sizes, least_terms, running = [], [], float("inf")
+        for size, term in found_sets:
+            running = min(running, term)
+            sizes.append(size)
+            least_terms.append(running)
+        found = self._tables[key] = (sizes, least_terms)
+        return found
