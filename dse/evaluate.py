@@ -24,6 +24,10 @@ class Task:
     point: Point
     arch_text: str
     key: str
+    # Where workers keep temporal search results (mapper/search_store.py; None: not on disk), and the
+    # pipeline code's hash that names them with the problem's content.
+    search_cache: str | None = None
+    code: str = ""
 
 
 def prepare(point: Point, code_version: str) -> Task | dict:
@@ -73,11 +77,16 @@ def error_row(point: Point, status: str, reason: str) -> dict:
 def run(task: Task) -> dict:
     """Lower the point's model on its accelerator and sum the report into one row. A bug of dsec's that one
     point hits is that point's error row, not the end of the sweep."""
+    from dsec.mapper.search_store import use_store
+
     try:
+        use_store(task.search_cache, task.code)
         return _run(task)
     except Exception as exc:  # noqa: BLE001 - one point's crash must not lose the others
         return error_row(task.point, "error", f"internal error (a bug in dsec; please report it with the "
                                               f"point's inputs): {type(exc).__name__}: {exc}")
+    finally:
+        use_store(None)  # the serial backend runs here: a later lowering in this process is not the sweep's
 
 
 def _run(task: Task) -> dict:

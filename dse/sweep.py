@@ -4,8 +4,9 @@ rows in point order with the Pareto front marked."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from dsec.dse.backends import RUNNERS
 from dsec.dse.cache import ResultCache, code_version
@@ -32,8 +33,11 @@ def run_sweep(spec: SweepSpec, backend: str = "local", jobs: int = 0, scheduler:
     rows: dict[int, dict] = {}
     waiting: dict[str, list[Task]] = {}  # cache key -> the points with those inputs
     errors = 0
+    search_cache = os.path.join(cache_dir, "search") if cache_dir else None  # layers' searches, shared by points
     for point in points:
         task = prepare(point, version)
+        if isinstance(task, Task):
+            task = replace(task, search_cache=search_cache, code=version)
         if isinstance(task, dict):
             rows[point.index] = task
             errors += 1

@@ -3,7 +3,8 @@ order; infeasible candidates are kept aside with the reason and the best
 feasible one wins (a candidate that is the OX <-> OY image of an earlier
 one takes that one's result renamed: mapper/symmetry.py). Results are cached
 per distinct layer and options, so repeated layers (ResNet's blocks) and the
-passes after spatial-unroll that ask again are free."""
+passes after spatial-unroll that ask again are free; with a search store
+(search_store.py, a sweep's) temporal searches are also kept on disk."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from dsec.cost.allocation import AllocationError
 from dsec.cost.workload import LayerView
 from dsec.dialect.accelerator import Accelerator
 from dsec.dialect.attributes import Constraints, Spatial
+from dsec.mapper import search_store
 from dsec.mapper.factors import factor_spaces
 from dsec.mapper.orders import count_orders
 from dsec.mapper.pareto import non_dominated, point
@@ -81,12 +83,17 @@ def temporal_search(view: LayerView, accelerator: Accelerator, spatial: Spatial,
     """The best temporal order under `spatial` (a string says what is wrong with a partial `order`)."""
     key = temporal_key(view, accelerator, spatial, order, options)
     if key not in _TEMPORAL_CACHE:
+        stored = search_store.load(key, view, accelerator, spatial, options)
+        if stored is not None:
+            _TEMPORAL_CACHE[key] = stored
+            return stored
         sizes = temporal_sizes(view.dims, spatial)
         fixed = fixed_prefix(order or (), sizes)
         if isinstance(fixed, str):
             _TEMPORAL_CACHE[key] = fixed
         else:
             _TEMPORAL_CACHE[key] = search_temporal(view, accelerator, spatial, *fixed, options)
+        search_store.save(key, _TEMPORAL_CACHE[key], options)
     return _TEMPORAL_CACHE[key]
 
 
