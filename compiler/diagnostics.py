@@ -38,7 +38,8 @@ def per_mapping_entry(entry: str | None, entry_loc: Loc | None, layer: str, what
     applies to: `what` says what happened to the entry ("spatial_mapping reduced
     to fit"), `detail` what happened on `layer`, without naming the layer."""
     name = f"mapping entry '{entry}'" if entry else "mapping entry"
-    return Group(f"mapping entry {entry} {entry_loc}", f"{name}: {what}", entry_loc, layer, detail)
+    # One group per entry and kind of event: two heads never merge into one.
+    return Group(f"mapping entry {entry} {entry_loc}: {what}", f"{name}: {what}", entry_loc, layer, detail)
 
 
 @dataclass(frozen=True, slots=True)

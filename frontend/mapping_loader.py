@@ -177,17 +177,15 @@ def _links(node: YNode, where: str, acc: Accelerator, check: Checker) -> dict[st
 
 
 def constraints_for(entry: MappingEntry, layer_dims: dict[str, int]) -> Constraints | None:
-    """The entry as requirements on one layer. Unrollings and orderings over a dim
+    """The entry as requirements on one layer. Hints and orderings over a dim
     the layer does not have are dropped: an entry (`default`, an operator type)
-    applies to layers of many shapes, as in ZigZag."""
+    applies to layers of many shapes, as in ZigZag. The spatial mapping is kept
+    whole: where it unrolls dims the layer lacks, spatial-unroll searches the
+    part that applies beside generated candidates (mapper/spatial.py)."""
     spatial = None
     if entry.spatial is not None:
-        unrolls = []
-        for unroll in entry.spatial:
-            loops = tuple(loop for loop in unroll.loops if loop.dim in layer_dims)
-            if loops:
-                unrolls.append(SpatialUnroll(unroll.array_dim, loops, unroll.loc))
-        spatial = Spatial(tuple(unrolls), entry.loc) if unrolls else None
+        unrolls = tuple(unroll for unroll in entry.spatial if unroll.loops)
+        spatial = Spatial(unrolls, entry.loc) if unrolls else None
     hint = None
     if entry.hint is not None:
         hint = tuple((array_dim, tuple(d for d in dims if d in layer_dims)) for array_dim, dims in entry.hint)

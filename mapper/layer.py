@@ -1,10 +1,13 @@
 """One layer's search: every spatial candidate scored by its best temporal
 order; infeasible candidates are kept aside with the reason and the best
 feasible one wins (a candidate that is the OX <-> OY image of an earlier
-one takes that one's result renamed: mapper/symmetry.py). Results are cached
-per distinct layer and options, so repeated layers (ResNet's blocks) and the
-passes after spatial-unroll that ask again are free; with a search store
-(search_store.py, a sweep's) temporal searches are also kept on disk."""
+one takes that one's result renamed: mapper/symmetry.py). A mapping file's
+spatial mapping that collapses on the layer (dims absent or of size 1 there)
+is a candidate too: the part that applies, first, so that it wins ties.
+Results are cached per distinct layer and options, so repeated layers
+(ResNet's blocks) and the passes after spatial-unroll that ask again are free;
+with a search store (search_store.py, a sweep's) temporal searches are also
+kept on disk."""
 
 from __future__ import annotations
 
@@ -19,7 +22,8 @@ from dsec.mapper import search_store
 from dsec.mapper.factors import factor_spaces
 from dsec.mapper.orders import count_orders
 from dsec.mapper.pareto import non_dominated, point
-from dsec.mapper.spatial import SpatialCandidate, given_spatial, spatial_candidates
+from dsec.mapper.spatial import (SpatialCandidate, applicable_part, given_spatial, spatial_candidates,
+                                 wholly_applies)
 from dsec.mapper.symmetry import Swap, renamed_factors, renamed_spatial, view_swaps
 from dsec.mapper.temporal import (Scored, TemporalOptions, TemporalResult, fixed_prefix, search_temporal,
                                   temporal_sizes)
@@ -102,7 +106,31 @@ def layer_key(view: LayerView, accelerator: Accelerator, constraints: Constraint
     """Equal for layers whose search is the same (same shape, operands, constraints, options)."""
     hint = constraints.hint if constraints else None
     order = constraints.order if constraints else None
-    return _view_key(view), accelerator, hint, order, spatial_options, temporal_options
+    given = constraints.spatial if constraints else None
+    return _view_key(view), accelerator, given, hint, order, spatial_options, temporal_options
+
+
+def given_candidate(view: LayerView, accelerator: Accelerator, constraints: Constraints | None
+                    ) -> SpatialCandidate | None:
+    """The candidate a spatial mapping that collapses on the layer leaves: its
+    applicable part (none: one PE), capped as a given mapping is."""
+    given = constraints.spatial if constraints else None
+    if given is None or wholly_applies(given, view.dims):
+        return None
+    spatial, _ = given_spatial(view, accelerator, applicable_part(given, view.dims))
+    return SpatialCandidate(spatial, given=True)
+
+
+def candidates_of(view: LayerView, accelerator: Accelerator, constraints: Constraints | None,
+                  spatial_options: SpatialOptions) -> list[SpatialCandidate]:
+    """The generated candidates, after the collapsed given one if any (a
+    generated candidate equal to it is left out)."""
+    hint = constraints.hint if constraints else None
+    generated = spatial_candidates(view, accelerator, hint, spatial_options.mixed, spatial_options.candidates)
+    given = given_candidate(view, accelerator, constraints)
+    if given is None:
+        return generated
+    return [given] + [c for c in generated if c.spatial != given.spatial]
 
 
 def _candidate_plan(view: LayerView, accelerator: Accelerator, constraints: Constraints | None,
@@ -112,9 +140,8 @@ def _candidate_plan(view: LayerView, accelerator: Accelerator, constraints: Cons
     dim-swapped image of an earlier one whose search it can take renamed
     (the layer is symmetric under the swap, the loop factors left to order
     are renamed alike and no part of the order is fixed)."""
-    hint = constraints.hint if constraints else None
     order = constraints.order if constraints else None
-    candidates = spatial_candidates(view, accelerator, hint, spatial_options.mixed, spatial_options.candidates)
+    candidates = candidates_of(view, accelerator, constraints, spatial_options)
     swaps = view_swaps(view) if not order else []
     factors = [[Counter(space) for space in factor_spaces(temporal_sizes(view.dims, c.spatial),
                                                           temporal_options.lpf_limit)] for c in candidates]
@@ -209,11 +236,11 @@ def best_score(view: LayerView, accelerator: Accelerator, constraints: Constrain
     temporal-tile would choose, None when no mapping fits (searched as they
     search, so their later searches are cache hits)."""
     given = constraints.spatial if constraints else None
-    if given is None:
+    if given is not None and any(u.array_dim not in accelerator.array_sizes for u in given.unrolls):
+        return None
+    if given is None or not wholly_applies(given, view.dims):
         found = search_layer(view, accelerator, constraints, spatial_options, temporal_options).best
         return found.best.score if found is not None else None
-    if any(u.array_dim not in accelerator.array_sizes for u in given.unrolls):
-        return None
     spatial, _ = given_spatial(view, accelerator, given)
     result = temporal_search(view, accelerator, spatial, constraints.order, temporal_options)
     return None if isinstance(result, str) or result.best is None else result.best.score

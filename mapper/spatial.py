@@ -7,7 +7,9 @@ dims together within the array dimension's size; candidates across the array
 dimensions are ranked by the PEs they use, best first, and the innermost
 memories' capacity then caps each one. `spatial_mapping_hint` limits the
 dims each array dimension may take. (A user's spatial mapping is not searched:
-spatial-unroll applies it.)
+spatial-unroll applies it. Where some of its loops unroll nothing on a layer,
+their dim absent or of size 1 there, the part that does is a candidate
+beside the generated ones: `applicable_part`.)
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ MAX_MIXED_DIMS = 3
 @dataclass(frozen=True)
 class SpatialCandidate:
     spatial: Spatial
+    # From the mapping file: the part of its spatial_mapping that applies to the layer.
+    given: bool = False
 
 
 def divisors(n: int) -> list[int]:
@@ -149,3 +153,32 @@ def given_spatial(view: LayerView, accelerator: Accelerator, given: Spatial) -> 
     unrolls = tuple(SpatialUnroll(u.array_dim, tuple(Loop(d, f, lp.loc) for (d, f), lp in zip(loops, u.loops)),
                                   u.loc) for u, (_, loops) in zip(capped.unrolls, limited))
     return Spatial(unrolls, capped.loc), limits
+
+
+def collapses(loop: Loop, dims: dict[str, int]) -> bool:
+    """Whether a user's unrolling of `loop` runs less in parallel than it asks
+    on a layer of `dims`: more than one PE asked, over a dim the layer lacks
+    or has once."""
+    return (loop.factor or 1) > 1 and dims.get(loop.dim, 1) == 1
+
+
+def applicable_part(given: Spatial, dims: dict[str, int]) -> Spatial:
+    """The loops of a user's spatial mapping that do not collapse on the layer,
+    over dims it has (array dimensions left with none dropped)."""
+    unrolls = []
+    for unroll in given.unrolls:
+        loops = tuple(loop for loop in unroll.loops if loop.dim in dims and not collapses(loop, dims))
+        if loops:
+            unrolls.append(SpatialUnroll(unroll.array_dim, loops, unroll.loc))
+    return Spatial(tuple(unrolls), given.loc)
+
+
+def wholly_applies(given: Spatial, dims: dict[str, int]) -> bool:
+    """No loop of the user's spatial mapping collapses on the layer: it is
+    applied as given. Otherwise the applicable part is searched beside the
+    generated candidates."""
+    return not any(collapses(loop, dims) for unroll in given.unrolls for loop in unroll.loops)
+
+
+def pes(spatial: Spatial) -> int:
+    return prod(loop.factor or 1 for unroll in spatial.unrolls for loop in unroll.loops)

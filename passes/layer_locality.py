@@ -38,6 +38,7 @@ from dsec.dialect.graph import storage_roots, tensor_reads
 from dsec.dialect.ops import LayerOp, Module, ReturnOp, operand_shapes
 from dsec.mapper.layer import SpatialOptions, layer_key, best_score, remember, search_layer
 from dsec.mapper.parallel import run_tasks
+from dsec.mapper.spatial import wholly_applies
 from dsec.mapper.temporal import DEFAULT_LPF_LIMIT, TemporalOptions
 
 
@@ -109,7 +110,8 @@ class LayerLocalityPass(Pass):
         if self.jobs != 1:  # search the likely cases on all workers first; the decisions then hit the cache
             likely = [task(layer, keep, ()) for layer in layers for keep in
                       likely_keeps(layer, module.accelerator, reads, producers, roots) if layer.constraints is None
-                      or layer.constraints.spatial is None]
+                      or layer.constraints.spatial is None or not wholly_applies(layer.constraints.spatial,
+                                                                                 layer.dims)]
             unique = list({layer_key(*t): t for t in likely}.values())
             for searched, found in zip(unique, run_tasks(search_layer, unique, self.jobs,
                                                          ctx.report_progress(self.name))):

@@ -5,7 +5,12 @@ gets it: factors larger than the array dimension or the layer dimension are
 capped, and so are factors the innermost memories cannot feed (port width) or
 hold (capacity), with a warning saying which memory limited them, as ZigZag
 does (dsec.cost.spatial_limits). A factor that does not divide its dimension
-leaves the last temporal iteration partly idle.
+leaves the last temporal iteration partly idle. A spatial mapping written
+for other layers (a `default` entry's K x C on a depthwise convolution or a
+pooling) may unroll dims the layer lacks or has once: there it collapses, and
+the part that applies (none: one PE) is searched as a candidate beside the
+generated ones, marked `given, collapsed to N PEs` in the remark; the
+objective decides, and one warning per mapping entry names those layers.
 
 Any other layer is searched (dsec.mapper): up to `candidates` unrollings
 (`require hint` limits the dims of each array dimension; `mixed` lets one
@@ -33,7 +38,7 @@ from dsec.mapper.layer import (LayerSearch, SpatialOptions, candidate_searches, 
                                search_layer, search_weight, temporal_key, temporal_search)
 from dsec.mapper.parallel import run_tasks
 from dsec.mapper.pareto import describe
-from dsec.mapper.spatial import given_spatial
+from dsec.mapper.spatial import collapses, given_spatial, pes, wholly_applies
 from dsec.mapper.temporal import DEFAULT_LPF_LIMIT, TemporalOptions
 
 
@@ -46,16 +51,26 @@ def describe_shortfall(reason: AllocationError | str) -> dict:
 
 def search_remark(found: LayerSearch, objective: str) -> dict:
     """What the search tried, as an IR attribute."""
-    tried = [{"spatial": str(t.candidate.spatial), "energy_pj": round(t.best.cost.energy, 2),
+    tried = [{"spatial": str(t.candidate.spatial), **_given_note(t.candidate.spatial, t.candidate.given),
+              "energy_pj": round(t.best.cost.energy, 2),
               "latency_cycles": round(t.best.cost.latency.total, 2), "orders": t.evaluated,
               **({"mirrors": str(t.mirror_of)} if t.mirror_of is not None else {}),
               **({"time_limit_hit": True} if t.stopped else {})} for t in found.tried]
-    discarded = [{"spatial": str(d.candidate.spatial), **describe_shortfall(d.reason)} for d in found.discarded]
+    discarded = [{"spatial": str(d.candidate.spatial), **_given_note(d.candidate.spatial, d.candidate.given),
+                  **describe_shortfall(d.reason)} for d in found.discarded]
     remark = {"objective": objective}
     if objective == "pareto" and found.best is not None:
         remark["pareto"] = describe([(t.candidate.spatial, scored) for t, scored in found.front()],
                                     found.best.best)
     return {**remark, "tried": tried, "discarded": discarded}
+
+
+def _given_note(spatial, given: bool) -> dict:
+    return {"note": f"given, collapsed to {_pes_text(pes(spatial))}"} if given else {}
+
+
+def _pes_text(count: int) -> str:
+    return f"{count} PE{'s' if count != 1 else ''}"
 
 
 def smallest_shortfall(found: LayerSearch) -> str:
@@ -90,8 +105,9 @@ class SpatialUnrollPass(Pass):
         spatial_options = SpatialOptions(self.candidates, self.mixed)
         temporal_options = TemporalOptions(self.objective, self.lpf_limit, time_limit=self.time_limit)
         # A fused layer runs in its producer's output path: it has no mapping of its own.
+        array = module.accelerator.array_sizes
         searched = [layer for layer in module.layers()
-                    if layer.spatial is None and layer.fused_into is None and not self._given(layer)]
+                    if layer.spatial is None and layer.fused_into is None and not self._given(layer, array)]
         tasks = {}
         for layer in searched:
             view = layer_view(layer, operand_shapes(layer, shapes))
@@ -108,15 +124,45 @@ class SpatialUnrollPass(Pass):
         def unroll(layer: LayerOp) -> LayerOp:
             if layer.spatial is not None or layer.fused_into is not None:
                 return layer
-            if self._given(layer):
+            if self._given(layer, array):
                 return self._apply_given(module, layer, shapes, ctx)
-            return self._choose(layer, search_layer(*tasks[layer.symbol]), ctx)
+            found = search_layer(*tasks[layer.symbol])
+            self._warn_collapsed(layer, found, ctx)
+            return self._choose(layer, found, ctx)
 
         return rewrite_layers(module, unroll)
 
     @staticmethod
-    def _given(layer: LayerOp) -> bool:
-        return layer.constraints is not None and layer.constraints.spatial is not None
+    def _given(layer: LayerOp, array: dict[str, int]) -> bool:
+        """Whether the layer's spatial mapping is applied as given (one naming
+        an array dimension the accelerator lacks is reported there)."""
+        given = layer.constraints.spatial if layer.constraints else None
+        return given is not None and (wholly_applies(given, layer.dims)
+                                      or any(u.array_dim not in array for u in given.unrolls))
+
+    @staticmethod
+    def _warn_collapsed(layer: LayerOp, found: LayerSearch, ctx: PassContext) -> None:
+        """One warning per mapping entry (grouped) naming the layers its spatial mapping collapsed on."""
+        mine = [t.candidate for t in found.tried if t.candidate.given] + \
+               [d.candidate for d in found.discarded if d.candidate.given]
+        if not mine:
+            return
+        given = layer.constraints.spatial
+        lost = [loop.dim for unroll in given.unrolls for loop in unroll.loops if collapses(loop, layer.dims)]
+        absent = [d for d in lost if d not in layer.dims]
+        why = ", ".join(([f"{', '.join(absent)} absent"] if absent else []) + [f"{d} = 1" for d in lost
+                                                                               if d in layer.dims])
+        if found.best is not None and found.best.candidate.given:
+            outcome = "chosen"
+        elif any(t.candidate.given for t in found.tried):
+            outcome = "a generated unrolling chosen"
+        else:
+            outcome = "discarded: does not fit the memories"
+        detail = f"collapsed to {_pes_text(pes(mine[0].spatial))} ({why}), {outcome}"
+        group = per_mapping_entry(layer.constraints.entry, layer.constraints.loc, f"@{layer.symbol}",
+                                  "spatial_mapping collapses on layers that lack its dims or have them once; "
+                                  "what applies is scored beside the generated unrollings", detail)
+        ctx.diagnostics.warning(f"layer @{layer.symbol}: the given spatial_mapping {detail}", given.loc, group)
 
     def _choose(self, layer: LayerOp, found: LayerSearch, ctx: PassContext) -> LayerOp:
         remark = search_remark(found, self.objective)

@@ -51,10 +51,11 @@ def test_lookup_by_name_then_type_then_default():
         ("D1", [("K", 4)]), ("D2", [("C", 2), ("FX", 2)])]
 
 
-def test_constraints_drop_dims_the_layer_lacks():
+def test_constraints_drop_order_dims_the_layer_lacks_and_keep_the_spatial_mapping_whole():
     spec = load_mapping(MAPPING, "map.yaml", ACC)
     relu = constraints_for(spec.lookup("relu"), {"B": 1, "G": 8})
-    assert relu is None
+    # spatial-unroll searches what of it applies (nothing: one PE) beside generated candidates.
+    assert str(relu.spatial) == "D1(K = 4) D2(C = 2, FX = 2)" and relu.hint is None and relu.order is None
     conv = constraints_for(spec.lookup("/layer1/conv"), {"K": 8, "C": 4, "OX": 8})
     assert [(l.dim, l.factor) for l in conv.order] == [("OX", 8), ("K", None)]
 
@@ -134,16 +135,25 @@ def test_a_spatial_dim_no_layer_has_is_an_error_once_per_entry():
         ("spatial_mapping D1 of mapping entry 'default' names loop dimension 'Q', which no layer of the model has", 4)]
 
 
+def test_a_zigzag_spatial_dim_no_layer_has_is_no_error():
+    # A network of depthwise convolutions and pools under a `default` entry written for
+    # convolutions (K, C): the mapping collapses there, and spatial-unroll says so.
+    assert check_mapping_dims(_uses(MAPPING, [("dw", "Conv", {"B": 1, "G": 8, "OY": 8, "OX": 8, "FY": 3}),
+                                              ("relu", "Relu", RELU_DIMS)])) == []
+
+
 def test_a_dim_some_layers_lack_is_dropped_for_them_with_one_grouped_note():
     layers = [("conv", "Conv", CONV_DIMS)] + [(f"relu{i}", "Relu", RELU_DIMS) for i in range(6)]
-    uses = _uses(MAPPING, layers)
+    uses = _uses(MAPPING.replace("  memory_operand_links:", "  temporal_ordering:\n    - [FY, 3]\n    - [C, 2]\n"
+                                 "  memory_operand_links:", 1), layers)
     notes = check_mapping_dims(uses)
-    assert len(notes) == 6 and notes[0].message == "mapping entry 'default': K, C, FX not used for layer relu0, which lacks them"
+    assert len(notes) == 6 and notes[0].message == "mapping entry 'default': FY, C not used for layer relu0, which lacks them"
     (note,) = group_diagnostics(notes)
     assert note.severity == "note" and note.loc == uses[1][0].loc
     assert note.message == ("mapping entry 'default': loop dims some of its layers lack are not used for them, on 6 "
-                            "layers:\n  K, C, FX left out on 6 layers: relu0, relu1, relu2, relu3, relu4, relu5")
-    assert constraints_for(uses[1][0], RELU_DIMS) is None  # and the relus get none of it
+                            "layers:\n  FY, C left out on 6 layers: relu0, relu1, relu2, relu3, relu4, relu5")
+    # The spatial mapping's K, C, FX are not in the note: spatial-unroll warns where it collapses.
+    assert constraints_for(uses[1][0], RELU_DIMS).order is None
     assert check_mapping_dims(uses[:1]) == []  # the conv has every dim: nothing to say
 
 
