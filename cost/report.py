@@ -22,9 +22,11 @@ JSON schema (schema_version 1):
                "search": null | {"objective", "pareto"?: [{"energy_pj", "latency_cycles", "spatial",
                                                            "temporal", "chosen"?}],  (objective pareto:
                                  the layer's energy/latency Pareto set, its chosen least-EDP point marked)
-                                 "tried": [{"spatial", "energy_pj", "latency_cycles",
+                                 "tried": [{"spatial", "note"?, "energy_pj", "latency_cycles",
                                                          "orders", "mirrors"?}],  (mirrors: the
-                                 earlier candidate, OX <-> OY swapped, whose result it took)
+                                 earlier candidate, OX <-> OY swapped, whose result it took; note:
+                                 "given, collapsed to N PEs" on what applies of a mapping file's
+                                 spatial_mapping that collapses on the layer)
                                  "discarded": [{"spatial", "operand", "memory", "needed_bits",
                                                 "available_bits", "reason"}],
                                  "temporal": {"objective", "lpf_limit", "search", "orders"}}}],
