@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from dsec.compiler.diagnostics import Diagnostic
 from dsec.compiler.location import Loc
 from dsec.frontend.yaml_source import Checker, YNode, load_yaml, read_text_file
-from dsec.dialect.accelerator import DIRECTIONS, MEMORY_OPERANDS, PORT_TYPES, Accelerator, Memory, Port
-from dsec.frontend.imc_arch import check_cells, imc_array
+from dsec.dialect.accelerator import CELLS, DIRECTIONS, MEMORY_OPERANDS, PORT_TYPES, Accelerator, Memory, Port
+from dsec.frontend.imc_arch import check_cells, imc_array, with_cacti_cells
 
 TOP_KEYS = ["name", "memories", "operational_array"]
 TOP_UNSUPPORTED = {"dataflows": "give the spatial mapping in the mapping file (spatial_mapping) instead"}
@@ -75,9 +75,11 @@ def accelerator_from_yaml(root: YNode | None, warnings: list[Diagnostic], filena
     array_node, array_loc = root.value["operational_array"], root.key_locs["operational_array"]
     array, unit_energy, unit_area, systolic, precision, imc = _operational_array(array_node, array_loc, check)
     array_dims = [d for d, _ in array]
-    memories = _memories(root.value["memories"], array_dims, check)
+    memories = _memories(root.value["memories"], array_dims, check, imc is not None)
     if imc is not None:
         check_cells(memories, imc, array_loc, check)
+        if not any(d.severity == "error" for d in check.diagnostics):
+            memories = with_cacti_cells(memories, array, imc, root.value["memories"], check)
     check.raise_if_errors()
     accelerator = Accelerator(
         name=_symbol(name), array=tuple(array), unit_energy=unit_energy, unit_area=unit_area,
@@ -145,17 +147,20 @@ def _string_list(node: YNode, key: str, where: str, check: Checker) -> list[str]
     return [v.value for v in item.value]
 
 
-def _memories(node: YNode, array_dims: list[str], check: Checker) -> list[Memory]:
+def _memories(node: YNode, array_dims: list[str], check: Checker, imc: bool = False) -> list[Memory]:
     if not node.is_map() or not node.value:
         check.error("'memories' must map each memory's name to its description", node.loc)
         return []
-    memories = [_memory(name, mem, node.key_locs[name], array_dims, check) for name, mem in node.value.items()]
+    # An IMC array's cells get their CACTI costs as a cell array (with_cacti_cells), not as a memory of their own.
+    memories = [_memory(name, mem, node.key_locs[name], array_dims, check, cacti=not (imc and name == CELLS))
+                for name, mem in node.value.items()]
     memories = [m for m in memories if m is not None]
     _check_top_levels_and_directions(memories, check)
     return memories
 
 
-def _memory(name: str, node: YNode, key_loc: Loc, array_dims: list[str], check: Checker) -> Memory | None:
+def _memory(name: str, node: YNode, key_loc: Loc, array_dims: list[str], check: Checker,
+            cacti: bool = True) -> Memory | None:
     where = f"memory '{name}'"
     if not check.keys(node, where, MEMORY_KEYS, MEMORY_OPTIONAL, key_loc):
         return None
@@ -194,7 +199,7 @@ def _memory(name: str, node: YNode, key_loc: Loc, array_dims: list[str], check: 
     r_cost = check.typed(node, "r_cost", float, where, 0.0) or 0.0
     w_cost = check.typed(node, "w_cost", float, where, 0.0) or 0.0
     area = check.typed(node, "area", float, where, 0.0) if area is not None and area.value is not None else 0.0
-    if auto_cost and size > 0:
+    if auto_cost and size > 0 and cacti:
         r_cost, w_cost, area = _cacti_costs(node, where, size, ports, check)
     return Memory(
         name=_symbol(name), size=size, r_cost=r_cost, w_cost=w_cost, area=area,

@@ -48,6 +48,8 @@ class CactiQuery:
     read_write_ports: int = 0
     banks: int = 1
     technology: float = DEFAULT_TECHNOLOGY
+    block_bytes: int | None = None  # None: the bus width's number, as ZigZag's memory path writes it
+    temperature: int | None = None  # K; None: the baseline's 360
 
 
 @dataclass(frozen=True)
@@ -104,12 +106,15 @@ def memory_costs(query: CactiQuery) -> MemoryCosts:
 
 
 def config_text(query: CactiQuery) -> str:
-    settings = [("-size (bytes) ", query.size_bytes), ("-block size (bytes) ", query.bus_bits),
+    block = query.bus_bits if query.block_bytes is None else query.block_bytes
+    settings = [("-size (bytes) ", query.size_bytes), ("-block size (bytes) ", block),
                 ("-output/input bus width ", query.bus_bits), ("-associativity ", 1),
                 ("-read-write port ", query.read_write_ports), ("-exclusive read port ", query.read_ports),
                 ("-exclusive write port ", query.write_ports), ("-single ended read ports ", 0),
                 ("-UCA bank count ", query.banks), ("-technology (u) ", query.technology),
                 ("-cache type ", CACHE_TYPES[query.cache_type])]
+    if query.temperature is not None:  # CACTI takes the last line of a setting
+        settings.append(("-operating temperature (K) ", query.temperature))
     return "\n".join([*BASELINE, *(f"{name}{value}" for name, value in settings)]) + "\n"
 
 

@@ -9,8 +9,11 @@ a power of two (ZigZag's validator passes it, then an assertion fails), an
 
 from __future__ import annotations
 
+from dataclasses import replace
+from math import prod
+
 from dsec.compiler.location import Loc
-from dsec.dialect.accelerator import ImcArray, Memory
+from dsec.dialect.accelerator import CELLS, ImcArray, Memory
 from dsec.frontend.yaml_source import Checker, YNode
 from dsec.imc.rules import cells_violations, is_power_of_two
 
@@ -90,3 +93,33 @@ def _positive(node: YNode, key: str, check: Checker) -> int | None:
 def check_cells(memories: list[Memory], imc: ImcArray, array_loc: Loc, check: Checker) -> None:
     for message, loc in cells_violations(memories, imc):
         check.error(message, loc or array_loc)
+
+
+def with_cacti_cells(memories: list[Memory], array: list[tuple[str, int]], imc: ImcArray, memories_node: YNode,
+                     check: Checker) -> list[Memory]:
+    """`memories` with the cells' w_cost (per access of their widest port) and
+    area (per cell group: the macro counts one per PE) from CACTI when the
+    cells memory says `auto_cost_extraction: true` (frontend/imc_cacti.py)."""
+    node = memories_node.value.get(CELLS)
+    flag = node.value.get("auto_cost_extraction") if node is not None and node.is_map() else None
+    if flag is None or flag.value is not True:
+        return memories
+    from dsec.frontend.cacti import CactiError
+    from dsec.frontend.imc_cacti import cell_costs
+
+    cells = next(m for m in memories if m.name == CELLS)
+    dims = sorted(array)  # the wordline (columns) dimension first, then the bitline (rows), then banks
+    columns, rows, banks = dims[0][1], dims[1][1], prod(size for _, size in dims[2:])
+    given = [key for key in ("w_cost", "area") if key in node.value and node.value[key].value is not None]
+    if given:
+        check.warning(f"memory 'cells' gives {', '.join(given)} and auto_cost_extraction: CACTI's numbers for "
+                      f"the cell array are used", flag.loc)
+    try:
+        costs = cell_costs(columns, rows, banks, cells.size, imc.weight_precision)
+    except CactiError as exc:
+        check.error(f"auto_cost_extraction of memory 'cells': {exc}", flag.loc)
+        return memories
+    word = max(port.bandwidth_max for port in cells.ports)
+    cacti_cells = replace(cells, w_cost=costs.w_cost * word / imc.weight_precision,
+                          area=costs.area / (columns * rows * banks))
+    return [cacti_cells if m is cells else m for m in memories]
