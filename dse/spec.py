@@ -67,14 +67,12 @@ def load_sweep_file(path: str) -> SweepSpec:
     """Read and check a sweep file. Raises DiagnosticError with every problem."""
     text = read_text_file(path, "sweep file")
     root, warnings = load_yaml(text, path)
-    check = Checker()
-    check.diagnostics += warnings
+    check = Checker(warnings)
     here = Path(path).resolve().parent
-    if root is None or not check.keys(root, "the sweep file", TOP_KEYS, TOP_OPTIONAL, Loc(path, 1, 1)):
-        if root is None:
-            check.error("the sweep file is empty", Loc(path, 1, 1))
+    if root is None:
+        check.fail("the sweep file is empty", Loc(path, 1, 1))
+    if not check.keys(root, "the sweep file", TOP_KEYS, TOP_OPTIONAL, Loc(path, 1, 1)):
         check.raise_if_errors()
-    assert root is not None
     models = _paths(root.value["models"], here, "models", check)
     accelerator = _path(root.value["accelerator"], here, "accelerator", check)
     mapping = _path(root.value["mapping"], here, "mapping", check) if "mapping" in root.value else None

@@ -59,12 +59,9 @@ def accelerator_from_yaml(root: YNode | None, warnings: list[Diagnostic], filena
                           extra_keys: tuple[str, ...] = ()) -> ArchSpec:
     """An accelerator from parsed YAML; `extra_keys` are top-level keys the caller reads itself
     (Stream's core files add `type`, `operator_types`, `operand_precision`)."""
-    check = Checker()
-    check.diagnostics += warnings
+    check = Checker(warnings)
     if root is None:
-        check.error("the accelerator file is empty", Loc(filename, 1, 1))
-        check.raise_if_errors()
-    assert root is not None
+        check.fail("the accelerator file is empty", Loc(filename, 1, 1))
     if root.is_map():
         for key, advice in TOP_UNSUPPORTED.items():
             if key in root.value:

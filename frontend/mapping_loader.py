@@ -49,14 +49,11 @@ def load_mapping_file(path: str, accelerator: Accelerator) -> MappingSpec:
 
 def load_mapping(text: str, filename: str, accelerator: Accelerator) -> MappingSpec:
     root, warnings = load_yaml(text, filename)
-    check = Checker()
-    check.diagnostics += warnings
+    check = Checker(warnings)
     entries: dict[str, MappingEntry] = {}
     if root is None or not root.is_list():
-        check.error("a mapping file is a list of entries, each with a 'name' (layer name, operator type or "
-                    "'default')", root.loc if root else Loc(filename, 1, 1))
-        check.raise_if_errors()
-    assert root is not None
+        check.fail("a mapping file is a list of entries, each with a 'name' (layer name, operator type or "
+                   "'default')", root.loc if root else Loc(filename, 1, 1))
     for node in root.value:
         entry = _entry(node, accelerator, check)
         if entry is None:

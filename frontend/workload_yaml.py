@@ -61,13 +61,11 @@ def load_workload(text: str, filename: str) -> tuple[list[WorkloadLayer], list]:
     """The layers of a workload file and its warnings; DiagnosticError with
     every error of the file when it is invalid."""
     root, warnings = load_yaml(text, filename)
-    check = Checker()
-    check.diagnostics += warnings
+    check = Checker(warnings)
     if root is None or not root.is_list() or not root.value:
-        check.error("a ZigZag workload file is a list of layers, each with id, operator_type, equation "
-                    f"(e.g. {EQUATION_FORM}), loop_dims, loop_sizes and operand_precision",
-                    root.loc if root else Loc(filename, 1, 1))
-        check.raise_if_errors()
+        check.fail("a ZigZag workload file is a list of layers, each with id, operator_type, equation "
+                   f"(e.g. {EQUATION_FORM}), loop_dims, loop_sizes and operand_precision",
+                   root.loc if root else Loc(filename, 1, 1))
     layers: list[WorkloadLayer] = []
     seen: dict[int, Loc] = {}
     for node in root.value:

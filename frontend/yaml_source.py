@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
+from typing import NoReturn
 
 import yaml
 
@@ -109,14 +110,19 @@ def did_you_mean(word: str, choices: list[str]) -> str:
 class Checker:
     """Collects every validation error of one file instead of stopping at the first."""
 
-    def __init__(self):
-        self.diagnostics: list[Diagnostic] = []
+    def __init__(self, diagnostics: list[Diagnostic] | None = None):
+        self.diagnostics: list[Diagnostic] = list(diagnostics or [])  # e.g. the YAML reader's warnings
 
     def error(self, message: str, loc: Loc | None) -> None:
         self.diagnostics.append(Diagnostic("error", message, loc))
 
     def warning(self, message: str, loc: Loc | None) -> None:
         self.diagnostics.append(Diagnostic("warning", message, loc))
+
+    def fail(self, message: str, loc: Loc | None) -> NoReturn:
+        """An error after which the file cannot be read further: raised with all found so far."""
+        self.error(message, loc)
+        raise DiagnosticError(self.diagnostics)
 
     def raise_if_errors(self) -> None:
         if any(d.severity == "error" for d in self.diagnostics):

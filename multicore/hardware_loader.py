@@ -30,12 +30,9 @@ ELEMENT_BITS = {"int4": 4, "int8": 8, "uint8": 8, "int16": 16, "int24": 24, "bf1
 def load_multicore_file(path: str) -> tuple[MultiCore, list[Diagnostic]]:
     """The accelerator and its warnings. Raises DiagnosticError with every error found."""
     root, warnings = load_yaml(read_text_file(path, "multi-core hardware file"), path)
-    check = Checker()
-    check.diagnostics += warnings
+    check = Checker(warnings)
     if root is None:
-        check.error("the multi-core hardware file is empty", Loc(path, 1, 1))
-        check.raise_if_errors()
-    assert root is not None
+        check.fail("the multi-core hardware file is empty", Loc(path, 1, 1))
     for key in TOP_UNSUPPORTED:
         if root.is_map() and key in root.value:
             check.error(f"'{key}' is not supported yet (dsec models the zigzag namespace of Stream's hardware "

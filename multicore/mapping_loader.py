@@ -63,16 +63,13 @@ class StreamMapping:
 
 def load_stream_mapping_file(path: str) -> tuple[StreamMapping, list[Diagnostic]]:
     root, warnings = load_yaml(read_text_file(path, "mapping file"), path)
-    check = Checker()
-    check.diagnostics += warnings
-    if root is not None and root.is_list():
+    check = Checker(warnings)
+    if root is None:
+        check.fail("the mapping file is empty", Loc(path, 1, 1))
+    if root.is_list():
         root = YNode({"layers": root}, root.loc, {"layers": root.loc})
-    if root is None or not check.keys(root, "the mapping", ["layers"], ["fused_groups", "runtime_args"],
-                                      Loc(path, 1, 1)):
-        if root is None:
-            check.error("the mapping file is empty", Loc(path, 1, 1))
+    if not check.keys(root, "the mapping", ["layers"], ["fused_groups", "runtime_args"], Loc(path, 1, 1)):
         check.raise_if_errors()
-    assert root is not None
     layers = _layers(root.value["layers"], check)
     groups = _groups(root.value.get("fused_groups"), check)
     check.raise_if_errors()
