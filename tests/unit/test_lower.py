@@ -82,7 +82,9 @@ def test_jobs_do_not_change_the_result():
 
 EXAMPLES = [("conv3x3.onnx", "tpu_like", "tpu_like_fixed.yaml"), ("conv3x3.onnx", "eyeriss_like", None),
             ("resnet18.onnx", "tpu_like", None), ("resnet18.onnx", "edge_tpu_like", "edge_tpu_like.yaml"),
-            ("resnet18.onnx", "eyeriss_like", None)]
+            ("resnet18.onnx", "eyeriss_like", None),
+            # The default mapping collapses on its depthwise layers and Adds: searched candidates in the IR.
+            ("mobilenet_blocks.onnx", "eyeriss_like", "default.yaml")]
 
 
 @pytest.mark.parametrize("model,arch,mapping", EXAMPLES)
