@@ -1,9 +1,11 @@
 """The Dask distributed backend: a two-worker cluster started in this process
-gives the same table as the local run. Skipped without distributed (the
-`cluster` extra)."""
+gives the same table as the local run; without a scheduler address dsec starts
+its own LocalCluster (worker processes), gets the same table and closes it.
+Skipped without distributed (the `cluster` extra)."""
 
 from __future__ import annotations
 
+import unittest.mock
 from pathlib import Path
 
 import pytest
@@ -36,3 +38,24 @@ def test_two_worker_cluster_gives_the_local_table(tmp_path):
     assert to_jsonl(remote.rows) == to_jsonl(local.rows) and to_csv(remote.rows) == to_csv(local.rows)
     assert [r["status"] for r in local.rows] == ["ok", "ok", "ok", "error"]
     assert len(ran_on) == 2  # both workers took points
+
+
+def test_without_a_scheduler_dsec_starts_and_closes_its_own_cluster(tmp_path):
+    (tmp_path / "sweep.yaml").write_text(
+        f"models: [{ROOT / 'examples' / 'models' / 'conv3x3.onnx'}]\n"
+        f"accelerator: {ROOT / 'examples' / 'arch' / 'tpu_like.yaml'}\n"
+        "points:\n  - {operational_array.sizes: [8, 8]}\n  - {operational_array.sizes: [16, 8]}\n")
+    spec = load_sweep_file(str(tmp_path / "sweep.yaml"))
+    serial = run_sweep(spec, backend="serial")
+    started = []
+    real = distributed.LocalCluster
+
+    def recording(*args, **kwargs):
+        started.append((real(*args, **kwargs), kwargs))
+        return started[-1][0]
+    with unittest.mock.patch.object(distributed, "LocalCluster", recording):
+        own = run_sweep(spec, backend="dask", jobs=2)
+    (cluster, kwargs) = started[0]
+    assert len(started) == 1 and (kwargs["n_workers"], kwargs["threads_per_worker"]) == (2, 1)  # -j 2
+    assert cluster.status.name == "closed"  # and closed when the sweep ends
+    assert to_jsonl(own.rows) == to_jsonl(serial.rows) and own.computed == 2
