@@ -102,6 +102,10 @@ def discarded_lines(report: dict) -> list[str]:
             where = (f"{d['operand']} in @{d['memory']} needs {d['needed_bits']} bits of {d['available_bits']} "
                      if "memory" in d else "")
             lines.append(f"  {d['spatial']}: {where}({d['reason']})")
+    sets = [row["search"]["pareto"] for row in report["layers"] if "pareto" in (row.get("search") or {})]
+    if sets:
+        lines.append(f"pareto: {len(sets)} layers kept their energy/latency Pareto sets ({sum(map(len, sets))} "
+                     f"mappings, listed in the JSON report and the IR); each layer's mapping is its set's least-EDP one")
     limited = [row["symbol"] for row in report["layers"] if _time_limit_hit(row.get("search") or {})]
     if limited:
         lines.append(f"time limit: the search of {len(limited)} layers stopped at it, their mappings are the best "

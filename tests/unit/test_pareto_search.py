@@ -19,6 +19,7 @@ import dsec
 from dsec.compiler.lower import LowerOptions, default_pipeline
 from dsec.cost.allocation import AllocationError
 from dsec.cost.levels import effective_unrolling
+from dsec.cost.report import FORMATS
 from dsec.cost.workload import layer_view
 from dsec.dialect.attributes import Constraints
 from dsec.dialect.ops import operand_shapes
@@ -142,6 +143,8 @@ def test_python_api_and_cli_keep_the_set_and_use_the_least_edp_mapping(tmp_path)
                           "--lpf-limit", "4", "--spatial-candidates", "2", "--emit", "json"],
                          capture_output=True, text=True, check=True)
     assert json.loads(cli.stdout)["layers"][0]["search"]["pareto"] == kept
+    text = FORMATS["text"](result.report)
+    assert f"pareto: 1 layers kept their energy/latency Pareto sets ({len(kept)} mappings" in text
     with pytest.raises(ValueError, match="objective: 'paretto' is not one of energy, latency, edp, pareto"):
         LowerOptions(objective="paretto")
 
