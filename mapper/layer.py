@@ -167,7 +167,10 @@ def _renamed_result(result: TemporalResult | str, swap: Swap) -> TemporalResult 
         return result
     def renamed(scored: Scored) -> Scored:
         return replace(scored, order=tuple(renamed_factors(scored.order, swap)))
-    return replace(result, best=renamed(result.best), front=tuple(renamed(scored) for scored in result.front))
+    front = tuple(renamed(scored) for scored in result.front)
+    # The best stays a member of the set (objective pareto), as in the result it renames.
+    best = next((new for old, new in zip(result.front, front) if old is result.best), None)
+    return replace(result, best=best or renamed(result.best), front=front)
 
 
 def candidate_searches(view: LayerView, accelerator: Accelerator, constraints: Constraints | None,

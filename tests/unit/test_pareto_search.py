@@ -156,3 +156,16 @@ def test_the_multi_core_flow_refuses_pareto():
                           str(examples / "map_fixed_lbl.yaml"), "--objective", "pareto"], capture_output=True, text=True)
     assert cli.returncode != 0 and "--objective pareto is per layer on one accelerator" in cli.stderr
     assert "Traceback" not in cli.stderr
+
+
+def test_a_mirrored_result_keeps_its_choice_in_its_set(tiny_conv):
+    from dsec.mapper.layer import _renamed_result, temporal_search
+
+    view, accelerator = tiny_conv
+    spatial = spatial_candidates(view, accelerator, HINT.hint, False, 1)[0].spatial
+    result = temporal_search(view, accelerator, spatial, None, TemporalOptions("pareto", lpf_limit=LPF))
+    assert len(result.front) >= 2 and result.best is not result.front[0]
+    renamed = _renamed_result(result, {"OX": "OY", "OY": "OX"})
+    swap = {"OX": "OY", "OY": "OX"}
+    assert [s.order for s in renamed.front] == [tuple((swap.get(d, d), f) for d, f in s.order) for s in result.front]
+    assert renamed.best is renamed.front[result.front.index(result.best)]
