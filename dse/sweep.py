@@ -49,7 +49,7 @@ def run_sweep(spec: SweepSpec, backend: str = "local", jobs: int = 0, scheduler:
     done = len(rows)
     if progress:
         progress(done, len(points))
-    for task, row in RUNNERS[backend]([tasks[0] for tasks in waiting.values()], jobs, scheduler):
+    for task, row in RUNNERS[backend](run_order([tasks[0] for tasks in waiting.values()]), jobs, scheduler):
         cache.put(task.key, row)  # as each finishes, so an interrupted sweep resumes from here
         for same in waiting[task.key]:
             rows[same.point.index] = {**row, **base_row(same.point)}
@@ -59,3 +59,17 @@ def run_sweep(spec: SweepSpec, backend: str = "local", jobs: int = 0, scheduler:
     ordered = [rows[point.index] for point in points]
     mark(ordered, spec.objectives)
     return SweepResult(ordered, [axis.name for axis in spec.axes], spec.objectives, cached, len(waiting))
+
+
+def run_order(tasks: list[Task]) -> list[Task]:
+    """The order to start the tasks in: the first point of each accelerator, then the second of each, and so
+    on. Points on one accelerator (other models, mappings or options) often share layer problems; started
+    apart, a later one reads from the search store what an earlier one searched, rather than searching it
+    at the same time on another worker. The table keeps the points' order."""
+    seen: dict[str, int] = {}
+    ranked = []
+    for index, task in enumerate(tasks):
+        rank = seen.get(task.arch_text, 0)
+        seen[task.arch_text] = rank + 1
+        ranked.append((rank, index))
+    return [tasks[index] for _, index in sorted(ranked)]

@@ -117,3 +117,15 @@ def test_a_sweep_reads_the_searches_of_an_earlier_sweep(tmp_path, monkeypatch, f
     (second,) = sweep("{lpf_limit: 6, fuse_elementwise: false}")
     assert second["status"] == "ok"
     assert (second["energy_pj"], second["latency_cycles"]) == (first[0]["energy_pj"], first[0]["latency_cycles"])
+
+
+def test_points_on_one_accelerator_start_apart():
+    from dsec.dse.evaluate import Task
+    from dsec.dse.points import Point
+    from dsec.dse.sweep import run_order
+
+    def task(index: int, arch: str) -> Task:
+        return Task(Point(index, "m.onnx", "a.yaml", None, (), (("fuse_elementwise", index % 2 == 0),), ()),
+                    arch, f"key{index}")
+    tasks = [task(0, "A"), task(1, "A"), task(2, "B"), task(3, "B"), task(4, "C"), task(5, "C")]
+    assert [t.point.index for t in run_order(tasks)] == [0, 2, 4, 1, 3, 5]
