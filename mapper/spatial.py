@@ -2,9 +2,11 @@
 
 As ZigZag generates them: on each array dimension, one dim unrolled by each
 divisor of its largest factor (no larger than the dim, the array dimension
-and what the innermost memories' ports can feed), and with `mixed` several
+and what the innermost memories' ports can feed) or none (the array dimension
+idle, ZigZag's divisor 1), and with `mixed` several
 dims together within the array dimension's size; candidates across the array
-dimensions are ranked by the PEs they use, best first, and the innermost
+dimensions are ranked by ZigZag's performance indicator (the PEs they use,
+plus a bonus for spreading them over several dims), best first, and the innermost
 memories' capacity then caps each one. `spatial_mapping_hint` limits the
 dims each array dimension may take. (A user's spatial mapping is not searched:
 spatial-unroll applies it. Where some of its loops unroll nothing on a layer,
@@ -70,8 +72,9 @@ def _options(largest: dict[str, int], size: int, mixed: bool) -> list[tuple[tupl
                 for factors in product(*([f for f in divisors(largest[d]) if f > 1] for d in dims)):
                     if prod(factors) <= size:
                         options.append(tuple(zip(dims, factors)))
-    # An array dimension is left idle only when no dim may go on it.
-    return sorted(options, key=lambda option: -prod(f for _, f in option)) or [()]
+    # Last, the array dimension left idle (ZigZag's unrolling by 1): fewer PEs
+    # can mean less data copied into per-PE memories.
+    return sorted(options, key=lambda option: -prod(f for _, f in option)) + [()]
 
 
 def _fits_layer(unrolling: Unrolling, dims: dict[str, int]) -> bool:
@@ -82,24 +85,39 @@ def _fits_layer(unrolling: Unrolling, dims: dict[str, int]) -> bool:
     return all(total[d] <= dims[d] for d in total)
 
 
+def performance_indicator(unrolling: Unrolling) -> float:
+    """ZigZag's rank of a spatial candidate (SpatialMapping.get_performance_indicator):
+    the PEs used u, plus u / (the largest total unrolling of one dim) - 1, a
+    bonus for spreading the PEs over several dims (one dim on every array
+    dimension starves the memory that feeds it). It lies between u and 2u - 1."""
+    total: dict[str, int] = {}
+    for _, loops in unrolling:
+        for dim, factor in loops:
+            total[dim] = total.get(dim, 1) * factor
+    used = prod(total.values())
+    return float(used) + (used / max(total.values()) - 1 if total else 0.0)
+
+
 def _best_unrollings(per_array_dim: list[tuple[str, list]], dims: dict[str, int], count: int) -> list[Unrolling]:
-    """The `count` valid combinations using the most PEs (ties: generation order)."""
-    kept: list[tuple[int, int, Unrolling]] = []  # (-PEs, sequence, unrolling)
+    """The `count` valid combinations of the highest performance indicator (ties: generation order)."""
+    kept: list[tuple[float, int, Unrolling]] = []  # (-indicator, sequence, unrolling)
     best_rest = [1] * (len(per_array_dim) + 1)
     for i in range(len(per_array_dim) - 1, -1, -1):
         options = per_array_dim[i][1]
         best_rest[i] = best_rest[i + 1] * max(prod(f for _, f in o) for o in options)
     sequence = 0
+    anything = any(options != [()] for _, options in per_array_dim)  # else the idle array is the one candidate
 
     def visit(depth: int, used: int, chosen: list) -> None:
         nonlocal sequence
-        if len(kept) >= count and used * best_rest[depth] < -kept[-1][0]:
+        # The indicator of a combination using at most u PEs is at most 2u - 1.
+        if len(kept) >= count and 2 * used * best_rest[depth] - 1 < -kept[-1][0]:
             return
         if depth == len(per_array_dim):
             unrolling = tuple(chosen)
-            if _fits_layer(unrolling, dims):
+            if _fits_layer(unrolling, dims) and (any(loops for _, loops in unrolling) or not anything):
                 sequence += 1
-                kept.append((-used, sequence, unrolling))
+                kept.append((-performance_indicator(unrolling), sequence, unrolling))
                 kept.sort(key=lambda k: k[:2])
                 del kept[count:]
             return
