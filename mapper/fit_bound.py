@@ -26,7 +26,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from dsec.cost.levels import LoopList, loop_extents
+from dsec.cost.levels import LoopList, fractional_dims, loop_extents
 from dsec.cost.workload import LayerView, tensor_elements
 from dsec.dialect.accelerator import Accelerator
 from dsec.mapper.boundaries import Boundary
@@ -48,13 +48,18 @@ class FitBound:
     spatial: tuple[tuple[LoopList, ...], ...]
     loops: tuple[Factor, ...]
     term: Term
-    _wholes: dict[tuple, float] = field(default_factory=dict)
     _tables: dict[tuple, tuple[list[float], list[float]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         operands = self.view.operands
         self._hierarchies = tuple(self.accelerator.hierarchy(op.memory_operand) for op in operands)
         self._precision = tuple(min(op.precision, op.final_precision) for op in operands)
+        # A window dim unrolled by a fraction is cut to whole values (int()), where
+        # float noise could round this count above memory-alloc's: such an operand
+        # is not counted among the others.
+        self._countable = tuple(not ({d for w in op.windows for d in (w.dim_a, w.dim_b)} &
+                                     fractional_dims(level for level in self.spatial[index]))
+                                for index, op in enumerate(operands))
         # Per operand and memory level: the other operands holding that memory, at their level of it.
         self._sharers = tuple(
             tuple(tuple((k, names.index(memory.name)) for k, names in enumerate(
@@ -70,6 +75,8 @@ class FitBound:
     def smallest(self, index: int, level: int, boundaries: list[Boundary]) -> float:
         """Bits the operand surely keeps at its memory `level` under the node
         whose boundaries are `boundaries` (all of it at its top memory)."""
+        if not self._countable[index]:
+            return 0.0
         if level == len(self._hierarchies[index]) - 1:
             return self._bits(index, level, self.loops)
         return self._bits(index, level, boundaries[level + 1].below)
@@ -77,24 +84,16 @@ class FitBound:
     def at_least(self, index: int, boundary: Boundary, order: tuple[Factor, ...], known: int,
                  boundaries: list[list[Boundary]]) -> float:
         """The least energy of undecided `boundary` of operand `index` over
-        the loop sets that can sit under it and fit (inf: none fits; 0 when
-        the whole tile fits, where energy_bound's own bound is as good)."""
+        the loop sets that can sit under it and fit (inf: none fits)."""
         j = boundary.level
         memory = self._hierarchies[index][j]
         room = memory.size - sum(self.smallest(k, level, boundaries[k]) for k, level in self._sharers[index][j])
-        limit = room * (1 + _MARGIN)
+        limit = room + memory.size * _MARGIN
         below = boundary.below
         least = self._inside_chain(index, j, below, order[len(below):known], order[known:], limit)
         sizes, least_terms = self._past_chain(index, j, tuple(sorted(order[:known])))
         fitting = bisect_right(sizes, limit)
         return min(least, least_terms[fitting - 1]) if fitting else least
-
-    def _whole(self, index: int, j: int) -> float:
-        key = (index, j)
-        found = self._wholes.get(key)
-        if found is None:
-            found = self._wholes[key] = self._bits(index, j, self.loops)
-        return found
 
     def _inside_chain(self, index: int, j: int, base: tuple[Factor, ...], chain: tuple[Factor, ...],
                       rest: tuple[Factor, ...], limit: float) -> float:
