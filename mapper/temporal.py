@@ -190,7 +190,8 @@ def _search_space(view: LayerView, accelerator: Accelerator, spatial: Spatial, u
     if options.search == "pruned":
         cutoff = subtree_cutoff(view, accelerator, spatial, unrolling, tuple(prefix) + tuple(factors),
                                 options.objective)
-        points: list[tuple[float, float]] = []  # the front's, kept in step with it
+        # The front's points, kept in step with it (it goes on from the previous space of factors).
+        points = [point(scored.cost) for scored in front or ()]
 
         def hopeless(placed, order, known) -> bool:
             if best is None:
