@@ -29,7 +29,7 @@ from dsec.frontend.importer import import_model
 from dsec.mapper.factors import factor_spaces
 from dsec.mapper.layer import SpatialOptions, search_layer
 from dsec.mapper.orders import loop_orders
-from dsec.mapper.pareto import non_dominated
+from dsec.mapper.pareto import non_dominated, point
 from dsec.mapper.spatial import spatial_candidates
 from dsec.mapper.temporal import TemporalOptions, score_order, temporal_sizes
 
@@ -169,3 +169,16 @@ def test_a_mirrored_result_keeps_its_choice_in_its_set(tiny_conv):
     swap = {"OX": "OY", "OY": "OX"}
     assert [s.order for s in renamed.front] == [tuple((swap.get(d, d), f) for d, f in s.order) for s in result.front]
     assert renamed.best is renamed.front[result.front.index(result.best)]
+
+
+def test_two_spaces_of_loop_factors_keep_the_exhaustive_set(tiny_conv):
+    """lpf 8 searches LOMA's space at 6, then at 8 pruned against the set the first kept."""
+    from dsec.mapper.layer import temporal_search
+
+    view, accelerator = tiny_conv
+    spatial = spatial_candidates(view, accelerator, HINT.hint, False, 1)[0].spatial
+    every = temporal_search(view, accelerator, spatial, None, TemporalOptions("pareto", lpf_limit=8,
+                                                                              search="exhaustive"))
+    pruned = temporal_search(view, accelerator, spatial, None, TemporalOptions("pareto", lpf_limit=8))
+    assert sorted(point(s.cost) for s in pruned.front) == sorted(point(s.cost) for s in every.front)
+    assert len(every.front) >= 3 and pruned.evaluated < every.evaluated / 4
