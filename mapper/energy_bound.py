@@ -14,7 +14,9 @@ may end partial sums), so each boundary's energy only falls as more such
 loops merge down. Below a node, the levels memory-alloc has decided fix
 S_j up to the loops that might still merge (mapper/boundaries.py);
 assuming that all of them do gives a lower bound. A boundary not decided
-yet moves at least the tile of all loops once (_OpenBoundaries).
+yet moves at least the tile of all loops once (_OpenBoundaries), and costs at
+least what the cheapest loop set that can end up under it and fits its memory
+costs (fit_bound.py).
 """
 
 from __future__ import annotations
