@@ -36,13 +36,19 @@ def kept_cell(row: dict) -> str:
     return " ".join(f"{operand}={memory}" for operand, memory in locality["keep"].items()) if locality else ""
 
 
+def _spatial_cell(row: dict) -> str:
+    # A fused layer (fuse-elementwise) has no unrolling: the cell names the layer whose output path applies it.
+    if row.get("fused_into"):
+        return f"fused @{row['fused_into']}"
+    # A mapped layer that unrolls nothing (a given mapping collapsed there) runs on one PE.
+    return row["spatial"] or ("1 PE" if row["status"] == "ok" else "")
+
+
 COLUMNS = (
     Column("layer", lambda r: r["symbol"], "<", ""),
     Column("op", lambda r: r["op"], "<", ""),
     Column("MACs", lambda r: number(r["macs"]), ">", "multiply-accumulates"),
-    # A fused layer (fuse-elementwise) has no unrolling: the cell names the layer whose output path applies it.
-    Column("spatial", lambda r: f"fused @{r['fused_into']}" if r.get("fused_into") else r["spatial"], "<",
-           "array dim:loop dim and factor unrolled on it"),
+    Column("spatial", _spatial_cell, "<", "array dim:loop dim and factor unrolled on it"),
     Column("temporal", lambda r: r["temporal"], "<", "temporal loops, outermost first"),
     Column("energy pJ", lambda r: number(r["energy_pj"]), ">", "energy of the MACs and memory accesses in pJ"),
     Column("cycles", lambda r: number(r["latency_cycles"]), ">",

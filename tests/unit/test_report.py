@@ -61,6 +61,13 @@ def test_text_report_cuts_nothing_and_aligns_every_row():
     assert "D1:K4 D2:C8,FX3 D3:OX2" in lines[3] and "K2 OY56 OX56 C2 FX3 FY3" in lines[3]
 
 
+def test_a_mapped_layer_that_unrolls_nothing_says_one_pe():
+    one_pe = dict(row("depthwise"), spatial="")
+    lines = format_text(report(one_pe, unmapped("softmax"))).splitlines()
+    assert lines[2].split()[:4] == ["depthwise", "Conv", "400", "1"] and lines[2].split()[4] == "PE"
+    assert lines[3].split()[:2] == ["softmax", "Softmax"] and "PE" not in lines[3]
+
+
 def test_legend_explains_every_column_with_units_and_wraps_at_the_table_width():
     text = format_text(report(row(LONG)))
     lines = text.splitlines()
