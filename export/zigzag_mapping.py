@@ -46,7 +46,7 @@ def zigzag_mapping(module: Module) -> tuple[str, list[Diagnostic]]:
         names.add(name)
         if from_onnx and _zigzag_onnx_differs(layer):
             asymmetric.append(name)
-        lines += _entry(name, layer)
+        lines += _entry(name, layer, [a for a, _ in module.accelerator.array])
     lines += ["- name: default", "  memory_operand_links: " + _flow(DEFAULT_LINKS)]
     warnings = []
     if unmapped:
@@ -63,14 +63,15 @@ def zigzag_mapping(module: Module) -> tuple[str, list[Diagnostic]]:
     return "\n".join(lines) + "\n", warnings
 
 
-def _entry(name: str, layer: LayerOp) -> list[str]:
+def _entry(name: str, layer: LayerOp, array_dims: list[str]) -> list[str]:
     lines = [f"- name: {json.dumps(name)}", "  spatial_mapping:"]
-    unrolls = [u for u in layer.spatial.unrolls if u.loops]
-    if not unrolls:
-        lines[-1] += " {}"
-    for unroll in unrolls:
-        lines.append(f"    {unroll.array_dim}:")
-        lines += [f"      - {loop.dim}, {loop.factor}" for loop in unroll.loops]
+    used = {u.array_dim: [(lp.dim, lp.factor) for lp in u.loops] for u in layer.spatial.unrolls if u.loops}
+    # ZigZag generates an unrolling for an array dimension the file leaves out (and an
+    # empty spatial_mapping reads as none given in both tools): an idle one gets a factor of 1.
+    idle = [(next(iter(layer.dims)), 1)]
+    for array_dim in array_dims:
+        lines.append(f"    {array_dim}:")
+        lines += [f"      - {dim}, {factor}" for dim, factor in used.get(array_dim, idle)]
     loops = [loop for loop in layer.nest.loops if (loop.factor or 1) > 1]
     lines.append("  temporal_ordering:" + ("" if loops else " []"))
     lines += [f"    - [{loop.dim}, {loop.factor}]" for loop in loops]

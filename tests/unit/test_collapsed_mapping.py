@@ -13,6 +13,7 @@ import dsec
 from dsec.cost.workload import layer_view
 from dsec.dialect.attributes import Constraints, Loop, Spatial, SpatialUnroll
 from dsec.dialect.ops import operand_shapes
+from dsec.export.zigzag_mapping import zigzag_mapping
 from dsec.mapper.layer import SpatialOptions, candidates_of, given_candidate, layer_key
 from dsec.mapper.spatial import applicable_part, collapses, pes, spatial_candidates, wholly_applies
 from dsec.mapper.temporal import TemporalOptions
@@ -92,9 +93,12 @@ def test_a_mapping_that_wholly_applies_is_no_candidate_and_the_given_mapping_key
         layer_key(view, module.accelerator, layer.constraints, *options)
 
 
-def test_one_grouped_warning_per_mapping_entry_names_the_layers():
-    result = dsec.lower(str(ROOT / "examples/models/mobilenet_blocks.onnx"), str(ROOT / "examples/arch/eyeriss_like.yaml"),
-                        str(ROOT / "examples/mapping/default.yaml"), jobs=1)
+MOBILENET = str(ROOT / "examples/models/mobilenet_blocks.onnx")
+EYERISS = str(ROOT / "examples/arch/eyeriss_like.yaml")
+
+
+def test_one_grouped_warning_per_mapping_entry_names_the_layers(tmp_path):
+    result = dsec.lower(MOBILENET, EYERISS, str(ROOT / "examples/mapping/default.yaml"), jobs=1)
     assert result.ok
     (warning,) = [d for d in result.diagnostics if "collapses" in d.message]
     assert warning.severity == "warning" and (warning.loc.file, warning.loc.line) == (
@@ -110,3 +114,12 @@ def test_one_grouped_warning_per_mapping_entry_names_the_layers():
     rows = {row["name"]: row for row in result.report["layers"]}
     assert rows["block3_depthwise"]["spatial"] == ""
     assert rows["block3_depthwise"]["search"]["tried"][0]["note"] == "given, collapsed to 1 PE"
+
+    # Exported for ZigZag, one PE is a factor of 1 (an empty spatial_mapping reads as none given),
+    # and it reads back as the same mapping and cost.
+    text, _ = zigzag_mapping(result.module)
+    assert '- name: "block3_depthwise"\n  spatial_mapping:\n    D1:\n      - B, 1\n' in text
+    (tmp_path / "found.yaml").write_text(text)
+    again = dsec.lower(MOBILENET, EYERISS, str(tmp_path / "found.yaml"), jobs=1)
+    assert {r["name"]: r["energy_pj"] for r in again.report["layers"]} == \
+        {r["name"]: r["energy_pj"] for r in result.report["layers"]}
