@@ -5,10 +5,13 @@ each metric against each swept parameter. Every plot is written as PNG and SVG."
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import tempfile
 from pathlib import Path
 
+from dsec.compiler.output import write_whole
 from dsec.dse.pareto import METRIC_COLUMNS
 
 FORMATS = ("png", "svg")
@@ -161,10 +164,19 @@ def point_label(row: dict, params: list[str]) -> str:
     return "/".join(short(row.get(p)) for p in params) or f"point {row['point']}"
 
 
+# In a plot folder: what the plots were drawn from and each file's digest, so that a rerun
+# of the same sweep (its table from the cache) does not draw them again.
+MANIFEST = ".dsec-plots.json"
+
+
 def sweep_plots(rows: list[dict], params: list[str], objectives: tuple[str, ...], folder: str) -> list[str]:
-    """Every plot of a sweep's table into `folder`; the files written."""
-    plt = _pyplot()
+    """Every plot of a sweep's table into `folder`; the files written (or, when
+    an earlier call drew the same table there and its files are unchanged, those)."""
     out = Path(folder)
+    key = _inputs_key(rows, params, objectives)
+    if (drawn := _drawn_before(out, key)) is not None:
+        return drawn
+    plt = _pyplot()
     out.mkdir(parents=True, exist_ok=True)
     labels = [f"{row['model']} " * (len({r['model'] for r in rows}) > 1) + point_label(row, params) for row in rows]
     ok = [(label, row) for label, row in zip(labels, rows) if row["status"] == "ok"]
@@ -178,7 +190,38 @@ def sweep_plots(rows: list[dict], params: list[str], objectives: tuple[str, ...]
         for metric in ("energy", "latency", "area", "energy_per_mac"):
             written += metric_vs_param(plt, rows, param, others, metric, out)
     plt.close("all")
+    write_whole(str(out / MANIFEST), json.dumps({"inputs": key, "files": {
+        Path(path).name: _digest(Path(path)) for path in written}}, indent=1) + "\n")
     return written
+
+
+def _inputs_key(rows: list[dict], params: list[str], objectives: tuple[str, ...]) -> str:
+    """The table, the axes and objectives, this module's source and matplotlib's version."""
+    try:
+        from importlib.metadata import version
+
+        matplotlib_version = version("matplotlib")
+    except Exception:  # noqa: BLE001 - not installed: _pyplot says so when drawing
+        matplotlib_version = None
+    text = json.dumps([rows, params, list(objectives), Path(__file__).read_text(encoding="utf-8"),
+                       matplotlib_version], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _drawn_before(out: Path, key: str) -> list[str] | None:
+    """The files an earlier call drew from the same inputs, if each is still as it wrote it."""
+    try:
+        manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+        files = manifest["files"] if manifest["inputs"] == key else None
+        if not files or any(_digest(out / name) != digest for name, digest in files.items()):
+            return None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    return [str(out / name) for name in files]
 
 
 def report_plots(report: dict, folder: str) -> list[str]:

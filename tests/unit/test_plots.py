@@ -74,3 +74,24 @@ def test_report_plots_of_one_lowering(tmp_path):
                                                      "latency_breakdown.png", "latency_breakdown.svg"]
     symbol = result.report["layers"][0]["symbol"]
     assert symbol in svg_text(tmp_path / "energy_breakdown.svg")
+
+
+def test_a_rerun_on_the_same_table_draws_nothing_and_a_changed_file_is_drawn_again(tmp_path, monkeypatch):
+    import dsec.dse.plots as plots
+
+    first = sweep_plots(ROWS, ["array", "gb"], ("energy", "latency"), str(tmp_path))
+
+    def no_drawing():
+        raise AssertionError("drew again")
+
+    monkeypatch.setattr(plots, "_pyplot", no_drawing)
+    assert sweep_plots(ROWS, ["array", "gb"], ("energy", "latency"), str(tmp_path)) == first
+    monkeypatch.undo()
+    # A file changed or gone, or another table: drawn again.
+    Path(first[0]).write_bytes(b"edited")
+    again = sweep_plots(ROWS, ["array", "gb"], ("energy", "latency"), str(tmp_path))
+    assert again == first and Path(first[0]).read_bytes() != b"edited"
+    changed = [dict(r, energy_pj=(r["energy_pj"] or 0) * 2) for r in ROWS]
+    monkeypatch.setattr(plots, "_pyplot", no_drawing)
+    with pytest.raises(AssertionError, match="drew again"):
+        sweep_plots(changed, ["array", "gb"], ("energy", "latency"), str(tmp_path))
