@@ -86,6 +86,8 @@ def load_sweep_file(path: str) -> SweepSpec:
     objectives = _objectives(root, check)
     name = check.typed(root, "name", str, "the sweep file", Path(path).stem)
     check.raise_if_errors()
+    _check_keys_name_the_accelerator(accelerator, axes, root, check)
+    check.raise_if_errors()
     return SweepSpec(name, path, models, accelerator, mapping, options, axes, objectives,
                      [d for d in check.diagnostics if d.severity != "error"])
 
@@ -204,6 +206,36 @@ def _value(key: str, node: YNode, here: Path, check: Checker) -> object:
     if key.startswith("options.") and field in OPTION_FIELDS:
         return _option_value(field, node, check)
     return node.plain()
+
+
+def _check_keys_name_the_accelerator(accelerator: str, axes: list[Axis], root: YNode, check: Checker) -> None:
+    """Where every point uses the base accelerator, a key that names nothing in it is the sweep
+    file's mistake (every point would fail alike): an error at its axis, before any point runs.
+    (With an axis over accelerator files, a key may exist in some of them: checked per point.)"""
+    import yaml
+
+    from dsec.dse.overrides import OverrideError, apply_overrides
+
+    settings = [(axis, setting) for axis in axes for setting in axis.settings]
+    if any(key == "accelerator" for _, setting in settings for key, _ in setting.assignments):
+        return
+    try:
+        base = yaml.safe_load(Path(accelerator).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return  # the points report it, as for any accelerator file that cannot be read
+    reported = set()
+    for axis, setting in settings:
+        for key, value in setting.assignments:
+            if key in FILE_KEYS or key.startswith("options.") or (axis.name, key) in reported:
+                continue
+            try:
+                apply_overrides(base, ((key, value),))
+            except OverrideError as exc:
+                reported.add((axis.name, key))
+                block = "points" if "points" in root.value else "axes"
+                loc = (root.value["axes"].key_locs.get(axis.name) if block == "axes" else None) or root.key_locs[block]
+                where = "a point" if block == "points" else f"axis '{axis.name}'"
+                check.error(f"{where}: in {Path(accelerator).name}, {exc}", loc)
 
 
 def _check_key(key: str, loc: Loc, check: Checker) -> None:

@@ -24,7 +24,7 @@ def test_two_worker_cluster_gives_the_local_table(tmp_path):
         f"models: [{ROOT / 'examples' / 'models' / 'conv3x3.onnx'}]\n"
         f"accelerator: {ROOT / 'examples' / 'arch' / 'tpu_like.yaml'}\n"
         "points:\n  - {operational_array.sizes: [8, 8]}\n  - {operational_array.sizes: [16, 16]}\n"
-        "  - {operational_array.sizes: [16, 8]}\n  - {memories.sram_2MB.sise: 64}\n")
+        "  - {operational_array.sizes: [16, 8]}\n  - {operational_array.sizes: [0, 4]}\n")
     spec = load_sweep_file(str(tmp_path / "sweep.yaml"))
     local = run_sweep(spec, backend="local", jobs=2)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
@@ -34,7 +34,7 @@ def test_two_worker_cluster_gives_the_local_table(tmp_path):
             with distributed.get_task_stream(client) as stream:
                 remote = run_sweep(spec, backend="dask", scheduler=cluster.scheduler_address)
             ran_on = {task["worker"] for task in stream.data}
-    assert remote.computed == local.computed == 3
+    assert remote.computed == local.computed == 4
     assert to_jsonl(remote.rows) == to_jsonl(local.rows) and to_csv(remote.rows) == to_csv(local.rows)
     assert [r["status"] for r in local.rows] == ["ok", "ok", "ok", "error"]
     assert len(ran_on) == 2  # both workers took points
