@@ -197,11 +197,11 @@ def sweep_plots(rows: list[dict], params: list[str], objectives: tuple[str, ...]
 
 def _inputs_key(rows: list[dict], params: list[str], objectives: tuple[str, ...]) -> str:
     """The table, the axes and objectives, this module's source and matplotlib's version."""
-    try:
-        from importlib.metadata import version
+    from importlib.metadata import PackageNotFoundError, version
 
+    try:
         matplotlib_version = version("matplotlib")
-    except Exception:  # noqa: BLE001 - not installed: _pyplot says so when drawing
+    except PackageNotFoundError:  # not installed: _pyplot says so when drawing
         matplotlib_version = None
     text = json.dumps([rows, params, list(objectives), Path(__file__).read_text(encoding="utf-8"),
                        matplotlib_version], sort_keys=True, default=str)
