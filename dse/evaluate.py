@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from dsec.dse.overrides import OverrideError, apply_overrides
+from dsec.dse.overrides import OverrideError, accelerator_data, apply_overrides
 from dsec.dse.points import Point
 
 METRIC_COLUMNS = ("energy_pj", "latency_cycles", "edp", "area", "utilization", "energy_per_mac", "macs")
@@ -33,8 +33,7 @@ class Task:
 def prepare(point: Point, code_version: str) -> Task | dict:
     """The point's task, or its error row when its keys do not fit the accelerator."""
     try:
-        base = yaml.safe_load(Path(point.accelerator).read_text(encoding="utf-8"))
-        data = apply_overrides(base, point.overrides)
+        data = apply_overrides(accelerator_data(point.accelerator), point.overrides)
     except (OSError, yaml.YAMLError, OverrideError, AttributeError, TypeError) as exc:
         return error_row(point, "error", f"{Path(point.accelerator).name}: {exc}")
     content = {"code": code_version, "model": file_digest(point.model), "accelerator": data,

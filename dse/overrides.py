@@ -6,12 +6,28 @@ the accelerator schema allows (so a typo is an error, not a silently new key).""
 from __future__ import annotations
 
 import copy
+import functools
+from pathlib import Path
+
+import yaml
 
 from dsec.frontend.arch_loader import ARRAY_KEYS, ARRAY_OPTIONAL, MEMORY_KEYS, MEMORY_OPTIONAL, PORT_KEYS
 from dsec.frontend.yaml_source import did_you_mean
 
 ALLOWED_NEW = {"memories": MEMORY_KEYS + MEMORY_OPTIONAL, "operational_array": ARRAY_KEYS + ARRAY_OPTIONAL,
                "ports": PORT_KEYS}
+
+
+def accelerator_data(path: str) -> object:
+    """An accelerator file's YAML data, parsed once however many points use it (callers copy
+    before changing it: apply_overrides does)."""
+    stat = Path(path).stat()
+    return _yaml_data(path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.cache
+def _yaml_data(path: str, mtime_ns: int, size: int) -> object:
+    return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
 
 
 class OverrideError(ValueError):

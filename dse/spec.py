@@ -25,7 +25,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
+
 from dsec.compiler.location import Loc
+from dsec.dse.overrides import OverrideError, accelerator_data, apply_overrides
 from dsec.frontend.yaml_source import Checker, YNode, did_you_mean, load_yaml, read_text_file
 
 TOP_KEYS = ["models", "accelerator"]
@@ -212,15 +215,11 @@ def _check_keys_name_the_accelerator(accelerator: str, axes: list[Axis], root: Y
     """Where every point uses the base accelerator, a key that names nothing in it is the sweep
     file's mistake (every point would fail alike): an error at its axis, before any point runs.
     (With an axis over accelerator files, a key may exist in some of them: checked per point.)"""
-    import yaml
-
-    from dsec.dse.overrides import OverrideError, apply_overrides
-
     settings = [(axis, setting) for axis in axes for setting in axis.settings]
     if any(key == "accelerator" for _, setting in settings for key, _ in setting.assignments):
         return
     try:
-        base = yaml.safe_load(Path(accelerator).read_text(encoding="utf-8"))
+        base = accelerator_data(accelerator)
     except (OSError, yaml.YAMLError):
         return  # the points report it, as for any accelerator file that cannot be read
     reported = set()

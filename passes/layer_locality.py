@@ -74,7 +74,7 @@ class LayerLocalityPass(Pass):
 
     def run(self, module: Module, ctx: PassContext) -> Module:
         if self.candidates < 1 or self.lpf_limit < 1 or self.jobs < 0 or self.time_limit < 0:
-            ctx.diagnostics.error(f"{self.name}: candidates and lpf-limit must be at least 1 and jobs at least 0 "
+            ctx.diagnostics.error(f"{self.name}: candidates and lpf-limit must be at least 1, jobs and time-limit at least 0 "
                                   f"(got {self.pipeline_text()})")
             return module
         if any(layer.locality is not None for layer in module.layers()):
