@@ -47,6 +47,11 @@ class _Group(click.Group):
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
+        except click.BadParameter as exc:
+            if isinstance(exc, click.MissingParameter) or exc.param is None:
+                raise  # a missing option or argument: click's usage message, exit 2
+            click.echo(f"dsec: error: {bad_value_message(exc)}", err=True)
+            sys.exit(1)
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
             raise
         except KeyboardInterrupt:
@@ -58,6 +63,15 @@ class _Group(click.Group):
             click.echo(f"dsec: internal error (a bug in dsec; please report it with the input): "
                        f"{type(exc).__name__}: {exc}", err=True)
             sys.exit(2)
+
+
+def bad_value_message(exc: click.BadParameter) -> str:
+    """One line for a bad option value, as the YAML loaders word theirs:
+    `--objective: 'enrgy' is not one of energy, ...; did you mean 'energy'?`
+    (commands/common.Choice words the choices and the did-you-mean)."""
+    param = exc.param
+    name = max(param.opts, key=len) if isinstance(param, click.Option) else param.human_readable_name
+    return f"{name}: {exc.message.rstrip('.')}"
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

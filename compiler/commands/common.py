@@ -12,6 +12,19 @@ from dsec.compiler.diagnostics import Diagnostic, SourceManager, group_diagnosti
 PIPELINE_SOURCE = "<pipeline>"
 
 
+class Choice(click.Choice):
+    """click.Choice whose refusal lists the values plainly and says which one
+    was meant: `'enrgy' is not one of energy, latency, edp, pareto; did you mean 'energy'?`."""
+
+    def convert(self, value, param, ctx):
+        if value in self.choices:
+            return value
+        from dsec.frontend.yaml_source import did_you_mean
+
+        choices = [str(choice) for choice in self.choices]
+        self.fail(f"'{value}' is not one of {', '.join(choices)}{did_you_mean(str(value), choices)}", param, ctx)
+
+
 def report(sources: SourceManager, diagnostics: list[Diagnostic]) -> None:
     """Print diagnostics, those repeated per layer merged into one (group_diagnostics)."""
     for diagnostic in group_diagnostics(diagnostics):

@@ -6,8 +6,8 @@ import sys
 
 import click
 
-from dsec.compiler.commands.common import (PIPELINE_SOURCE, check_output, fail, parse_precision, parse_shapes,
-                                           prepare_plot_folder, report, shape_options, write_output)
+from dsec.compiler.commands.common import (PIPELINE_SOURCE, Choice, check_output, fail, parse_precision,
+                                           parse_shapes, prepare_plot_folder, report, shape_options, write_output)
 from dsec.compiler.commands.progress import ProgressBar
 from dsec.compiler.diagnostics import Diagnostic, SourceManager
 from dsec.compiler.location import Loc
@@ -22,11 +22,11 @@ EMITS = ["report", "ir", "json", "csv", "markdown", "zigzag-mapping", "timeloop"
 @click.argument("model", metavar="MODEL")
 @click.option("--arch", "arch", required=True, metavar="ACC.yaml", help="Accelerator description (ZigZag YAML).")
 @click.option("--mapping", metavar="MAP.yaml", help="Mapping constraints (ZigZag YAML).")
-@click.option("--objective", type=click.Choice(["energy", "latency", "edp", "pareto"]), default="energy",
+@click.option("--objective", type=Choice(["energy", "latency", "edp", "pareto"]), default="energy",
               show_default=True, help="What the search minimises; pareto keeps each layer's mappings that no other "
                                       "beats on both energy and latency (listed in the IR's search remark) and "
                                       "uses their least-EDP one.")
-@click.option("--emit", type=click.Choice(EMITS), default="report",
+@click.option("--emit", type=Choice(EMITS), default="report",
               show_default=True, help="What to write: the report (text, JSON, CSV, markdown), the final IR, or the "
                                       "mappings found as a ZigZag mapping YAML or Timeloop map.yaml.")
 @click.option("-o", "--output", default="-", help="Where to write it (default: stdout).")

@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from dsec.compiler.commands.common import fail, prepare_folder, prepare_plot_folder, report, write_output
+from dsec.compiler.commands.common import Choice, fail, prepare_folder, prepare_plot_folder, report, write_output
 
 # dse.backends.RUNNERS' names, listed here so that `dsec sweep --help` imports no sweep code.
 BACKENDS = ["local", "serial", "dask"]
@@ -18,7 +18,7 @@ BACKENDS = ["local", "serial", "dask"]
 @click.argument("sweep_file", metavar="SWEEP.yaml")
 @click.option("-o", "--output", "out_dir", default=None, metavar="DIR",
               help="Folder for results.csv, results.jsonl and sweep.json (default: NAME-results).")
-@click.option("--backend", type=click.Choice(BACKENDS), default="local", show_default=True,
+@click.option("--backend", type=Choice(BACKENDS), default="local", show_default=True,
               help="local: a process pool on this machine; serial: this process; dask: a Dask cluster.")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=0, show_default=True,
               help="Points run at once (0: all cores); for dask without --scheduler, the local workers.")

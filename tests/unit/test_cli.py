@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 from click.testing import CliRunner
 
 from dsec.compiler import cli
@@ -84,3 +85,28 @@ def test_timing_covers_start_up_and_the_rest(tmp_path):
     for step in ("start-up (interpreter, imports, options)", "import (model, accelerator, mapping)",
                  "spatial-unroll", "other (reading inputs, report, output)", "Total"):
         assert step in result.stderr
+
+
+def test_a_bad_option_value_is_one_line_with_the_choices_and_a_did_you_mean():
+    result = CliRunner().invoke(cli.main, ["lower", "m.onnx", "--arch", "a.yaml", "--objective", "enrgy"])
+    assert result.exit_code == 1
+    assert result.output == ("dsec: error: --objective: 'enrgy' is not one of energy, latency, edp, pareto; "
+                             "did you mean 'energy'?\n")
+    result = CliRunner().invoke(cli.main, ["lower", "m.onnx", "--arch", "a.yaml", "--emit", "zzz"])
+    assert result.exit_code == 1
+    assert result.output == ("dsec: error: --emit: 'zzz' is not one of report, ir, json, csv, markdown, "
+                             "zigzag-mapping, timeloop\n")
+    result = CliRunner().invoke(cli.main, ["sweep", "s.yaml", "--backend", "dusk"])
+    assert (result.exit_code, result.output) == (
+        1, "dsec: error: --backend: 'dusk' is not one of local, serial, dask; did you mean 'dask'?\n")
+    result = CliRunner().invoke(cli.main, ["lower", "m.onnx", "--arch", "a.yaml", "-j", "-1"])
+    assert (result.exit_code, result.output) == (1, "dsec: error: --jobs: -1 is not in the range x>=0\n")
+
+
+def test_every_choice_option_words_its_refusal_as_dsec_does():
+    from dsec.compiler.commands.common import Choice
+
+    for name in cli.COMMANDS:
+        for param in cli.main.get_command(None, name).params:
+            if isinstance(param.type, click.Choice):
+                assert isinstance(param.type, Choice), (name, param.name)

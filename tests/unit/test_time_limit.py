@@ -78,4 +78,4 @@ def test_cli_time_limit_is_said_in_the_report():
     assert "time limit: the search of 6 layers stopped at it" in result.output
     assert "@node_conv2d, @node_max_pool2d, @node_conv2d_1" in result.output
     result = CliRunner().invoke(cli.main, args[:-2] + ["--time-limit", "-1"])
-    assert result.exit_code == 2 and "--time-limit" in result.output
+    assert result.exit_code == 1 and "dsec: error: --time-limit: -1.0 is not in the range x>=0" in result.output
