@@ -145,10 +145,22 @@ def lower(model: str | os.PathLike | onnx.ModelProto, arch: str | os.PathLike | 
         ctx.diagnostics.warning(f"{' and '.join(ignored)} only shape the default pipeline, so --pipeline ignores "
                                 f"them; give the passes' options in the pipeline instead", None)
     module = PassManager(passes, True, instrumentation).run(imported.module, ctx)
+    if module is not None:
+        _drop_notes_on_fused_layers(module, ctx)
     report = build_report(module) if module is not None else None
     if report is not None:
         _require_every_layer_costed(report, ctx)
     return LowerResult(module, report, group_diagnostics(ctx.diagnostics.diagnostics))
+
+
+def _drop_notes_on_fused_layers(module: Module, ctx: PassContext) -> None:
+    """The import notes how a mapping entry applies to each layer (dims it
+    leaves out); a layer fuse-elementwise folded into its producer is not
+    mapped, so what the entry does to it does not hold and is not said."""
+    fused = {f"@{layer.symbol}" for layer in module.layers() if layer.fused_into is not None}
+    if fused:
+        ctx.diagnostics.diagnostics = [d for d in ctx.diagnostics.diagnostics if not (
+            d.severity == "note" and d.group is not None and d.group.layer in fused)]
 
 
 def _require_every_layer_costed(report: dict, ctx: PassContext) -> None:

@@ -139,7 +139,7 @@ class _GraphBuilder:
         self.symbols = _Names()
         self.warnings: list[Diagnostic] = []
         self.counter = 0
-        # (mapping entry, layer name, layer dims) per layer, checked once the model is built.
+        # (mapping entry, layer as diagnostics name it, layer dims) per layer, checked once the model is built.
         self.mapping_uses: list[tuple[MappingEntry, str, dict[str, int]]] = []
 
     def build(self) -> list[Op]:
@@ -209,7 +209,7 @@ class _GraphBuilder:
 
     def _layer(self, node: onnx.NodeProto, symbol: str, body: LayerBody) -> LayerOp:
         entry = self.mapping.lookup(*(k for k in (node.name, node.op_type, ZIGZAG_TYPES.get(node.op_type)) if k))
-        self.mapping_uses.append((entry, node.name or symbol, body.dims))
+        self.mapping_uses.append((entry, f"@{symbol}", body.dims))
         operands = [a.operand for a in body.compute.inputs] + [body.compute.output.operand]
         links = {op: entry.links.get(op, {"O": "O", "W": "I2", "I": "I1"}[op]) for op in operands}
         return LayerOp(

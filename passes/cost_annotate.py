@@ -64,7 +64,7 @@ class CostAnnotatePass(Pass):
                 return layer
             cost = evaluate_layer(layer, layer_accelerator(layer, module.accelerator), operand_shapes(layer, shapes))
             if cost.mac_energy_breakdown == {}:
-                outside_macro.append(layer.name)
+                outside_macro.append(f"@{layer.symbol}")
             return replace(layer, cost=cost_attribute(cost))
 
         annotated = rewrite_layers(module, annotate)
