@@ -8,7 +8,8 @@ wall time side by side, each tool a fresh process on the same hardware, model an
 
 stream-dse 2.1.1 needs Python >= 3.12, so it runs in its own environment (`--stream-python`, or
 DSEC_STREAM_PYTHON; default /work/venvs/stream/bin/python) with stream-dse==2.1.1 and six
-installed (its zigzag imports six undeclared). Stream is given each mapping as is; for the
+installed (its zigzag imports six undeclared; when that environment lacks six, this Python's
+six.py is put on Stream's PYTHONPATH, alone in a folder). Stream is given each mapping as is; for the
 layer-by-layer rows of a fused mapping it gets the same file with one group per layer
 (tile 1 over D0), which is what `dsec lower --layer-by-layer` schedules. Stream's energy is the
 energy family of its allocation solve (nodes + transfers). Times: wall clock and CPU time (user +
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import compileall
+import importlib.util
 import json
 import os
 import re
@@ -125,10 +127,25 @@ def run_dsec(model: Path, hardware: Path, mapping: Path, order: str | None, extr
             "terms": report["energy_pj"], "wall": wall, "cpu": cpu}
 
 
-def run_stream(python: str, model: Path, hardware: Path, mapping: Path, directory: str) -> dict:
+def stream_environment(python: str, directory: str) -> dict | None:
+    """The environment Stream runs in: its zigzag imports `six` undeclared; when Stream's Python
+    lacks it, this Python's six.py (a single file, the `bench-stream` extra installs it) is put on
+    its PYTHONPATH, alone in a folder of its own. None when neither has six."""
+    if subprocess.run([python, "-c", "import six"], capture_output=True).returncode == 0:
+        return dict(os.environ)
+    spec = importlib.util.find_spec("six")
+    if spec is None or spec.origin is None:
+        return None
+    folder = Path(directory) / "six_only"
+    folder.mkdir(exist_ok=True)
+    shutil.copy(spec.origin, folder / "six.py")
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(folder), os.environ.get("PYTHONPATH")]))}
+
+
+def run_stream(python: str, env: dict, model: Path, hardware: Path, mapping: Path, directory: str) -> dict:
     """A fresh output folder per case: Stream caches its node costs there (core_cost_lut)."""
     out = tempfile.mkdtemp(prefix="stream_out_", dir=directory)
-    done, wall, cpu = timed([python, "-c", STREAM_RUNNER, str(hardware), str(model), str(mapping), out])
+    done, wall, cpu = timed([python, "-c", STREAM_RUNNER, str(hardware), str(model), str(mapping), out], env)
     line = next((l for l in done.stdout.splitlines() if l.startswith("RESULT ")), None)
     if line is None:
         tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
@@ -165,12 +182,17 @@ def main() -> int:
     errors: list[str] = []
     terms: list[tuple[str, dict, dict, dict]] = []
     with tempfile.TemporaryDirectory() as directory:
+        env = stream_environment(args.stream_python, directory) if has_stream else None
+        if has_stream and env is None:
+            print(f"{args.stream_python} cannot import six and neither can this Python: pip install six (into "
+                  f"either), or pip install 'dsec[bench-stream]' into Stream's environment", file=sys.stderr)
+            return 2
         for name, model, hardware, mapping, order in CASES:
             if args.only not in name:
                 continue
             ours = run_dsec(model, hardware, mapping, order)
             stream_mapping = layer_by_layer_mapping(mapping, directory) if order == "layer-by-layer" else mapping
-            theirs = run_stream(args.stream_python, model, hardware, stream_mapping, directory) if has_stream else {
+            theirs = run_stream(args.stream_python, env, model, hardware, stream_mapping, directory) if has_stream else {
                 "error": "no stream python"}
             both = "error" not in ours and "error" not in theirs
             ratio = f"{theirs['cpu'] / ours['cpu']:.1f}x" if both else "-"
