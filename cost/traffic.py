@@ -87,9 +87,10 @@ def operand_traffic(view: LayerView, levels: OperandLevels, is_output: bool, low
 
     ext_same, ext_shifted = _extents(same_level), _extents(shifted)
     r_same = [tensor_elements(operand, e) for e in ext_same]
-    r_shifted = [round(tensor_elements(operand, e)) for e in ext_shifted]
+    exact_shifted = [tensor_elements(operand, e) for e in ext_shifted]
+    r_shifted = [round(r) for r in exact_shifted]
     reuse_same = [_loop_product(e) / r for e, r in zip(ext_same, r_same)]
-    reuse_shifted = [_loop_product(e) / tensor_elements(operand, e) for e in ext_shifted]
+    reuse_shifted = [_loop_product(e) / r for e, r in zip(ext_shifted, exact_shifted)]
     accesses = [round(view.macs / r) for r in reuse_same]
     accesses_shifted = [round(view.macs / r) for r in reuse_shifted]
 

@@ -78,24 +78,26 @@ def window_size(sa: int, a: int, sb: int, b: int) -> int:
 
 def tensor_elements(operand: OperandView, extents: dict[str, float]) -> int:
     """Elements of `operand` touched when each dim d runs over extents[d] values."""
-    factors = [extents[dim] for dim in operand.relevant if dim in extents]
-    for w in operand.windows:
-        size = window_size(w.scale_a, int(extents.get(w.dim_a, 1)), w.scale_b, int(extents.get(w.dim_b, 1)))
-        factors.append(size if w.limit is None else min(size, w.limit))
     # Whole extents first, multiplied exactly; then the fractional ones (K =
     # 12.8 on 14 PEs) in order of value, not of dim name. So a tile rounds
     # the same whatever the dims are called (OX <-> OY swaps, and loops moved
     # between interchangeable dims: mapper/symmetry.py relies on both).
     total = 1
-    fractions = []
-    for factor in factors:
-        if factor == int(factor):
+    fractions = None
+    for dim in operand.relevant:
+        factor = extents.get(dim)
+        if factor is None:
+            continue
+        if factor.__class__ is int or factor == int(factor):
             total *= factor  # exact: whole numbers below 2**53
         else:
-            fractions.append(factor)
-    fractions.sort()
-    for factor in fractions:
-        total *= factor
+            fractions = [*(fractions or ()), factor]
+    for w in operand.windows:  # window sizes are whole
+        size = window_size(w.scale_a, int(extents.get(w.dim_a, 1)), w.scale_b, int(extents.get(w.dim_b, 1)))
+        total *= size if w.limit is None else min(size, w.limit)
+    if fractions:
+        for factor in sorted(fractions):
+            total *= factor
     return total
 
 

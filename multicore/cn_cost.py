@@ -17,6 +17,7 @@ from dsec.dialect.accelerator import Accelerator
 from dsec.dialect.attributes import TensorType
 from dsec.dialect.ops import InputOp, LayerOp, Module, Value
 from dsec.dialect.multicore import Core
+from dsec.mapper.temporal import DEFAULT_LPF_LIMIT
 from dsec.multicore.tiling import index_range
 
 
@@ -24,6 +25,15 @@ from dsec.multicore.tiling import index_range
 class CNCost:
     latency: int  # cycles
     energy: float  # pJ
+
+
+@dataclass(frozen=True)
+class CNSearch:
+    """How widely each CN's mapping is searched: the single-core search's defaults, or less
+    (stream-dse 2.1.1 maps each CN with one spatial mapping and LOMA at lpf 6)."""
+
+    candidates: int = 3  # spatial-unroll's candidates
+    lpf_limit: int = DEFAULT_LPF_LIMIT
 
 
 # The mapped CN (a module of one layer) per mapping problem, and the cost per problem and slices.
@@ -69,15 +79,15 @@ def cn_problem(layer: LayerOp, loops: dict[str, tuple[int, int]], shapes: dict[s
 
 
 def cn_cost(layer: LayerOp, loops: dict[str, tuple[int, int]], shapes: dict[str, tuple], core: Core,
-            objective: str = "latency") -> CNCost:
+            objective: str = "latency", search: CNSearch = CNSearch()) -> CNCost:
     cn_layer, slices, widest = cn_problem(layer, loops, shapes, core)
     problem = (core.accelerator, cn_layer.op_type, cn_layer.compute, tuple(sorted(cn_layer.dims.items())),
                tuple(sorted(cn_layer.precision.items())), tuple(sorted(cn_layer.links.items())), objective,
-               tuple(sorted(widest.items())))
+               tuple(sorted(widest.items())), search)
     key = (problem, tuple(sorted(slices.items())))
     if key not in _CACHE:
         if problem not in _MAPPED:
-            _MAPPED[problem] = _map(cn_layer, widest, core, objective)
+            _MAPPED[problem] = _map(cn_layer, widest, core, objective, search)
         _CACHE[key] = _cost(_MAPPED[problem], slices, widest)
     return _CACHE[key]
 
@@ -95,11 +105,13 @@ def _run(module: Module, pipeline: str) -> tuple[Module | None, PassContext]:
     return PassManager(build_pipeline(pipeline, PASSES), False, Instrumentation()).run(module, ctx), ctx
 
 
-def _map(layer: LayerOp, slices: dict[str, tuple[int, ...]], core: Core, objective: str) -> Module:
+def _map(layer: LayerOp, slices: dict[str, tuple[int, ...]], core: Core, objective: str, search: CNSearch
+         ) -> Module:
     """The CN mapped and costed on the core's accelerator by the single-core passes."""
+    lpf = f"lpf-limit={search.lpf_limit}"
     mapped, ctx = _run(_cn_module(layer, slices, core.accelerator),
-                       f"spatial-unroll{{objective={objective}}},temporal-tile{{objective={objective}}},"
-                       f"memory-alloc,cost-annotate")
+                       f"spatial-unroll{{objective={objective} candidates={search.candidates} {lpf}}},"
+                       f"temporal-tile{{objective={objective} {lpf}}},memory-alloc,cost-annotate")
     costed = mapped.layers()[0] if mapped is not None else None
     if costed is None or costed.cost is None:
         problems = "; ".join(d.message for d in ctx.diagnostics.diagnostics if d.severity == "error")

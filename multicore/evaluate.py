@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dsec.dialect.ops import Module
-from dsec.multicore.cn_cost import CNCost, cn_cost
+from dsec.multicore.cn_cost import CNCost, CNSearch, cn_cost
 from dsec.dialect.multicore import MultiCore
 from dsec.multicore.plan import Plan, cn_allocation, cn_priority
 from dsec.multicore.schedule_types import Schedule
@@ -22,11 +22,11 @@ class Evaluation:
 
 
 def cn_costs(module: Module, hardware: MultiCore, graph: CNGraph, allocation: dict[int, int],
-             objective: str = "latency") -> dict[int, CNCost]:
+             objective: str = "latency", search: CNSearch = CNSearch()) -> dict[int, CNCost]:
     layers = {layer.symbol: layer for layer in module.layers()}
     shapes = module.value_shapes()
     return {cn.id: cn_cost(layers[cn.layer], {d: (lo, hi) for d, lo, hi in cn.loops}, shapes,
-                           hardware.core(allocation[cn.id]), objective) for cn in graph.cns}
+                           hardware.core(allocation[cn.id]), objective, search) for cn in graph.cns}
 
 
 def evaluate(module: Module, hardware: MultiCore, plan: Plan, objective: str = "latency") -> Evaluation:

@@ -11,6 +11,7 @@ from dsec.compiler.pass_manager import Instrumentation, PassManager
 from dsec.compiler.pipeline import build_pipeline
 from dsec.dialect.ops import Module
 from dsec.frontend.importer import ImportOptions
+from dsec.multicore.cn_cost import CNSearch
 from dsec.multicore.importer import import_multicore
 from dsec.multicore.plan import FUSED, LAYER_BY_LAYER
 from dsec.multicore.report import multicore_report
@@ -27,14 +28,14 @@ class MulticoreResult:
         return self.module is not None and not any(d.severity == "error" for d in self.diagnostics)
 
 
-def multicore_pipeline(layer_by_layer: bool, objective: str) -> str:
+def multicore_pipeline(layer_by_layer: bool, objective: str, search: CNSearch = CNSearch()) -> str:
     return (f"tile-layers{{layer-by-layer={str(layer_by_layer).lower()}}},allocate-cores,"
-            f"schedule{{objective={objective}}}")
+            f"schedule{{objective={objective} candidates={search.candidates} lpf-limit={search.lpf_limit}}}")
 
 
 def lower_multicore(model: str, hardware: str, mapping: str | None, order: str | None, objective: str,
-                    options: ImportOptions | None = None, instrumentation: Instrumentation | None = None
-                    ) -> MulticoreResult:
+                    options: ImportOptions | None = None, instrumentation: Instrumentation | None = None,
+                    search: CNSearch = CNSearch()) -> MulticoreResult:
     """`order` None follows the mapping; layer-by-layer drops its intra-core tiles."""
     from dsec.passes import PASSES
 
@@ -45,7 +46,7 @@ def lower_multicore(model: str, hardware: str, mapping: str | None, order: str |
     ctx = PassContext()
     ctx.diagnostics.extend(warnings)
     layer_by_layer = order == LAYER_BY_LAYER
-    passes = build_pipeline(multicore_pipeline(layer_by_layer, objective), PASSES)
+    passes = build_pipeline(multicore_pipeline(layer_by_layer, objective, search), PASSES)
     result = PassManager(passes, True, instrumentation or Instrumentation()).run(module, ctx)
     if result is None or result.schedule is None:
         return MulticoreResult(None, None, ctx.diagnostics.diagnostics)

@@ -12,6 +12,8 @@ from dsec.compiler.diagnostics import DiagnosticError, error
 from dsec.compiler.pass_base import Pass, PassContext, option, rewrite_layers
 from dsec.dialect.ops import Module
 from dsec.multicore.checker import check_schedule
+from dsec.mapper.temporal import DEFAULT_LPF_LIMIT
+from dsec.multicore.cn_cost import CNSearch
 from dsec.multicore.evaluate import cn_costs
 from dsec.multicore.ir import allocation_of, check_cn_lines, plan_of, schedule_attr
 from dsec.multicore.plan import FUSED, cn_priority
@@ -24,10 +26,17 @@ class SchedulePass(Pass):
     name = "schedule"
     summary = "Cost each CN on its core and list-schedule CNs and transfers (multi-core)"
     objective: Literal["latency", "energy", "edp"] = option("latency", "what each CN's mapping on its core minimises")
+    candidates: int = option(3, "spatial candidates scored per CN mapping (stream-dse 2.1.1 maps with 1)")
+    lpf_limit: int = option(DEFAULT_LPF_LIMIT, "loop prime factors of each CN's temporal search (stream-dse 2.1.1: "
+                                               "LOMA at 6)")
 
     def run(self, module: Module, ctx: PassContext) -> Module:
         if module.multicore is None:
             ctx.diagnostics.error(f"{self.name}: the module has no multicore accelerator", module.loc)
+            return module
+        if self.candidates < 1 or self.lpf_limit < 1:
+            ctx.diagnostics.error(f"{self.name}: candidates and lpf-limit must be at least 1 (got "
+                                  f"{self.pipeline_text()})", module.loc)
             return module
         try:
             plan = plan_of(module)
@@ -40,7 +49,8 @@ class SchedulePass(Pass):
                 if not 0 <= core < len(module.multicore.cores) or not module.multicore.core(core).runs(op_types[layer]):
                     raise error(f"cn {cn} of @{layer} is on core {core}, which does not run {op_types[layer]}",
                                 module.loc)
-            costs = cn_costs(module, module.multicore, graph, allocation, self.objective)
+            costs = cn_costs(module, module.multicore, graph, allocation, self.objective,
+                             CNSearch(self.candidates, self.lpf_limit))
             schedule = list_schedule(module.multicore, graph, allocation, costs, cn_priority(graph, FUSED))
         except DiagnosticError as exc:
             ctx.diagnostics.extend(exc.diagnostics)

@@ -31,12 +31,12 @@ EMITS = ["report", "ir", "json", "csv", "markdown", "zigzag-mapping", "timeloop"
                                       "mappings found as a ZigZag mapping YAML or Timeloop map.yaml.")
 @click.option("-o", "--output", default="-", help="Where to write it (default: stdout).")
 @click.option("--spatial-candidates", type=click.IntRange(min=1), default=3, show_default=True,
-              help="Spatial unrollings scored per layer.")
+              help="Spatial unrollings scored per layer (multi-core: per CN mapping).")
 @click.option("--mixed/--no-mixed", default=False, show_default=True,
               help="Let one array dimension unroll several loop dims.")
 @click.option("--lpf-limit", type=click.IntRange(min=1), default=DEFAULT_LPF_LIMIT, show_default=True,
               help="Loop prime factors the temporal search orders (LOMA's lpf_limit; above 6, LOMA's "
-                   "space at 6 is searched too).")
+                   "space at 6 is searched too). Multi-core: of each CN's search.")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=1, show_default=True,
               help="Layers searched in parallel (0: all cores); the result does not change.")
 @click.option("--time-limit", type=click.FloatRange(min=0), default=0, show_default=True, metavar="SECONDS",
@@ -81,10 +81,11 @@ def command(model, arch, mapping, objective, emit, output, spatial_candidates, m
                  "or edp")
         if ignored := _given(SINGLE_CORE_SEARCH_OPTIONS):
             fail(f"{', '.join(ignored)} shape the single-core search; the multi-core flow maps each CN with the "
-                 f"search's defaults and does not take them")
+                 f"search's defaults (or --spatial-candidates and --lpf-limit) and does not take them")
         from dsec.compiler.commands.multicore import lower_multicore_command
         lower_multicore_command(model, arch, mapping, objective, emit, output, fused, trace, memory_plot, timing,
-                                print_ir_after_all, parse_shapes(shapes), parse_precision(precision))
+                                print_ir_after_all, parse_shapes(shapes), parse_precision(precision),
+                                spatial_candidates, lpf_limit)
         return
     if fused is not None or trace or memory_plot:
         fail("--fused, --layer-by-layer, --trace and --memory-plot are for multi-core accelerators (Stream's "
@@ -127,8 +128,8 @@ def command(model, arch, mapping, objective, emit, output, spatial_candidates, m
 
 
 # Options of the single-core pipeline that the multi-core flow does not use (refused there, never ignored).
-SINGLE_CORE_SEARCH_OPTIONS = {"spatial_candidates": "--spatial-candidates", "mixed": "--mixed/--no-mixed",
-                              "lpf_limit": "--lpf-limit", "jobs": "--jobs", "time_limit": "--time-limit",
+# --spatial-candidates and --lpf-limit shape each CN's search there too.
+SINGLE_CORE_SEARCH_OPTIONS = {"mixed": "--mixed/--no-mixed", "jobs": "--jobs", "time_limit": "--time-limit",
                               "data_locality": "--data-locality", "graph_outputs_on_chip": "--graph-outputs-on-chip",
                               "pipeline": "--pipeline"}
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import sys
 
+import click
+
 from dsec.compiler.commands.common import check_output, fail, report, write_output
 from dsec.compiler.diagnostics import SourceManager
 
@@ -12,7 +14,7 @@ MULTICORE_EMITS = ("report", "json", "ir")
 
 
 def lower_multicore_command(model, arch, mapping, objective, emit, output, fused, trace, memory_plot, timing,
-                            print_ir_after_all, shapes, precision) -> None:
+                            print_ir_after_all, shapes, precision, spatial_candidates, lpf_limit) -> None:
     if emit not in MULTICORE_EMITS:
         fail(f"--emit {emit} is not available for a multi-core accelerator; use one of {', '.join(MULTICORE_EMITS)}")
     for path in (trace, memory_plot):
@@ -25,6 +27,7 @@ def lower_multicore_command(model, arch, mapping, objective, emit, output, fused
             fail("--memory-plot needs matplotlib: pip install 'dsec[plot]'")
     from dsec.compiler.pass_manager import Instrumentation
     from dsec.frontend.importer import ImportOptions
+    from dsec.multicore.cn_cost import CNSearch
     from dsec.multicore.lower import lower_multicore
     from dsec.multicore.plan import FUSED, LAYER_BY_LAYER
 
@@ -32,7 +35,7 @@ def lower_multicore_command(model, arch, mapping, objective, emit, output, fused
     instrumentation.record_startup()
     order = None if fused is None else FUSED if fused else LAYER_BY_LAYER
     result = lower_multicore(model, arch, mapping, order, objective, ImportOptions(shapes=shapes, precision=precision),
-                             instrumentation)
+                             instrumentation, CNSearch(spatial_candidates, lpf_limit))
     report(SourceManager(), result.diagnostics)
     if result.module is None:
         if timing:
@@ -49,9 +52,14 @@ def lower_multicore_command(model, arch, mapping, objective, emit, output, fused
     if trace:
         from dsec.multicore.trace import chrome_trace
         write_output(trace, chrome_trace(result.module))
+        cns = sum(len(layer.cns) for layer in result.module.layers())
+        transfers = len(result.module.schedule.get("transfers", ()))
+        click.echo(f"trace: {trace} ({cns} CNs, {transfers} transfers; open it in https://ui.perfetto.dev or "
+                   f"chrome://tracing)", err=True)
     if memory_plot:
         from dsec.multicore.plot import memory_plot_svg
         write_output(memory_plot, memory_plot_svg(result.module))
+        click.echo(f"memory plot: {memory_plot}", err=True)
     if timing:
         instrumentation.report_timing()
     sys.exit(0 if result.ok else 1)

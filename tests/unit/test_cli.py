@@ -1,6 +1,7 @@
 """The command line: a bug is one clear line, not a traceback; `dsec --help`
 starts without the heavy imports; progress and timing say what they count."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -110,3 +111,12 @@ def test_every_choice_option_words_its_refusal_as_dsec_does():
         for param in cli.main.get_command(None, name).params:
             if isinstance(param.type, click.Choice):
                 assert isinstance(param.type, Choice), (name, param.name)
+
+
+def test_cli_runs_numpy_on_one_openblas_thread_unless_told_otherwise():
+    """dsec does no linear algebra; OpenBLAS's thread per core only costs start-up CPU."""
+    code = "import os, dsec.compiler.cli; print(os.environ['OPENBLAS_NUM_THREADS'])"
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    assert subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True).stdout == "1\n"
+    env["OPENBLAS_NUM_THREADS"] = "2"
+    assert subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True).stdout == "2\n"

@@ -78,3 +78,23 @@ def test_cns_of_one_shape_are_mapped_once_and_costed_on_their_own_slices(case, m
     inner_cost = cn_cost_module.cn_cost(conv2, inner, shapes, core)
     assert searched == [inner_slices] and len(cn_cost_module._CACHE) == 2
     assert border_cost.energy <= inner_cost.energy and border_cost.latency <= inner_cost.latency
+
+
+def test_cn_search_options_shape_each_cns_search(case, monkeypatch):
+    """CNSearch reaches the CN's single-core passes: the temporal search runs at its lpf limit,
+    spatial-unroll scores its number of candidates, and a narrower search is a mapping problem
+    of its own (not answered from the default search's cache)."""
+    from dsec.multicore import cn_cost as cn_cost_module
+
+    hardware, module = case
+    conv1 = next(layer for layer in module.layers() if layer.name == "Conv1")
+    shapes, core = module.value_shapes(), hardware.core(0)
+    tile = {**{dim: (0, size) for dim, size in conv1.dims.items()}, "OY": (4, 8)}
+    monkeypatch.setattr(cn_cost_module, "_MAPPED", {})
+    monkeypatch.setattr(cn_cost_module, "_CACHE", {})
+    wide = cn_cost_module.cn_cost(conv1, tile, shapes, core, "energy")
+    narrow = cn_cost_module.cn_cost(conv1, tile, shapes, core, "energy", cn_cost_module.CNSearch(1, 6))
+    searches = [mapped.layers()[0].search for mapped in cn_cost_module._MAPPED.values()]
+    assert [(len(s["tried"]), s["temporal"]["lpf_limit"]) for s in searches] == [(3, 8), (1, 6)]
+    # The first candidate alone (Stream's one spatial mapping) is no better on the objective.
+    assert narrow.energy >= wide.energy
