@@ -42,6 +42,13 @@ def per_mapping_entry(entry: str | None, entry_loc: Loc | None, layer: str, what
     return Group(f"mapping entry {entry} {entry_loc}: {what}", f"{name}: {what}", entry_loc, layer, detail)
 
 
+def per_given_spatial(spatial: str, loc: Loc | None, layer: str, what: str, detail: str) -> Group:
+    """per_mapping_entry for a layer read from IR, which keeps its mapping
+    entry's spatial_mapping (`require spatial ...`) but not the entry's name:
+    the layers given the same spatial mapping merge under it."""
+    return Group(f"require spatial {spatial}: {what}", f"require spatial {spatial}: {what}", loc, layer, detail)
+
+
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
     severity: str
@@ -158,7 +165,9 @@ def _merged(group: list[Diagnostic], width: int) -> Diagnostic:
     first = group[0].group
     layers_by_detail: dict[tuple[str, Loc | None], list[str]] = {}
     for diagnostic in group:
-        layers = layers_by_detail.setdefault((diagnostic.group.detail, diagnostic.loc), [])
+        # A member that points where its own group does (each layer's line of an IR file) adds no location.
+        loc = None if diagnostic.loc == diagnostic.group.loc else diagnostic.loc
+        layers = layers_by_detail.setdefault((diagnostic.group.detail, loc), [])
         if diagnostic.group.layer not in layers:
             layers.append(diagnostic.group.layer)
     hit = {d.group.layer for d in group}

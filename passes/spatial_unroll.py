@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 from math import ceil
 from typing import Literal
 
-from dsec.compiler.diagnostics import per_mapping_entry
+from dsec.compiler.diagnostics import Group, per_given_spatial, per_mapping_entry
 from dsec.compiler.pass_base import Pass, PassContext, option, rewrite_layers
 from dsec.cost.allocation import AllocationError
 from dsec.cost.locality import layer_accelerator
@@ -159,9 +159,8 @@ class SpatialUnrollPass(Pass):
         else:
             outcome = "discarded: does not fit the memories"
         detail = f"collapsed to {_pes_text(pes(mine[0].spatial))} ({why}), {outcome}"
-        group = per_mapping_entry(layer.constraints.entry, layer.constraints.loc, f"@{layer.symbol}",
-                                  "spatial_mapping collapses on layers that lack its dims or have them once; "
-                                  "what applies is scored beside the generated unrollings", detail)
+        group = _given_group(layer, "spatial_mapping collapses on layers that lack its dims or have them once; "
+                                    "what applies is scored beside the generated unrollings", detail)
         ctx.diagnostics.warning(f"layer @{layer.symbol}: the given spatial_mapping {detail}", given.loc, group)
 
     def _choose(self, layer: LayerOp, found: LayerSearch, ctx: PassContext) -> LayerOp:
@@ -191,8 +190,7 @@ class SpatialUnrollPass(Pass):
             return layer
         def warn(detail: str, loc) -> None:
             # One warning per mapping entry, naming the layers, however many layers it reduced on.
-            group = per_mapping_entry(layer.constraints.entry, layer.constraints.loc, f"@{layer.symbol}",
-                                      "spatial_mapping reduced to fit the accelerator", detail)
+            group = _given_group(layer, "spatial_mapping reduced to fit the accelerator", detail)
             ctx.diagnostics.warning(f"layer @{layer.symbol}: {detail}", loc, group)
 
         for unroll in given.unrolls:
@@ -206,3 +204,12 @@ class SpatialUnrollPass(Pass):
             warn(f"unrolling of {limit.dim} on {limit.array_dim} limited from {limit.factor} to "
                  f"{limit.limited_to} by the {limit.reason} of @{limit.memory}", spatial.loc)
         return replace(layer, spatial=spatial)
+
+
+def _given_group(layer: LayerOp, what: str, detail: str) -> Group:
+    """The group of a warning about the layer's given spatial mapping: per mapping
+    entry, or on IR input (which keeps no entry name) per `require spatial` text."""
+    constraints = layer.constraints
+    if constraints.entry is None:
+        return per_given_spatial(str(constraints.spatial), constraints.spatial.loc, f"@{layer.symbol}", what, detail)
+    return per_mapping_entry(constraints.entry, constraints.loc, f"@{layer.symbol}", what, detail)
