@@ -22,6 +22,7 @@ A key is a dotted path into the accelerator YAML (`memories.NAME.KEY`,
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,7 +36,10 @@ TOP_KEYS = ["models", "accelerator"]
 TOP_OPTIONAL = ["name", "mapping", "options", "axes", "points", "objectives"]
 # LowerOptions fields a sweep may set (dsec lower's options), with their YAML types.
 OPTION_FIELDS = {"objective": str, "spatial_candidates": int, "mixed": bool, "lpf_limit": int,
-                 "data_locality": bool, "fuse_elementwise": bool, "time_limit": float}
+                 "data_locality": bool, "fuse_elementwise": bool, "time_limit": float,
+                 "graph_outputs_on_chip": bool}
+# Options checked alone with the ones they need; _check_option_combinations checks each point's whole set.
+NEEDS = {"graph_outputs_on_chip": {"data_locality": True}}
 METRICS = ("energy", "latency", "area", "edp")
 FILE_KEYS = ("accelerator", "mapping")
 
@@ -89,6 +93,8 @@ def load_sweep_file(path: str) -> SweepSpec:
     objectives = _objectives(root, check)
     name = check.typed(root, "name", str, "the sweep file", Path(path).stem)
     check.raise_if_errors()
+    _check_option_combinations(options, axes, root, check)
+    check.raise_if_errors()
     _check_keys_name_the_accelerator(accelerator, axes, root, check)
     check.raise_if_errors()
     return SweepSpec(name, path, models, accelerator, mapping, options, axes, objectives,
@@ -132,11 +138,40 @@ def _option_value(field: str, node: YNode, check: Checker) -> object:
         check.error(f"option '{field}' must be {_KIND_NAMES[kind]}, got {shown}", node.loc)
         return value
     try:
-        LowerOptions(**{field: value})
+        LowerOptions(**{field: value, **NEEDS.get(field, {})})
     except ValueError as exc:
         hint = did_you_mean(value, list(OBJECTIVES)) if field == "objective" else ""
         check.error(f"option {exc}{hint}", node.loc)
     return value
+
+
+def _check_option_combinations(options: dict[str, object], axes: list[Axis], root: YNode, check: Checker) -> None:
+    """Each point's options together, as dsec lower checks its flags together
+    (graph_outputs_on_chip needs data_locality): the first point whose set is not
+    valid is an error at the axis that set its options last, or at `options`."""
+    from dsec.compiler.lower import LowerOptions
+
+    option_axes = [axis for axis in axes
+                   if any(key.startswith("options.") for s in axis.settings for key, _ in s.assignments)]
+    for combination in itertools.product(*(axis.settings for axis in option_axes)):
+        chosen = dict(options)
+        for setting in combination:
+            chosen |= {key.removeprefix("options."): value for key, value in setting.assignments
+                       if key.startswith("options.")}
+        try:
+            LowerOptions(**chosen)
+        except ValueError as exc:
+            if option_axes:
+                axis = option_axes[-1]
+                block = "points" if "points" in root.value else "axes"
+                loc = (root.value["axes"].key_locs.get(axis.name) if block == "axes" else None) or root.key_locs[block]
+                where = "a point" if block == "points" else f"axis '{axis.name}'"
+                shown = ", ".join(f"{key}: {str(value).lower() if isinstance(value, bool) else value}"
+                                  for key, value in sorted(chosen.items()))
+                check.error(f"{where}: the options {{{shown}}}: {exc}", loc)
+            else:
+                check.error(f"options: {exc}", root.key_locs["options"])
+            return
 
 
 _KIND_NAMES = {int: "an integer", float: "a number", str: "a string", bool: "true or false"}

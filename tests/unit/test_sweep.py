@@ -87,6 +87,12 @@ def test_explicit_points_identical_inputs_run_once_and_bad_points_are_rows(tmp_p
     ("points: [{options.lpf_limit: 0}]\n", "option lpf_limit: 0 is not a whole number >= 1"),
     ("options: {time_limit: -1}\n", "option time_limit: -1.0 is not a number of seconds >= 0"),
     ("options: {fuse_elementwise: 1}\n", "option 'fuse_elementwise' must be true or false, got 1"),
+    ("options: {graph_outputs_on_chip: 1}\n", "option 'graph_outputs_on_chip' must be true or false, got 1"),
+    ("options: {graph_outputs_on_chip: true}\n", "options: graph_outputs_on_chip: keeps outputs with the "
+                                                 "layer-locality pass; set data_locality too"),
+    ("options: {graph_outputs_on_chip: true}\naxes: {loc: {key: options.data_locality, values: [true, false]}}\n",
+     "axis 'loc': the options {data_locality: false, graph_outputs_on_chip: true}: graph_outputs_on_chip: keeps"),
+    ("points: [{options.data_locality: false, options.graph_outputs_on_chip: true}]\n", "a point: the options"),
     ("options: {spatial_candidates: [3]}\n", "option 'spatial_candidates' must be an integer, got a list"),
     # Keys that name nothing in the accelerator every point uses: the sweep file's mistake, before any point runs.
     ("axes: {gb: {key: memories.sram_2M.size, values: [64]}}\n",
@@ -151,6 +157,18 @@ def test_sweeps_set_fuse_elementwise_and_time_limit_as_lower_does(tmp_path, monk
     # of its own whose tensors go through the memories.
     assert fused["energy_pj"] < apart["energy_pj"]
     assert fused["latency_cycles"] < apart["latency_cycles"]
+
+
+def test_sweeps_set_graph_outputs_on_chip_as_lower_does(tmp_path):
+    spec = load_sweep_file(sweep_file(tmp_path, """
+        options: {data_locality: true}
+        axes: {outputs: {key: options.graph_outputs_on_chip, values: [false, true]}}
+    """))
+    written, kept = run_sweep(spec, backend="serial").rows
+    assert written["status"] == kept["status"] == "ok"
+    # Kept on chip, the network's output is not written back to DRAM (dsec lower --data-locality
+    # --graph-outputs-on-chip gives the same totals).
+    assert kept["energy_pj"] < written["energy_pj"]
 
 
 def test_whole_file_and_option_axes(tmp_path):
