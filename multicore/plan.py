@@ -54,6 +54,8 @@ def plan_from_mapping(module: Module, hardware: MultiCore, mapping: StreamMappin
             if dim is None:
                 errors.append(Diagnostic("error", f"inter_core_tiling of '{layer.name}' names dim '{split.dim}', "
                                                   f"which it does not have (dims: {', '.join(layer.dims)})", split.loc))
+            elif problem := _split_problem(layer, dim, split.count):
+                errors.append(Diagnostic("error", f"inter_core_tiling of '{layer.name}': {problem}", split.loc))
             else:
                 resolved.append((dim, split.count))
         splits[layer.symbol] = tuple(resolved)
@@ -102,6 +104,17 @@ def _unknown_layers(mapping: StreamMapping, names: list[str]) -> list[Diagnostic
                                                   f"of the mapping does not list; give it an entry with its "
                                                   f"core_allocation", loc))
     return errors
+
+
+def _split_problem(layer: LayerOp, dim: str, count: int) -> str | None:
+    """What is wrong with cutting `dim` of `layer` into `count` parts (tile-layers refuses the same
+    in the IR; here the error points into the mapping file)."""
+    if dim not in {d for index in layer.compute.output.indices for d in index.dims()}:
+        return (f"cutting {dim}, a reduction dim, is not supported (its parts would exchange partial sums); "
+                f"cut an output dim instead")
+    if count > layer.dims[dim]:
+        return f"{dim} = {layer.dims[dim]} cannot be cut into {count} parts"
+    return None
 
 
 def _core_errors(cores: tuple[int, ...], layer: LayerOp, hardware: MultiCore, loc) -> list[Diagnostic]:

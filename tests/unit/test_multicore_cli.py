@@ -73,6 +73,16 @@ def test_mapping_mistake_is_a_located_error(tmp_path):
     assert "Traceback" not in result.output
 
 
+def test_a_split_that_cannot_be_made_points_into_the_mapping(tmp_path):
+    bad = tmp_path / "map.yaml"
+    bad.write_text("layers:\n- name: Conv1\n  core_allocation: [[0, 1]]\n  inter_core_tiling: [[{dim: D5, split: 2}]]\n"
+                   "- name: Conv2\n  core_allocation: [[0, 1, 2, 3]]\n  inter_core_tiling: [[{dim: B, split: 4}]]\n")
+    result = _lower("--mapping", str(bad))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "map.yaml:4:24: error: inter_core_tiling of 'Conv1': cutting C, a reduction dim, is not supported" in result.output
+    assert "map.yaml:7:24: error: inter_core_tiling of 'Conv2': B = 1 cannot be cut into 4 parts" in result.output
+
+
 def test_a_core_that_does_not_exist_is_named_as_such(tmp_path):
     bad = tmp_path / "map.yaml"
     bad.write_text("layers:\n- name: Conv1\n  core_allocation: [[9]]\n- name: Conv2\n  core_allocation: [[6]]\n")
