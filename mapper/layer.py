@@ -86,19 +86,24 @@ def temporal_search(view: LayerView, accelerator: Accelerator, spatial: Spatial,
                     ) -> TemporalResult | str:
     """The best temporal order under `spatial` (a string says what is wrong with a partial `order`)."""
     key = temporal_key(view, accelerator, spatial, order, options)
-    if key not in _TEMPORAL_CACHE:
-        stored = search_store.load(key, view, accelerator, spatial, options)
-        if stored is not None:
-            _TEMPORAL_CACHE[key] = stored
-            return stored
-        sizes = temporal_sizes(view.dims, spatial)
-        fixed = fixed_prefix(order or (), sizes)
-        if isinstance(fixed, str):
-            _TEMPORAL_CACHE[key] = fixed
-        else:
-            _TEMPORAL_CACHE[key] = search_temporal(view, accelerator, spatial, *fixed, options)
-        search_store.save(key, _TEMPORAL_CACHE[key], options)
-    return _TEMPORAL_CACHE[key]
+    if key in _TEMPORAL_CACHE:
+        return _TEMPORAL_CACHE[key]
+    stored = search_store.load(key, view, accelerator, spatial, options)
+    if stored is None:
+        # Another process searching the same problem finishes first; then it is stored.
+        with search_store.searching(key, options):
+            stored = search_store.load(key, view, accelerator, spatial, options)
+            if stored is None:
+                stored = _search(view, accelerator, spatial, order, options)
+                search_store.save(key, stored, options)
+    _TEMPORAL_CACHE[key] = stored
+    return stored
+
+
+def _search(view: LayerView, accelerator: Accelerator, spatial: Spatial, order, options: TemporalOptions
+            ) -> TemporalResult | str:
+    fixed = fixed_prefix(order or (), temporal_sizes(view.dims, spatial))
+    return fixed if isinstance(fixed, str) else search_temporal(view, accelerator, spatial, *fixed, options)
 
 
 def layer_key(view: LayerView, accelerator: Accelerator, constraints: Constraints | None,

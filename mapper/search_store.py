@@ -9,17 +9,28 @@ same accelerator read from two files shares its results.
 A file holds the orders found (JSON, no pickle); reading one costs each order
 again with the cost model (one placement and evaluation each, exact: the same
 order always gets the same placement), so what comes back equals what the
-search returned. Files are written whole (a temporary file renamed), so workers
-that race on one problem both leave a complete file. A time-limited search
-depends on time and is never stored."""
+search returned. Files are written whole (a temporary file renamed), so a reader
+sees a whole file or none, and workers that race on one problem both leave a
+complete one. A worker about to search a problem holds an flock on its
+`.lock` file meanwhile (released by the kernel if the worker dies), so a second
+worker on the same problem waits and reads the first one's result instead of
+searching too; the lock only saves work, the results never depend on it. A
+time-limited search depends on time and is never stored."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, fields, is_dataclass
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: workers on one problem both search it
+    fcntl = None
 
 from dsec.compiler.output import write_whole
 from dsec.cost.allocation import AllocationError
@@ -90,6 +101,35 @@ def load(task_key: tuple, view: LayerView, accelerator: Accelerator, spatial: Sp
         return None
     _STORE.hits += 1
     return result
+
+
+@contextmanager
+def searching(task_key: tuple, options: TemporalOptions) -> Iterator[None]:
+    """Held while this process searches `task_key` and stores the result: another
+    process that wants the same problem waits here, then load() finds it."""
+    if _STORE is None or options.time_limit > 0 or fcntl is None:
+        yield
+        return
+    path = _STORE.folder / f"{problem_key(task_key, _STORE.code)}.lock"
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o644)
+    except OSError:  # a read-only or odd file system: search without waiting
+        yield
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:  # no locks on this file system (some network mounts)
+            pass
+        yield
+        # The result is stored: the next process reads it without locking. One that opened
+        # this file before the unlink still gets the lock, then finds the result.
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def save(task_key: tuple, result: TemporalResult | str, options: TemporalOptions) -> None:

@@ -129,3 +129,58 @@ def test_points_on_one_accelerator_start_apart():
                     arch, f"key{index}")
     tasks = [task(0, "A"), task(1, "A"), task(2, "B"), task(3, "B"), task(4, "C"), task(5, "C")]
     assert [t.point.index for t in run_order(tasks)] == [0, 2, 4, 1, 3, 5]
+
+
+# One worker of test_two_processes_on_one_problem_search_it_once: searches small_conv's problem in the
+# store, taking SECONDS longer than the search (so the other surely starts meanwhile); says when it
+# searches (a line in LOG, then the file STARTED) and prints the order it found.
+WORKER = """
+import sys, time
+from pathlib import Path
+sys.path.insert(0, {tests!r})
+import dsec.mapper.layer as layer_module
+from dsec.mapper import search_store
+from dsec.mapper.temporal import TemporalOptions
+from test_search_store import small_conv
+
+folder, log, started, seconds = sys.argv[1], sys.argv[2], Path(sys.argv[3]), float(sys.argv[4])
+real = layer_module.search_temporal
+
+def slow(*args, **kwargs):
+    with open(log, "a") as handle:
+        handle.write("searched\\n")
+    started.touch()
+    time.sleep(seconds)
+    return real(*args, **kwargs)
+
+layer_module.search_temporal = slow
+view, accelerator, spatial = small_conv()
+search_store.use_store(folder, "code-1")
+result = layer_module.temporal_search(view, accelerator, spatial, None, TemporalOptions("energy", lpf_limit=6))
+print(result.best.order, result.best.cost.energy, result.best.cost.latency.total)
+"""
+
+
+def test_two_processes_on_one_problem_search_it_once(tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "worker.py"
+    script.write_text(WORKER.format(tests=str(Path(__file__).parent)))
+    log, started, store = tmp_path / "searches.log", tmp_path / "started", tmp_path / "store"
+
+    def worker(seconds: float) -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, str(script), str(store), str(log), str(started), str(seconds)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = worker(2.0)
+    deadline = time.monotonic() + 60
+    while not started.exists() and first.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert started.exists(), first.communicate()[1]
+    second = worker(0.0)  # starts while the first searches: it waits, then reads the first one's result
+    outputs = [process.communicate(timeout=120) for process in (first, second)]
+    assert [process.returncode for process in (first, second)] == [0, 0], [err for _, err in outputs]
+    assert log.read_text() == "searched\n"
+    assert outputs[0][0] == outputs[1][0] and outputs[0][0].strip()
+    assert [p.name for p in store.iterdir()] == [p.name for p in store.glob("*.json")]  # no lock file left
