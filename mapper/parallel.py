@@ -5,7 +5,7 @@ error) stops the workers at once: they are terminated, not waited for."""
 
 from __future__ import annotations
 
-import multiprocessing
+import os
 import signal
 from collections.abc import Callable, Iterator, Sequence
 
@@ -16,7 +16,7 @@ def run_tasks(function: Callable, tasks: Sequence[tuple], jobs: int,
     """[function(*task) for task in tasks], on up to `jobs` processes (0: all
     cores). `weight(*task)` estimates a task's cost: the heaviest start first,
     so that no long task is left alone at the end."""
-    workers = multiprocessing.cpu_count() if jobs <= 0 else jobs
+    workers = (os.cpu_count() or 1) if jobs <= 0 else jobs
     results = []
     if workers <= 1 or len(tasks) <= 1:
         for task in tasks:
@@ -28,6 +28,7 @@ def run_tasks(function: Callable, tasks: Sequence[tuple], jobs: int,
     if weight is not None:
         order.sort(key=lambda i: -weight(*tasks[i]))  # stable: equal weights keep task order
     by_task: dict[int, object] = {}
+    import multiprocessing  # only here: a serial run (the common case) does not start it up
     # fork: workers start with the parent's modules loaded (no re-import per task).
     # Workers ignore SIGINT: a Ctrl-C reaches the whole process group, and the parent alone
     # decides to stop (terminating them) instead of each printing a traceback.
@@ -50,6 +51,7 @@ def run_tasks(function: Callable, tasks: Sequence[tuple], jobs: int,
 def run_unordered(function: Callable, tasks: Sequence, workers: int) -> Iterator[tuple[object, object]]:
     """(task, function(task)) for each task as it finishes, on `workers` processes.
     Ctrl-C, an error, or the caller leaving the loop stops the workers at once."""
+    import multiprocessing
     pool = multiprocessing.get_context("fork").Pool(min(workers, len(tasks)), initializer=_ignore_interrupts)
     try:
         calls = [(function, (task,)) for task in tasks]

@@ -19,7 +19,6 @@ time-limited search depends on time and is never stored."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Iterator
@@ -85,6 +84,8 @@ def content(value: object) -> object:
 
 def problem_key(task_key: tuple, code: str) -> str:
     """The file name of a temporal search (`task_key`: mapper.layer.temporal_key's)."""
+    import hashlib  # only when a store is in use
+
     text = json.dumps([code, content(task_key)], separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 

@@ -130,3 +130,9 @@ def test_warnings_and_remarks_render_and_verify_like_errors():
     assert unexpected.failed
     assert [d.message for d in unexpected.diagnostics] == [
         "unexpected warning: a warning about the module", "unexpected remark: a remark about the module"]
+
+
+def test_the_registry_names_each_pass_by_its_own_name():
+    """PASSES imports a pass's module on first use; every entry leads to the class of that name."""
+    assert len(PASSES) == len(set(PASSES)) > 0
+    assert all(PASSES[name].name == name for name in PASSES)
