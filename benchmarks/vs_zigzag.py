@@ -242,10 +242,15 @@ def collapsed_lines(rows: dict, objective: str) -> list[str]:
         given = next((t for t in tried if t.get("note", "").startswith("given")), None)
         if given is None:
             continue
-        chosen = "chosen" if tried[0] is given else \
-            f"not chosen: {tried[0]['spatial']} {tried[0][key]:.6g}, given/chosen {given[key] / tried[0][key]:.4f}"
-        lines.append(f"  {name[-40:]:<40} {given['note']} ({given['spatial'] or 'no unrolling'}): "
-                     f"{given[key]:.6g}, {chosen}")
+        if tried[0] is given:
+            chosen = "chosen"
+        elif key not in given:  # cut short by another candidate's score: it has no exact one
+            chosen = f"not chosen: {tried[0]['spatial']} {tried[0][key]:.6g}, which it cannot beat"
+        else:
+            chosen = (f"not chosen: {tried[0]['spatial']} {tried[0][key]:.6g}, "
+                      f"given/chosen {given[key] / tried[0][key]:.4f}")
+        score = f"{given[key]:.6g}" if key in given else f"beaten by {given['beaten_by'] or 'no unrolling'}"
+        lines.append(f"  {name[-40:]:<40} {given['note']} ({given['spatial'] or 'no unrolling'}): {score}, {chosen}")
     if lines:
         lines.insert(0, f"the mapping file's spatial mapping collapsed on {len(lines)} layers (dsec scored what "
                         f"applies beside its generated unrollings):")

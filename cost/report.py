@@ -22,8 +22,11 @@ JSON schema (schema_version 1):
                "search": null | {"objective", "pareto"?: [{"energy_pj", "latency_cycles", "spatial",
                                                            "temporal", "chosen"?}],  (objective pareto:
                                  the layer's energy/latency Pareto set, its chosen least-EDP point marked)
-                                 "tried": [{"spatial", "note"?, "energy_pj", "latency_cycles",
-                                                         "orders", "mirrors"?}],  (mirrors: the
+                                 "tried": [{"spatial", "note"?, "energy_pj", "latency_cycles"
+                                            | "beaten_by", "orders", "mirrors"?, "time_limit_hit"?}],
+                                 (beaten_by: the candidate whose score this one was searched
+                                 against and cannot beat; it has no exact score, and `orders`
+                                 counts what was scored before it was cut; mirrors: the
                                  earlier candidate, OX <-> OY swapped, whose result it took; note:
                                  "given, collapsed to N PEs" on what applies of a mapping file's
                                  spatial_mapping that collapses on the layer)

@@ -95,8 +95,10 @@ def discarded_lines(report: dict) -> list[str]:
     if searched:
         tried = sum(len(s["tried"]) for s in searched)
         dropped = sum(len(s["discarded"]) for s in searched)
+        beaten = sum("beaten_by" in t for s in searched for t in s["tried"])
         lines.append(f"search: {len(searched)} layers searched, {tried + dropped} spatial candidates scored, "
-                     f"{dropped} discarded")
+                     f"{dropped} discarded" + (f", {beaten} cut short by a better candidate's score (no exact score)"
+                                               if beaten else ""))
     for row in report["layers"]:
         search = row.get("search") or {}
         discarded = search.get("discarded") or []

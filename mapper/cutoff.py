@@ -1,10 +1,14 @@
 """When a subtree of the order tree cannot beat the best order found so
 far: its lower bounds (energy_bound.py, latency_bound.py) against the best
-score. Only a subtree whose every order scores worse, or equal (the search
-keeps the first of equals, and the subtree comes later), is cut."""
+score. Only a subtree whose every order scores worse is cut (the search
+keeps the first of equals, so equal orders found later change nothing).
+Against another spatial candidate's score that wins ties (`ties_lose`: it
+comes first), a subtree whose every order scores no better is cut too;
+objective energy then weighs the latency bound for the tie-break."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from math import prod
 
@@ -28,7 +32,13 @@ _SLACK = 1e-9
 class Cutoff:
     objective: Objective
     energy: EnergyBound
-    latency: LatencyBound | None  # None for objective energy
+    latency: LatencyBound | None  # None for objective energy until a tie needs it
+    make_latency: Callable[[], LatencyBound] | None = None  # builds it then
+
+    def _latency(self) -> LatencyBound:
+        if self.latency is None:
+            self.latency = self.make_latency()
+        return self.latency
 
     def dominated(self, placed: Undecided | dict[str, list[LoopList]], order: list[Factor], known: int,
                   front: list[tuple[float, float]]) -> bool:
@@ -44,29 +54,39 @@ class Cutoff:
         return bool(candidates) and self.latency.of(placed, order, known) >= min(candidates)
 
     def beaten(self, placed: Undecided | dict[str, list[LoopList]], order: list[Factor], known: int,
-               best: tuple[float, float]) -> bool:
-        """Whether every order beginning with order[:known] scores worse than `best`."""
+               best: tuple[float, float], ties_lose: bool = False) -> bool:
+        """Whether every order beginning with order[:known] scores worse than
+        `best` (`ties_lose`: or equal). A bound at or above a rounded score
+        rounds to no less than it (scores keep 12 digits, far above float noise)."""
         value, tie_break = best
         if self.objective == "energy":
-            return self.energy.of(placed, order, known, value * (1 + _SLACK)) > value * (1 + _SLACK)
+            energy = self.energy.of(placed, order, known, value * (1 + _SLACK))
+            if energy > value * (1 + _SLACK):
+                return True
+            return ties_lose and energy >= value and self._latency().of(placed, order, known) >= tie_break
         latency = self.latency.of(placed, order, known)
         if self.objective == "latency":
             if latency > value * (1 + _SLACK):
                 return True
-            return latency >= value and self.energy.of(placed, order, known, tie_break * (1 + _SLACK)) > \
-                tie_break * (1 + _SLACK)
+            if latency < value:
+                return False
+            energy = self.energy.of(placed, order, known, tie_break * (1 + _SLACK))
+            return energy > tie_break * (1 + _SLACK) or (ties_lose and energy >= tie_break)
         energy = self.energy.of(placed, order, known, value * (1 + _SLACK) / latency if latency > 0 else float("inf"))
         return energy * latency > value * (1 + _SLACK) or \
-            (energy * latency >= value and energy > tie_break * (1 + _SLACK))
+            (energy * latency >= value and (energy > tie_break * (1 + _SLACK) or (ties_lose and energy >= tie_break)))
 
 
 def subtree_cutoff(view: LayerView, accelerator: Accelerator, spatial: Spatial, unrolling: list,
                    loops: tuple[Factor, ...], objective: Objective) -> Cutoff:
     """The bounds a search on `objective` cuts subtrees with (`unrolling`: the fractional one)."""
     energy = EnergyBound(view, accelerator, unrolling, loops, macro_energy_floor(view, accelerator, spatial))
+
+    def latency() -> LatencyBound:
+        whole = effective_unrolling(spatial, view.dims, accelerator.array_sizes, fractional=False)
+        per_op = int(cycles_per_op(accelerator, view))  # Pa / B: powers of two, whole
+        fixed = prod(f for _, f in loops) * per_op + drain_cycles(view, accelerator, spatial)
+        return LatencyBound(view, accelerator, whole, loops, fixed, unrolling, per_op)
     if objective == "energy":
-        return Cutoff(objective, energy, None)
-    whole = effective_unrolling(spatial, view.dims, accelerator.array_sizes, fractional=False)
-    per_op = int(cycles_per_op(accelerator, view))  # Pa / B: powers of two, whole
-    fixed = prod(f for _, f in loops) * per_op + drain_cycles(view, accelerator, spatial)
-    return Cutoff(objective, energy, LatencyBound(view, accelerator, whole, loops, fixed, unrolling, per_op))
+        return Cutoff(objective, energy, None, latency)
+    return Cutoff(objective, energy, latency())

@@ -12,6 +12,7 @@ kept on disk."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Generator
 from dataclasses import dataclass, replace
 
 from dsec.cost.allocation import AllocationError
@@ -25,8 +26,8 @@ from dsec.mapper.pareto import non_dominated, point
 from dsec.mapper.spatial import (SpatialCandidate, applicable_part, given_spatial, spatial_candidates,
                                  wholly_applies)
 from dsec.mapper.symmetry import Swap, renamed_factors, renamed_spatial, view_swaps
-from dsec.mapper.temporal import (Scored, TemporalOptions, TemporalResult, fixed_prefix, search_temporal,
-                                  temporal_sizes)
+from dsec.mapper.temporal import (Incumbent, Scored, TemporalOptions, TemporalResult, fixed_prefix, root_bound,
+                                  search_temporal, surely_unfit, temporal_sizes)
 
 
 @dataclass(frozen=True)
@@ -38,11 +39,15 @@ class SpatialOptions:
 @dataclass(frozen=True)
 class Tried:
     candidate: SpatialCandidate
-    best: Scored
+    best: Scored | None  # None when beaten
     evaluated: int  # orders scored for this candidate (none when it mirrors another)
     mirror_of: Spatial | None = None  # the earlier candidate whose result it took, renamed
     stopped: bool = False  # the time limit stopped its search: the best order found so far
     front: tuple[Scored, ...] = ()  # objective pareto: its orders no other beats on energy and latency
+    # Searched against `beaten_by`'s score, which no order of it beats (worse
+    # on the objective; objective energy: more energy): it has no exact score.
+    beaten_by: SpatialCandidate | None = None
+    incumbent: Incumbent | None = None  # the score its search was given to beat, if any
 
 
 @dataclass(frozen=True)
@@ -77,15 +82,19 @@ def _view_key(view: LayerView) -> tuple:
     return tuple(sorted(view.dims.items())), view.operands
 
 
-def temporal_key(view: LayerView, accelerator: Accelerator, spatial: Spatial, order, options: TemporalOptions
-                 ) -> tuple:
-    return _view_key(view), accelerator, spatial, order, options
+def temporal_key(view: LayerView, accelerator: Accelerator, spatial: Spatial, order, options: TemporalOptions,
+                 incumbent: Incumbent | None = None) -> tuple:
+    """A temporal search's identity; a search given an incumbent to beat is another search."""
+    key = (_view_key(view), accelerator, spatial, order, options)
+    return key if incumbent is None else key + (incumbent,)
 
 
-def temporal_search(view: LayerView, accelerator: Accelerator, spatial: Spatial, order, options: TemporalOptions
-                    ) -> TemporalResult | str:
-    """The best temporal order under `spatial` (a string says what is wrong with a partial `order`)."""
-    key = temporal_key(view, accelerator, spatial, order, options)
+def temporal_search(view: LayerView, accelerator: Accelerator, spatial: Spatial, order, options: TemporalOptions,
+                    incumbent: Incumbent | None = None) -> TemporalResult | str:
+    """The best temporal order under `spatial` (a string says what is wrong
+    with a partial `order`); with an `incumbent` score, `beaten` when no order
+    beats it (search_temporal)."""
+    key = temporal_key(view, accelerator, spatial, order, options, incumbent)
     if key in _TEMPORAL_CACHE:
         return _TEMPORAL_CACHE[key]
     stored = search_store.load(key, view, accelerator, spatial, options)
@@ -94,16 +103,17 @@ def temporal_search(view: LayerView, accelerator: Accelerator, spatial: Spatial,
         with search_store.searching(key, options):
             stored = search_store.load(key, view, accelerator, spatial, options)
             if stored is None:
-                stored = _search(view, accelerator, spatial, order, options)
+                stored = _search(view, accelerator, spatial, order, options, incumbent)
                 search_store.save(key, stored, options)
     _TEMPORAL_CACHE[key] = stored
     return stored
 
 
-def _search(view: LayerView, accelerator: Accelerator, spatial: Spatial, order, options: TemporalOptions
-            ) -> TemporalResult | str:
+def _search(view: LayerView, accelerator: Accelerator, spatial: Spatial, order, options: TemporalOptions,
+            incumbent: Incumbent | None) -> TemporalResult | str:
     fixed = fixed_prefix(order or (), temporal_sizes(view.dims, spatial))
-    return fixed if isinstance(fixed, str) else search_temporal(view, accelerator, spatial, *fixed, options)
+    return fixed if isinstance(fixed, str) else search_temporal(view, accelerator, spatial, *fixed, options,
+                                                                incumbent)
 
 
 def layer_key(view: LayerView, accelerator: Accelerator, constraints: Constraints | None,
@@ -144,7 +154,20 @@ def _candidate_plan(view: LayerView, accelerator: Accelerator, constraints: Cons
     """The layer's spatial candidates, each with (index, swap) when it is the
     dim-swapped image of an earlier one whose search it can take renamed
     (the layer is symmetric under the swap, the loop factors left to order
-    are renamed alike and no part of the order is fixed)."""
+    are renamed alike and no part of the order is fixed). Kept per layer:
+    the rounds of a layer's search (pending_searches) ask again."""
+    key = layer_key(view, accelerator, constraints, spatial_options, temporal_options)
+    if key not in _PLANS:
+        _PLANS[key] = _new_plan(view, accelerator, constraints, spatial_options, temporal_options)
+    return _PLANS[key]
+
+
+_PLANS: dict[tuple, list[tuple[SpatialCandidate, tuple[int, Swap] | None]]] = {}
+
+
+def _new_plan(view: LayerView, accelerator: Accelerator, constraints: Constraints | None,
+              spatial_options: SpatialOptions, temporal_options: TemporalOptions
+              ) -> list[tuple[SpatialCandidate, tuple[int, Swap] | None]]:
     order = constraints.order if constraints else None
     candidates = candidates_of(view, accelerator, constraints, spatial_options)
     swaps = view_swaps(view) if not order else []
@@ -178,18 +201,6 @@ def _renamed_result(result: TemporalResult | str, swap: Swap) -> TemporalResult 
     return replace(result, best=best or renamed(result.best), front=front)
 
 
-def candidate_searches(view: LayerView, accelerator: Accelerator, constraints: Constraints | None,
-                       spatial_options: SpatialOptions, temporal_options: TemporalOptions) -> list[tuple]:
-    """The temporal searches (temporal_search's arguments) search_layer runs
-    for the layer, one per spatial candidate that is not an earlier one's
-    image: to run them in parallel first."""
-    order = constraints.order if constraints else None
-    searched = [candidate for candidate, source in _candidate_plan(view, accelerator, constraints, spatial_options,
-                                                                   temporal_options) if source is None]
-    options = _shared_limit(temporal_options, len(searched))
-    return [(view, accelerator, candidate.spatial, order, options) for candidate in searched]
-
-
 def _shared_limit(options: TemporalOptions, searches: int) -> TemporalOptions:
     """The options of each of a layer's `searches` candidate searches: the
     layer's time limit split evenly among them."""
@@ -198,10 +209,116 @@ def _shared_limit(options: TemporalOptions, searches: int) -> TemporalOptions:
     return replace(options, share=options.time_limit / searches)
 
 
-def search_weight(view: LayerView, accelerator: Accelerator, spatial: Spatial, order, options: TemporalOptions
-                  ) -> int:
+def search_weight(view: LayerView, accelerator: Accelerator, spatial: Spatial, order, options: TemporalOptions,
+                  incumbent: Incumbent | None = None) -> int:
     """A rough cost of temporal_search(...): the orders of its loop factors (to start long searches first)."""
     return sum(count_orders(space) for space in factor_spaces(temporal_sizes(view.dims, spatial), options.lpf_limit))
+
+
+def _searches(view: LayerView, accelerator: Accelerator, constraints: Constraints | None,
+              spatial_options: SpatialOptions, temporal_options: TemporalOptions
+              ) -> Generator[list[tuple], list[TemporalResult | str], LayerSearch]:
+    """The layer's search as batches of temporal searches (temporal_search's
+    arguments, independent within a batch: to run in parallel): yields each
+    batch, is sent its results, returns the LayerSearch.
+
+    The candidates are searched one at a time, least root bound first
+    (root_bound: likely the best first), each given the best score found so
+    far as an incumbent to beat: a candidate that cannot beat it is cut short
+    and kept as beaten (by the candidate that scored it). Which candidate is
+    searched with which incumbent depends only on the results before it,
+    never on timing or on how searches are spread over processes. Objective
+    pareto keeps every candidate's set: its candidates are one batch, with no
+    incumbent."""
+    order = constraints.order if constraints else None
+    plan = _candidate_plan(view, accelerator, constraints, spatial_options, temporal_options)
+    searched = [index for index, (_, source) in enumerate(plan) if source is None]
+    options = _shared_limit(temporal_options, len(searched))
+    results: dict[int, TemporalResult | str] = {}
+    given: dict[int, int] = {}  # searched candidate -> the candidate whose score it was given to beat
+    if temporal_options.objective == "pareto":
+        found = yield [(view, accelerator, plan[index][0].spatial, order, options) for index in searched]
+        results.update(zip(searched, found))
+    else:
+        lead = None  # the best candidate so far (ties: the first generated)
+        for index in _by_root_bound(view, accelerator, [plan[i][0].spatial for i in searched], order, options,
+                                    searched):
+            spatial = plan[index][0].spatial
+            # One that surely fits no order is searched alone, to say why (as a search of it alone does).
+            incumbent = Incumbent(results[lead].best.score, lead < index) \
+                if lead is not None and not _surely_unfit(view, accelerator, spatial, order) else None
+            (results[index],) = yield [(view, accelerator, spatial, order, options, incumbent)]
+            if incumbent is not None:
+                given[index] = lead
+            result = results[index]
+            if isinstance(result, TemporalResult) and result.best is not None and \
+                    (lead is None or (result.best.score, index) < (results[lead].best.score, lead)):
+                lead = index
+    tried: list[Tried] = []
+    discarded: list[Discarded] = []
+    for index, (candidate, source) in enumerate(plan):
+        searched_as = index if source is None else source[0]
+        result = results[index] if source is None else _renamed_result(results[searched_as], source[1])
+        mirror_of = None if source is None else plan[searched_as][0].spatial
+        beater = given.get(searched_as)
+        incumbent = Incumbent(results[beater].best.score, beater < searched_as) if beater is not None else None
+        evaluated = 0 if source is not None else result.evaluated if isinstance(result, TemporalResult) else 0
+        if isinstance(result, str):
+            discarded.append(Discarded(candidate, result))
+        elif result.beaten:
+            tried.append(Tried(candidate, None, evaluated, mirror_of, result.stopped, beaten_by=plan[beater][0],
+                               incumbent=incumbent))
+        elif result.best is None:
+            discarded.append(Discarded(candidate, result.shortfall))
+        else:
+            tried.append(Tried(candidate, result.best, evaluated, mirror_of, result.stopped, result.front,
+                               incumbent=incumbent))
+    # Stable: ties keep the candidates' rank; the beaten ones (no exact score) last.
+    tried.sort(key=lambda t: (0, t.best.score) if t.best is not None else (1,))
+    return LayerSearch(tuple(tried), tuple(discarded))
+
+
+_ROOT_BOUNDS: dict[tuple, tuple[float, float] | None] = {}
+
+
+def _surely_unfit(view: LayerView, accelerator: Accelerator, spatial: Spatial, order) -> bool:
+    fixed = fixed_prefix(order or (), temporal_sizes(view.dims, spatial))
+    return not isinstance(fixed, str) and surely_unfit(view, accelerator, spatial, *fixed)
+
+
+def _by_root_bound(view: LayerView, accelerator: Accelerator, spatials: list[Spatial], order,
+                   options: TemporalOptions, indices: list[int]) -> list[int]:
+    """`indices` (of the candidates `spatials`) by the lower bound of their
+    orders' scores, least first (ties: in turn; no order fits: last)."""
+    def bound(spatial: Spatial) -> tuple:
+        key = temporal_key(view, accelerator, spatial, order, options)
+        if key not in _ROOT_BOUNDS:
+            fixed = fixed_prefix(order or (), temporal_sizes(view.dims, spatial))
+            _ROOT_BOUNDS[key] = None if isinstance(fixed, str) else \
+                root_bound(view, accelerator, spatial, *fixed, options)
+        found = _ROOT_BOUNDS[key]
+        return (0, found) if found is not None else (1,)
+    bounds = [bound(spatial) for spatial in spatials]
+    return [index for _, index in sorted(zip(bounds, indices), key=lambda pair: pair[0])]
+
+
+def pending_searches(view: LayerView, accelerator: Accelerator, constraints: Constraints | None,
+                     spatial_options: SpatialOptions, temporal_options: TemporalOptions) -> list[tuple]:
+    """The temporal searches (temporal_search's arguments) search_layer needs
+    next that are not cached yet: to run them in parallel first (and again
+    until none is left)."""
+    if layer_key(view, accelerator, constraints, spatial_options, temporal_options) in _LAYER_CACHE:
+        return []
+    walk = _searches(view, accelerator, constraints, spatial_options, temporal_options)
+    batch = next(walk)
+    while True:
+        missing = [task for task in batch if temporal_key(*task) not in _TEMPORAL_CACHE]
+        if missing:
+            return missing
+        try:
+            batch = walk.send([_TEMPORAL_CACHE[temporal_key(*task)] for task in batch])
+        except StopIteration:
+            return []
 
 
 def search_layer(view: LayerView, accelerator: Accelerator, constraints: Constraints | None,
@@ -209,31 +326,13 @@ def search_layer(view: LayerView, accelerator: Accelerator, constraints: Constra
     key = layer_key(view, accelerator, constraints, spatial_options, temporal_options)
     if key in _LAYER_CACHE:
         return _LAYER_CACHE[key]
-    order = constraints.order if constraints else None
-    tried: list[Tried] = []
-    discarded: list[Discarded] = []
-    results: list[TemporalResult | str] = []
-    plan = _candidate_plan(view, accelerator, constraints, spatial_options, temporal_options)
-    options = _shared_limit(temporal_options, sum(source is None for _, source in plan))
-    for candidate, source in plan:
-        if source is None:
-            result = temporal_search(view, accelerator, candidate.spatial, order, options)
-        else:
-            result = _renamed_result(results[source[0]], source[1])
-        results.append(result)
-        if isinstance(result, str):
-            discarded.append(Discarded(candidate, result))
-        elif result.best is None:
-            discarded.append(Discarded(candidate, result.shortfall))
-        else:
-            if source is None:
-                tried.append(Tried(candidate, result.best, result.evaluated, stopped=result.stopped,
-                                   front=result.front))
-            else:
-                tried.append(Tried(candidate, result.best, 0, plan[source[0]][0].spatial, result.stopped,
-                                   result.front))
-    tried.sort(key=lambda t: t.best.score)  # stable: ties keep the candidates' rank
-    found = LayerSearch(tuple(tried), tuple(discarded))
+    walk = _searches(view, accelerator, constraints, spatial_options, temporal_options)
+    try:
+        batch = next(walk)
+        while True:
+            batch = walk.send([temporal_search(*task) for task in batch])
+    except StopIteration as done:
+        found = done.value
     _LAYER_CACHE[key] = found
     return found
 
@@ -262,9 +361,9 @@ def remember(view: LayerView, accelerator: Accelerator, constraints: Constraints
     for tried in found.tried:
         if tried.mirror_of is not None:
             continue  # not searched: a renamed copy of another candidate's result
-        key = temporal_key(view, accelerator, tried.candidate.spatial, order, temporal_options)
+        key = temporal_key(view, accelerator, tried.candidate.spatial, order, temporal_options, tried.incumbent)
         _TEMPORAL_CACHE.setdefault(key, TemporalResult(tried.best, tried.evaluated, stopped=tried.stopped,
-                                                       front=tried.front))
+                                                       front=tried.front, beaten=tried.best is None))
 
 
 def remember_temporal(task: tuple, result: TemporalResult | str) -> None:

@@ -15,7 +15,9 @@ complete one. A worker about to search a problem holds an flock on its
 `.lock` file meanwhile (released by the kernel if the worker dies), so a second
 worker on the same problem waits and reads the first one's result instead of
 searching too; the lock only saves work, the results never depend on it. A
-time-limited search depends on time and is never stored."""
+time-limited search depends on time and is never stored. A search given another
+candidate's score to beat (mapper/temporal.py Incumbent) is named with that
+score: what it found, or that it was beaten, holds for that score only."""
 
 from __future__ import annotations
 
@@ -147,7 +149,7 @@ def _encoded(result: TemporalResult | str) -> dict:
     shortfall = result.shortfall
     return {"best": None if result.best is None else [list(f) for f in result.best.order],
             "front": [[list(f) for f in scored.order] for scored in result.front],
-            "evaluated": result.evaluated, "stopped": result.stopped,
+            "evaluated": result.evaluated, "stopped": result.stopped, "beaten": result.beaten,
             "shortfall": None if shortfall is None else
             {"operand": shortfall.operand, "memory": shortfall.memory, "needed": shortfall.needed,
              "available": shortfall.available, "reason": shortfall.reason}}
@@ -172,4 +174,5 @@ def _decoded(data: dict, view: LayerView, accelerator: Accelerator, spatial: Spa
         order = tuple((str(d), int(f)) for d, f in data["best"])
         best = next((s for s in front if s.order == order), None) or scored(data["best"])
     shortfall = data["shortfall"] and AllocationError(**data["shortfall"])
-    return TemporalResult(best, int(data["evaluated"]), shortfall or None, bool(data["stopped"]), front)
+    return TemporalResult(best, int(data["evaluated"]), shortfall or None, bool(data["stopped"]), front,
+                          bool(data["beaten"]))

@@ -15,11 +15,12 @@ from typing import Literal
 
 from dsec.cost.allocation import AllocationError, allocate
 from dsec.cost.evaluate import LayerCost, energy_only, evaluate_mapping
-from dsec.cost.levels import effective_unrolling
+from dsec.cost.levels import effective_unrolling, spatial_levels
+from dsec.cost.tile_sizes import tile_bits
 from dsec.cost.workload import LayerView
 from dsec.dialect.accelerator import Accelerator
 from dsec.dialect.attributes import Loop, Spatial
-from dsec.mapper.cutoff import subtree_cutoff
+from dsec.mapper.cutoff import Cutoff, subtree_cutoff
 from dsec.mapper.factors import factor_spaces
 from dsec.mapper.objective import Objective, score
 from dsec.mapper.order_tree import decided_orders, placement_key
@@ -75,6 +76,11 @@ class TemporalResult:
     # Objective pareto: the orders no other order beats on both energy and
     # latency, in the order found; `best` is the one of least EDP among them.
     front: tuple[Scored, ...] = ()
+    # Searched against an incumbent (another candidate's score) that cut some
+    # of its subtrees, and none of its orders beats the incumbent: every order
+    # scores worse (on the objective alone for energy), `best` is None and no
+    # exact score is known.
+    beaten: bool = False
 
 
 @dataclass
@@ -120,6 +126,24 @@ def fixed_prefix(order: tuple[Loop, ...], sizes: dict[str, int]) -> tuple[list[F
     return prefix, {dim: size for dim, size in left.items() if size > 1}
 
 
+# Bounds root_bound built, kept for the search of the same space that follows
+# (their tables, e.g. fit_bound's, are the costly part); taken by it.
+_KEPT_CUTOFFS: dict[tuple, Cutoff] = {}
+
+
+def _cutoff(view: LayerView, accelerator: Accelerator, spatial: Spatial, unrolling: list,
+            loops: tuple[Factor, ...], objective: Objective, keep: bool = False) -> Cutoff:
+    key = (tuple(sorted(view.dims.items())), view.operands, accelerator, spatial, loops, objective)
+    found = _KEPT_CUTOFFS.get(key) if keep else _KEPT_CUTOFFS.pop(key, None)
+    if found is None:
+        found = subtree_cutoff(view, accelerator, spatial, unrolling, loops, objective)
+        if keep:
+            if len(_KEPT_CUTOFFS) >= 256:
+                _KEPT_CUTOFFS.clear()  # bounds of searches that came from a cache: never taken
+            _KEPT_CUTOFFS[key] = found
+    return found
+
+
 @dataclass
 class Memo:
     """One search's memory (one layer and spatial unrolling): the cost of each
@@ -154,14 +178,66 @@ def score_order(view: LayerView, accelerator: Accelerator, spatial: Spatial, unr
     return Scored(order, cost, score(cost, objective))
 
 
+@dataclass(frozen=True)
+class Incumbent:
+    """Another spatial candidate's best score, for a search to beat.
+    `wins_ties`: that candidate comes first in generation order, so an
+    equal score does not beat it either."""
+
+    score: tuple[float, float]
+    wins_ties: bool
+
+
+@dataclass
+class Bar:
+    """The score a subtree must be able to beat: the best order found so far
+    or the `incumbent`, whichever cuts more. `by_incumbent`: something was
+    skipped only because of the incumbent (the search is then no longer the
+    plain one)."""
+
+    objective: Objective
+    incumbent: Incumbent | None
+    by_incumbent: bool = False
+
+    def _key(self, score: tuple[float, float]) -> tuple[float, ...]:
+        # Objective energy cuts on the energy alone (cutoff.py, score_order's `beat`) unless ties lose.
+        return score[:1] if self.objective == "energy" and not self.incumbent.wins_ties else score
+
+    def of(self, best: Scored | None) -> tuple[tuple[float, float] | None, bool, bool]:
+        """The score to beat, whether an equal score is beaten too, and
+        whether it is the incumbent's (at least as tight as `best`'s)."""
+        incumbent = self.incumbent
+        if incumbent is not None and (best is None or self._key(incumbent.score) < self._key(best.score) or
+                                      (incumbent.wins_ties and incumbent.score == best.score)):
+            return incumbent.score, incumbent.wins_ties, True
+        return (best.score if best is not None else None), False, False
+
+    def beats(self, best: Scored | None) -> bool:
+        """Whether `best` is the plain search's answer: nothing was skipped for
+        the incumbent alone, or `best` beats it (what was skipped for it then
+        scores worse than `best`)."""
+        if not self.by_incumbent:
+            return True
+        if best is None:
+            return False
+        mine, theirs = self._key(best.score), self._key(self.incumbent.score)
+        return mine < theirs if self.incumbent.wins_ties else mine <= theirs
+
+
 def search_temporal(view: LayerView, accelerator: Accelerator, spatial: Spatial, prefix: list[Factor],
-                    left: dict[str, int], options: TemporalOptions) -> TemporalResult:
+                    left: dict[str, int], options: TemporalOptions,
+                    incumbent: Incumbent | None = None) -> TemporalResult:
     """The best order of the `left` iterations above the fixed innermost
     `prefix`, over every space of loop factors of factor_spaces (the first
-    found among equals: the spaces in turn, the best so far cutting the next)."""
+    found among equals: the spaces in turn, the best so far cutting the next).
+    With an `incumbent` (objective energy, latency or edp), subtrees that
+    cannot beat it are skipped too: the result is the plain search's when
+    some order beats the incumbent, else `beaten` (or, when the time limit
+    stopped it, the best order found so far)."""
     unrolling = effective_unrolling(spatial, view.dims, accelerator.array_sizes, fractional=True)
     memo = Memo() if options.search == "pruned" else None
     front: list[Scored] | None = [] if options.objective == "pareto" else None
+    bar = Bar(options.objective, incumbent if front is None else None)
     best: Scored | None = None
     shortfall: AllocationError | None = None
     evaluated = 0
@@ -171,9 +247,11 @@ def search_temporal(view: LayerView, accelerator: Accelerator, spatial: Spatial,
         if best is not None and clock.past():
             break
         best, shortfall, evaluated = _search_space(view, accelerator, spatial, unrolling, prefix, factors, options,
-                                                   memo, best, shortfall, evaluated, clock, front)
+                                                   memo, best, shortfall, evaluated, clock, front, bar)
     if front:
         best = min(front, key=lambda scored: scored.score)  # least EDP; the first found of equals
+    if not clock.stopped and not bar.beats(best):  # a stopped search proves nothing: its best so far stands
+        return TemporalResult(None, evaluated, None, clock.stopped, beaten=True)
     return TemporalResult(best, evaluated, None if best is not None else shortfall, clock.stopped,
                           tuple(front or ()))
 
@@ -181,26 +259,27 @@ def search_temporal(view: LayerView, accelerator: Accelerator, spatial: Spatial,
 def _search_space(view: LayerView, accelerator: Accelerator, spatial: Spatial, unrolling: list,
                   prefix: list[Factor], factors: list[Factor], options: TemporalOptions, memo: Memo | None,
                   best: Scored | None, shortfall: AllocationError | None, evaluated: int, clock: Clock,
-                  front: list[Scored] | None = None) -> tuple[Scored | None, AllocationError | None, int]:
+                  front: list[Scored] | None, bar: Bar) -> tuple[Scored | None, AllocationError | None, int]:
     """search_temporal over the orders of one space of loop factors, going on
     from `best`; once an order is found and the `clock` is past its
     deadline, every subtree left is skipped. With a `front` (objective
     pareto) every order's point is offered to it, and a subtree is cut only
     when a kept point covers all it can hold."""
     if options.search == "pruned":
-        cutoff = subtree_cutoff(view, accelerator, spatial, unrolling, tuple(prefix) + tuple(factors),
-                                options.objective)
+        cutoff = _cutoff(view, accelerator, spatial, unrolling, tuple(prefix) + tuple(factors), options.objective)
         # The front's points, kept in step with it (it goes on from the previous space of factors).
         points = [point(scored.cost) for scored in front or ()]
 
         def hopeless(placed, order, known) -> bool:
-            if best is None:
-                return False
-            if clock.past():
+            if best is not None and clock.past():
                 return True
             if front is not None:
-                return cutoff.dominated(placed, order, known, points)
-            return cutoff.beaten(placed, order, known, best.score)
+                return best is not None and cutoff.dominated(placed, order, known, points)
+            to_beat, ties_lose, incumbent = bar.of(best)
+            if to_beat is None or not cutoff.beaten(placed, order, known, to_beat, ties_lose):
+                return False
+            bar.by_incumbent |= incumbent
+            return True
         orders = decided_orders(view, accelerator, unrolling, prefix, factors, options.seed, hopeless)
     else:  # every order costed from scratch: the reference the pruned search is tested against
         orders = (tuple(prefix) + rest for rest in loop_orders(factors, options.seed))
@@ -211,10 +290,12 @@ def _search_space(view: LayerView, accelerator: Accelerator, spatial: Spatial, u
             result = item
         else:
             order, levels = item if options.search == "pruned" else (item, None)
-            beat = best.score[0] if best is not None else None
+            to_beat, _, incumbent = bar.of(best)
+            beat = to_beat[0] if to_beat is not None else None
             result = score_order(view, accelerator, spatial, unrolling, order, options.objective, memo, levels, beat)
         evaluated += 1
         if result is None:
+            bar.by_incumbent |= incumbent
             continue  # worse on energy alone
         if isinstance(result, AllocationError):
             if shortfall is None or result.needed - result.available < shortfall.needed - shortfall.available:
@@ -226,3 +307,42 @@ def _search_space(view: LayerView, accelerator: Accelerator, spatial: Spatial, u
         if best is None or result.score < best.score:
             best = result
     return best, shortfall, evaluated
+
+
+def surely_unfit(view: LayerView, accelerator: Accelerator, spatial: Spatial, prefix: list[Factor],
+                 left: dict[str, int]) -> bool:
+    """Whether an operand's whole tile (every loop) alone exceeds its top
+    memory: then no order fits (memory-alloc: the top memory cannot hold the
+    whole operand), whatever the order."""
+    unrolling = effective_unrolling(spatial, view.dims, accelerator.array_sizes, fractional=True)
+    loops = list(prefix) + [(dim, size) for dim, size in left.items()]
+    for operand in view.operands:
+        hierarchy = accelerator.hierarchy(operand.memory_operand)
+        below = [loop for level in spatial_levels(unrolling, hierarchy) for loop in level]
+        if tile_bits(operand, below + loops, operand.precision) > hierarchy[-1].size:
+            return True
+    return False
+
+
+def root_bound(view: LayerView, accelerator: Accelerator, spatial: Spatial, prefix: list[Factor],
+               left: dict[str, int], options: TemporalOptions) -> tuple[float, float] | None:
+    """A lower bound on the score of every order search_temporal weighs (the
+    cutoff's bound at the root of each space of loop factors, the least of
+    them, without the energy bound's fit terms), or None when no order can
+    fit. Compares as a score does, objective first: cheap, to pick which
+    candidate to search first."""
+    unrolling = effective_unrolling(spatial, view.dims, accelerator.array_sizes, fractional=True)
+    bounds = []
+    for factors in factor_spaces(left, options.lpf_limit):
+        full = list(prefix) + list(factors)
+        placed = allocate(view, accelerator, unrolling, full, known=len(prefix))
+        if isinstance(placed, AllocationError):
+            continue
+        cutoff = _cutoff(view, accelerator, spatial, unrolling, tuple(full), options.objective, keep=True)
+        energy = cutoff.energy.of(placed, full, len(prefix), 0.0)  # its cheap terms: the fit terms cost most
+        if options.objective == "energy":
+            bounds.append((energy, 0.0))
+            continue
+        latency = cutoff.latency.of(placed, full, len(prefix))
+        bounds.append((latency, energy) if options.objective == "latency" else (energy * latency, energy))
+    return min(bounds, default=None)

@@ -34,7 +34,7 @@ from dsec.cost.allocation import AllocationError
 from dsec.cost.locality import layer_accelerator
 from dsec.cost.workload import layer_view
 from dsec.dialect.ops import LayerOp, Module, operand_shapes
-from dsec.mapper.layer import (LayerSearch, SpatialOptions, candidate_searches, layer_key, remember_temporal,
+from dsec.mapper.layer import (LayerSearch, Tried, SpatialOptions, layer_key, pending_searches, remember_temporal,
                                search_layer, search_weight, temporal_key, temporal_search)
 from dsec.mapper.parallel import run_tasks
 from dsec.mapper.pareto import describe
@@ -52,8 +52,7 @@ def describe_shortfall(reason: AllocationError | str) -> dict:
 def search_remark(found: LayerSearch, objective: str) -> dict:
     """What the search tried, as an IR attribute."""
     tried = [{"spatial": str(t.candidate.spatial), **_given_note(t.candidate.spatial, t.candidate.given),
-              "energy_pj": round(t.best.cost.energy, 2),
-              "latency_cycles": round(t.best.cost.latency.total, 2), "orders": t.evaluated,
+              **_score_or_beaten(t), "orders": t.evaluated,
               **({"mirrors": str(t.mirror_of)} if t.mirror_of is not None else {}),
               **({"time_limit_hit": True} if t.stopped else {})} for t in found.tried]
     discarded = [{"spatial": str(d.candidate.spatial), **_given_note(d.candidate.spatial, d.candidate.given),
@@ -63,6 +62,14 @@ def search_remark(found: LayerSearch, objective: str) -> dict:
         remark["pareto"] = describe([(t.candidate.spatial, scored) for t, scored in found.front()],
                                     found.best.best)
     return {**remark, "tried": tried, "discarded": discarded}
+
+
+def _score_or_beaten(tried: Tried) -> dict:
+    """A candidate's energy and latency, or (cut short by the lead's score,
+    which none of its orders beats) the candidate that beat it."""
+    if tried.best is None:
+        return {"beaten_by": str(tried.beaten_by.spatial)}
+    return {"energy_pj": round(tried.best.cost.energy, 2), "latency_cycles": round(tried.best.cost.latency.total, 2)}
 
 
 def _given_note(spatial, given: bool) -> dict:
@@ -114,12 +121,14 @@ class SpatialUnrollPass(Pass):
             tasks[layer.symbol] = (view, layer_accelerator(layer, module.accelerator), layer.constraints, spatial_options, temporal_options)
         # Each candidate's temporal search is a task of its own (a layer's
         # candidates run side by side with --jobs); search_layer below finds them cached.
+        # A layer's candidates are searched in rounds (its lead, then the rest
+        # against the lead's score): each round of every layer at once.
         layers = {layer_key(*task): task for task in tasks.values()}.values()
-        searches = {temporal_key(*search): search for task in layers for search in candidate_searches(*task)}
-        unique = list(searches.values())
-        for search, result in zip(unique, run_tasks(temporal_search, unique, self.jobs,
-                                                     ctx.report_progress(self.name), search_weight)):
-            remember_temporal(search, result)
+        while searches := {temporal_key(*search): search for task in layers for search in pending_searches(*task)}:
+            unique = list(searches.values())
+            for search, result in zip(unique, run_tasks(temporal_search, unique, self.jobs,
+                                                         ctx.report_progress(self.name), search_weight)):
+                remember_temporal(search, result)
 
         def unroll(layer: LayerOp) -> LayerOp:
             if layer.spatial is not None or layer.fused_into is not None:

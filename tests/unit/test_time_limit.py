@@ -14,7 +14,7 @@ from dsec.compiler import cli
 from dsec.compiler.lower import LowerOptions
 from dsec.cost.workload import layer_view
 from dsec.dialect.ops import operand_shapes
-from dsec.mapper.layer import SpatialOptions, candidate_searches
+from dsec.mapper.layer import SpatialOptions, pending_searches, remember_temporal, temporal_search
 from dsec.mapper.temporal import TemporalOptions, search_temporal, temporal_sizes
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,11 +45,15 @@ def test_a_stopped_search_keeps_the_best_order_found_so_far():
 
 def test_a_layers_candidates_share_its_limit():
     module, layer, view = first_unrolled_layer()
-    searches = candidate_searches(view, module.accelerator, None, SpatialOptions(4), TemporalOptions(time_limit=2.0))
+    searches = []  # one at a time: each is given the best score before it to beat
+    while batch := pending_searches(view, module.accelerator, None, SpatialOptions(4), TemporalOptions(time_limit=2.0)):
+        assert len(batch) == 1
+        remember_temporal(batch[0], temporal_search(*batch[0]))
+        searches += batch
     assert len(searches) > 1  # candidates that mirror another are not searched and take no share
-    assert {options.seconds for *_, options in searches} == {2.0 / len(searches)}
+    assert {options.seconds for _, _, _, _, options, _ in searches} == {2.0 / len(searches)}
     # The share is not part of the options' identity: temporal-tile's search is spatial-unroll's.
-    assert searches[0][-1] == TemporalOptions(time_limit=2.0)
+    assert searches[0][4] == TemporalOptions(time_limit=2.0)
     assert TemporalOptions().seconds is None
 
 
@@ -60,7 +64,9 @@ def test_lower_marks_the_layers_it_stopped():
     # A search with one order (the ReLUs') ends before the clock is asked.
     convs = [row for row in found.report["layers"] if row["op"] == "Conv"]
     assert len(convs) == 2 and all(row["search"]["temporal"].get("time_limit_hit") for row in convs)
-    assert all(t.get("time_limit_hit") for row in convs for t in row["search"]["tried"])
+    # Each candidate was stopped, or proven unable to beat another's mapping before the clock was asked.
+    assert all(t.get("time_limit_hit") or "beaten_by" in t for row in convs for t in row["search"]["tried"])
+    assert all(row["search"]["tried"][0].get("time_limit_hit") for row in convs)
     warnings = [d.message for d in found.diagnostics if d.severity == "warning" and "time limit" in d.message]
     assert warnings and "not proven the best" in warnings[0]
     unlimited = dsec.lower(str(SEED / "BasicNetwork.onnx"), str(SEED / "accelerator.yaml"),
@@ -75,7 +81,7 @@ def test_cli_time_limit_is_said_in_the_report():
             "--mapping", str(SEED / "mapping.yaml"), "--time-limit", "0.000000001"]
     result = CliRunner().invoke(cli.main, args)
     assert result.exit_code == 0, result.output
-    assert "time limit: the search of 6 layers stopped at it" in result.output
+    assert "time limit: the search of 5 layers stopped at it" in result.output
     assert "@node_conv2d, @node_max_pool2d, @node_conv2d_1" in result.output
     result = CliRunner().invoke(cli.main, args[:-2] + ["--time-limit", "-1"])
     assert result.exit_code == 1 and "dsec: error: --time-limit: -1.0 is not in the range x>=0" in result.output

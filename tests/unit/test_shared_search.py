@@ -1,0 +1,77 @@
+"""A layer's spatial candidates share the best score found so far
+(mapper/layer.py): each is searched against it as an incumbent, and one that
+cannot beat it is cut short and kept as beaten. The chosen mapping (candidate,
+order, cost) must be what searching every candidate on its own chooses, the
+scores listed must be exact, and a beaten candidate's own best must really
+be no better than the score it was given."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dsec.cost.locality import layer_accelerator
+from dsec.cost.workload import layer_view
+from dsec.dialect.ops import operand_shapes
+from dsec.frontend.importer import import_model
+from dsec.mapper.layer import SpatialOptions, candidates_of, search_layer, temporal_search
+from dsec.mapper.temporal import TemporalOptions, TemporalResult
+
+from test_order_tree import FIXTURES, ROOT, model_path
+
+# (model, accelerator, mapping, spatial candidates, lpf limit): small enough to search every candidate alone.
+CASES = [(ROOT / "examples/models/conv3x3.onnx", FIXTURES / "arch" / f"{arch}.yaml", None, candidates, 8)
+         for arch, candidates in (("tpu_like", 6), ("edge_tpu_like", 6), ("eyeriss_like", 4), ("gemm_l1", 6))] + [
+    (FIXTURES / "seed-lowmem/BasicNetwork.onnx", FIXTURES / "seed-lowmem/accelerator.yaml",
+     FIXTURES / "seed-lowmem/mapping.yaml", 6, 6),
+    # One memory per PE for W, I and O together, a few kbit (benchmarks/suite_inputs.py).
+    (Path("suite:attention"), ROOT / "benchmarks/suite/arch/pe6x5_mem2k.yaml", ROOT / "benchmarks/suite/mapping.yaml",
+     4, 8)]
+
+
+def searched_layers(model: Path, arch: Path, mapping: Path | None):
+    module = import_model(str(model_path(model)), str(arch), str(mapping) if mapping else None).module
+    shapes = module.value_shapes()
+    for layer in module.layers():
+        if layer.constraints is None or layer.constraints.spatial is None:
+            yield layer, layer_view(layer, operand_shapes(layer, shapes)), layer_accelerator(layer, module.accelerator)
+
+
+@pytest.mark.parametrize("objective", ["energy", "latency", "edp"])
+@pytest.mark.parametrize("model,arch,mapping,candidates,lpf", CASES, ids=lambda v: getattr(v, "stem", str(v)))
+def test_sharing_chooses_what_searching_each_candidate_alone_chooses(model, arch, mapping, candidates, lpf, objective):
+    spatial_options, options = SpatialOptions(candidates), TemporalOptions(objective, lpf)
+    beaten = 0
+    for layer, view, accelerator in searched_layers(model, arch, mapping):
+        constraints = layer.constraints
+        order = constraints.order if constraints else None
+        found = search_layer(view, accelerator, constraints, spatial_options, options)
+        alone = {}
+        for candidate in candidates_of(view, accelerator, constraints, spatial_options):
+            result = temporal_search(view, accelerator, candidate.spatial, order, options)  # no incumbent
+            if isinstance(result, TemporalResult) and result.best is not None:
+                alone[candidate] = result.best
+        if not alone:
+            assert found.best is None
+            continue
+        # Ties: the first generated wins (dicts keep insertion order, min the first of equals).
+        winner = min(alone, key=lambda candidate: alone[candidate].score)
+        assert found.best.candidate == winner, layer.name
+        assert found.best.best.order == alone[winner].order and found.best.best.cost == alone[winner].cost, layer.name
+        for tried in found.tried:
+            own = alone[tried.candidate]
+            if tried.best is not None:
+                assert tried.best.score == own.score, (layer.name, str(tried.candidate.spatial))
+                continue
+            beaten += 1
+            by = tried.incumbent
+            assert tried.beaten_by in alone and alone[tried.beaten_by].score == by.score
+            if by.wins_ties:  # beaten_by comes first: an equal score does not beat it
+                assert own.score >= by.score, (layer.name, str(tried.candidate.spatial))
+            elif objective == "energy":  # cut on the energy alone
+                assert own.score[0] > by.score[0], (layer.name, str(tried.candidate.spatial))
+            else:
+                assert own.score > by.score, (layer.name, str(tried.candidate.spatial))
+    if candidates > 4:
+        assert beaten > 0  # sharing did cut something on these cases
