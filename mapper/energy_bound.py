@@ -32,7 +32,7 @@ from dsec.cost.levels import (LoopList, OperandLevels, bandwidth_boost, fraction
 from dsec.cost.traffic import operand_traffic
 from dsec.cost.workload import LayerView, OperandView, tensor_elements
 from dsec.dialect.accelerator import Accelerator
-from dsec.mapper.boundaries import operand_boundaries
+from dsec.mapper.boundaries import Boundary, operand_boundaries
 from dsec.mapper.fit_bound import FitBound
 from dsec.mapper.orders import Factor
 
@@ -89,11 +89,23 @@ class EnergyBound:
                     least = self._open[index].at_least(boundary.level, boundary.below)
                     total += least
                     undecided.append((index, boundary, least))
-        # Then what must fit the memories under the undecided boundaries adds.
-        for index, boundary, least in undecided:
+        # Then what must fit the memories under the undecided boundaries adds:
+        # the operands sharing one memory fit it together.
+        groups: dict[str, list[tuple[int, Boundary, float]]] = {}
+        for member in undecided:
+            index, boundary, _ = member
+            shared = self._fit.memory_of(index, boundary.level) if self._fit.joins(index) else f"{index}"
+            groups.setdefault(shared, []).append(member)
+        for members in groups.values():
             if total > enough:
                 break
-            total += max(0.0, self._fit.at_least(index, boundary, order, known, boundaries) - least)
+            least = sum(member[2] for member in members)
+            if len(members) == 1:
+                index, boundary, _ = members[0]
+                fit = self._fit.at_least(index, boundary, order, known, boundaries)
+            else:
+                fit = self._fit.together(members, order, known, boundaries)
+            total += max(0.0, fit - least)
         return total
 
     def _term(self, index: int, j: int, below: tuple[Factor, ...]) -> float:

@@ -86,25 +86,65 @@ class FitBound:
         """The least energy of undecided `boundary` of operand `index` over
         the loop sets that can sit under it and fit (inf: none fits)."""
         j = boundary.level
+        options = self.options(index, boundary, order, known, self._room(index, j, (), boundaries), 0.0)
+        return options[-1][1] if options else float("inf")
+
+    def together(self, members: list[tuple[int, Boundary, float]], order: tuple[Factor, ...], known: int,
+                 boundaries: list[list[Boundary]]) -> float:
+        """The least energy of the undecided boundaries `members` (operand
+        index, boundary, a lower bound of its energy), all at one memory
+        that they share, over the loop sets that fit it together beside
+        what the other operands surely keep there (inf: none do). Each
+        member's energy is at least its own bound."""
+        index, boundary, _ = members[0]
+        room = self._room(index, boundary.level, tuple(k for k, _, _ in members), boundaries)
+        lists = [self.options(k, b, order, known, room, least) for k, b, least in members]
+        return _least_together(lists, room)
+
+    def _room(self, index: int, j: int, members: tuple[int, ...], boundaries: list[list[Boundary]]) -> float:
+        """Bits of operand `index`'s memory j left beside what its sharers
+        other than `members` surely keep there, with the float margin."""
         memory = self._hierarchies[index][j]
-        room = memory.size - sum(self.smallest(k, level, boundaries[k]) for k, level in self._sharers[index][j])
-        limit = room + memory.size * _MARGIN
+        kept = sum(self.smallest(k, level, boundaries[k]) for k, level in self._sharers[index][j] if k not in members)
+        return memory.size - kept + memory.size * _MARGIN
+
+    def joins(self, index: int) -> bool:
+        """Whether the operand's tiles are counted exactly enough to be summed with its sharers'."""
+        return self._countable[index]
+
+    def memory_of(self, index: int, j: int) -> str:
+        return self._hierarchies[index][j].name
+
+    def options(self, index: int, boundary: Boundary, order: tuple[Factor, ...], known: int, limit: float,
+                least: float) -> list[tuple[float, float]]:
+        """(bits, pJ) of the loop sets that can sit under undecided `boundary`
+        of operand `index` with a tile of at most `limit` bits, each pJ at
+        least `least`: only those of less energy than every smaller one,
+        ascending in bits (so descending in pJ)."""
+        j = boundary.level
         below = boundary.below
-        least = self._inside_chain(index, j, below, order[len(below):known], order[known:], limit)
+        found = self._inside_chain(index, j, below, order[len(below):known], order[known:], limit)
         sizes, least_terms = self._past_chain(index, j, tuple(sorted(order[:known])))
-        fitting = bisect_right(sizes, limit)
-        return min(least, least_terms[fitting - 1]) if fitting else least
+        found += [(size, term) for size, term in zip(sizes[:bisect_right(sizes, limit)], least_terms)]
+        found.sort()
+        result: list[tuple[float, float]] = []
+        for bits, term in found:
+            term = max(term, least)
+            if not result or term < result[-1][1]:
+                result.append((bits, term))
+        return result
 
     def _inside_chain(self, index: int, j: int, base: tuple[Factor, ...], chain: tuple[Factor, ...],
-                      rest: tuple[Factor, ...], limit: float) -> float:
-        """The least energy when level j ends inside the decided loops after
-        `base`: after chain[:t], with the run the operand does not depend on
-        after it merged down."""
+                      rest: tuple[Factor, ...], limit: float) -> list[tuple[float, float]]:
+        """(bits, pJ) of each set when level j ends inside the decided loops
+        after `base`: after chain[:t], with the run the operand does not
+        depend on after it merged down; those of more than `limit` bits left out."""
         depends = self.view.operands[index].depends
-        least = float("inf")
+        found = []
         for t in range(len(chain)):
             below = base + chain[:t]
-            if self._bits(index, j, below) > limit:
+            bits = self._bits(index, j, below)
+            if bits > limit:
                 break  # tiles only grow with more loops under them
             position = t
             while position < len(chain) and chain[position][0] not in depends:
@@ -112,8 +152,8 @@ class FitBound:
             merging = chain[t:position]
             if position == len(chain):
                 merging += tuple(loop for loop in rest if loop[0] not in depends)
-            least = min(least, self.term(index, j, below + merging))
-        return least
+            found.append((bits, self.term(index, j, below + merging)))
+        return found
 
     def _past_chain(self, index: int, j: int, decided: tuple[Factor, ...]) -> tuple[list[float], list[float]]:
         """When level j takes every `decided` loop and any sub-multiset of
@@ -155,3 +195,28 @@ class FitBound:
             least_terms.append(running)
         found = self._tables[key] = (sizes, least_terms)
         return found
+
+
+def _least_together(lists: list[list[tuple[float, float]]], room: float) -> float:
+    """The least sum of pJ taking one (bits, pJ) of each list with bits
+    summing to at most `room`; each list ascending in bits, descending in pJ
+    (so of those that fit, the last is the cheapest)."""
+    if not all(lists):
+        return float("inf")
+    *heads, last = lists
+    last_bits = [bits for bits, _ in last]
+    best = float("inf")
+
+    def walk(position: int, bits: float, pj: float) -> None:
+        nonlocal best
+        if position == len(heads):
+            fitting = bisect_right(last_bits, room - bits)
+            if fitting:
+                best = min(best, pj + last[fitting - 1][1])
+            return
+        for head_bits, head_pj in heads[position]:
+            if bits + head_bits > room:
+                break
+            walk(position + 1, bits + head_bits, pj + head_pj)
+    walk(0, 0.0, 0.0)
+    return best

@@ -11,10 +11,13 @@ search that cuts with them finds what the exhaustive one finds
 from __future__ import annotations
 
 import random
+import sys
+from itertools import product
 from math import prod
 from pathlib import Path
 from types import SimpleNamespace
 
+import onnx
 import pytest
 
 from dsec.cost.allocation import AllocationError, allocate
@@ -27,6 +30,7 @@ from dsec.dialect.ops import operand_shapes
 from dsec.mapper.cutoff import subtree_cutoff
 from dsec.mapper.energy_bound import EnergyBound
 from dsec.mapper.factors import loop_prime_factors
+from dsec.mapper.fit_bound import _least_together
 from dsec.mapper.latency_bound import _cannot_double_buffer, _level_shape, _own_loops, _window
 from dsec.mapper.orders import loop_orders
 from dsec.mapper.temporal import TemporalOptions, search_temporal, temporal_sizes
@@ -271,3 +275,33 @@ def test_double_buffer_refusal_is_the_cost_models_whatever_was_granted_before():
                 refused += 1
                 assert flags[name] == [False, False], (bits, name)
     assert refused > 100
+
+
+@pytest.mark.parametrize("arch", ["pe6x5_mem2k", "row7x5_rf2"])
+def test_bound_never_exceeds_the_energy_where_operands_share_a_small_memory(arch, tmp_path):
+    # The suite's accelerators (benchmarks/suite_inputs.py) under a small 3x3
+    # convolution: W, I and O (on row7x5_rf2 W and O) fit one per-PE memory
+    # together; the bound charges their undecided boundaries there the least
+    # energy of loop sets whose tiles fit it together (fit_bound.together).
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from suite_inputs import _Builder
+    built = _Builder("conv", [1, 8, 12, 12])
+    built.conv(8, 16, 3)
+    onnx.save(built.model(), str(tmp_path / "conv.onnx"))
+    rng = random.Random(1)
+    pairs = unrolled_layers(tmp_path / "conv.onnx", ROOT / f"benchmarks/suite/arch/{arch}.yaml",
+                            ROOT / "benchmarks/suite/mapping.yaml")
+    assert sum(check_layer(module, layer, 6, 40, rng) for module, layer in pairs) > 0
+
+
+def test_least_together_is_the_least_sum_that_fits():
+    # Brute force over every choice of one (bits, pJ) per list.
+    rng = random.Random(0)
+    for _ in range(300):
+        lists = []
+        for _ in range(rng.randint(1, 3)):
+            points = sorted((rng.randint(1, 60), rng.uniform(0, 100)) for _ in range(rng.randint(0, 5)))
+            lists.append([p for i, p in enumerate(points) if all(p[1] < q[1] for q in points[:i])])
+        room = rng.randint(0, 120)
+        sums = [sum(p for _, p in combo) for combo in product(*lists) if sum(b for b, _ in combo) <= room]
+        assert _least_together(lists, room) == (min(sums) if sums else float("inf"))
