@@ -127,6 +127,10 @@ class Undecided:
     starts: dict[str, int]
     set_only: dict[str, bool]
     resume: Resume | None = None
+    # The first undecided memory and the fewest words its holders' decided
+    # prefixes that fit together move above it: every order below chooses
+    # prefixes moving no more (inf: no such prefixes fit).
+    cap: tuple[str, float] | None = None
 
 
 def allocate(view: LayerView, accelerator: Accelerator, spatial: list[tuple[str, LoopList]],
@@ -154,6 +158,7 @@ def allocate(view: LayerView, accelerator: Accelerator, spatial: list[tuple[str,
     level = dict(resume.level)
     result: dict[str, list[LoopList]] = {name: list(levels) for name, levels in resume.levels.items()}
     blocked: dict[str, bool] = {}  # memory operand -> only its set of undecided loops matters
+    cap: tuple[str, float] | None = None
 
     for index in range(resume.memory, len(setup.memories)):
         memory, held = setup.memories[index]
@@ -185,19 +190,21 @@ def allocate(view: LayerView, accelerator: Accelerator, spatial: list[tuple[str,
             found = setup.tiles[m].sizes(level[m], allocated[m], unallocated[m], memory, memory.name == tops[m])
             if isinstance(found, TileError):
                 if blocked:
-                    return _undecided(result, unallocated, operands, order, blocked, resume)
+                    return _undecided(result, unallocated, operands, order, blocked, resume, cap)
                 return AllocationError(operands[m].name, memory.name, found.needed, memory.size,
                                        "the tiles placed below it do not fit")
             sizes[m] = found
         if known is not None and not _decided(held, sizes, unallocated, memory, tops, known, len(order),
                                               setup.whole_wins[index], operands):
+            if not blocked:
+                cap = (memory.name, _decided_words(held, sizes, unallocated, memory, tops, known, len(order)))
             # One holder whose longest fitting prefix wins: only the set of its loops counts.
             alone = setup.one_open[index]
             blocked.update({m: alone and memory.name != tops[m] and growth[m].longest_fitting_wins for m in held})
             continue
         choice = _best_prefixes(held, sizes, unallocated, memory, tops, setup.names)
         if isinstance(choice, AllocationError):
-            return choice if not blocked else _undecided(result, unallocated, operands, order, blocked, resume)
+            return choice if not blocked else _undecided(result, unallocated, operands, order, blocked, resume, cap)
         for m, count in zip(held, choice):
             loops = unallocated[m][:count]
             del unallocated[m][:count]
@@ -206,18 +213,37 @@ def allocate(view: LayerView, accelerator: Accelerator, spatial: list[tuple[str,
             allocated[m] += spatial_per_level[m][level[m]]
             if memory.name == tops[m] and unallocated[m]:
                 if blocked:
-                    return _undecided(result, unallocated, operands, order, blocked, resume)
+                    return _undecided(result, unallocated, operands, order, blocked, resume, cap)
                 rest = tile_bits(operands[m], allocated[m] + unallocated[m], operands[m].precision)
                 return AllocationError(operands[m].name, memory.name, rest, memory.size,
                                        "the top memory cannot hold the whole operand")
             level[m] += 1
-    return _undecided(result, unallocated, operands, order, blocked, resume) if blocked else result
+    return _undecided(result, unallocated, operands, order, blocked, resume, cap) if blocked else result
 
 
 def _undecided(result: dict[str, list[LoopList]], unallocated: dict[str, list], operands: dict,
-               order: list, blocked: dict[str, bool], resume: Resume) -> Undecided:
+               order: list, blocked: dict[str, bool], resume: Resume, cap: tuple[str, float] | None) -> Undecided:
     return Undecided(result, {operands[m].name: len(order) - len(rest) for m, rest in unallocated.items()},
-                     {operands[m].name: blocked.get(m, False) for m in operands}, resume)
+                     {operands[m].name: blocked.get(m, False) for m in operands}, resume, cap)
+
+
+def _decided_words(held: tuple[str, ...], sizes: dict[str, list[float]], unallocated: dict[str, list],
+                   memory: Memory, tops: dict[str, str], known: int, total: int) -> float:
+    """The fewest words moved above `memory` by prefixes within the first
+    `known` loops of the order (of `total`) that fit together, as
+    _best_prefixes sums them (inf: none fit). Those prefixes are among the
+    choices of every order of the loops after them, with the same floats, so
+    the choice made has at most these words."""
+    decided = {m: sizes[m] if memory.name == tops[m] else
+               sizes[m][:max(0, known - (total - len(unallocated[m]))) + 1] for m in held}
+    choice = _best_prefixes(held, decided, unallocated, memory, tops, {m: m for m in held})
+    if isinstance(choice, AllocationError) or not choice:
+        return float("inf")
+    words = 0.0
+    for m, index in zip(held, choice):
+        if memory.name != tops[m]:
+            words += _moved_above(decided[m], unallocated[m])[index]
+    return words
 
 
 def _holds_all(memory: Memory, held: tuple[str, ...], operands: dict, allocated: dict, unallocated: dict,

@@ -85,23 +85,26 @@ class EnergyBound:
             for boundary in boundaries[index]:
                 if boundary.decided:
                     total += self._term(index, boundary.level, boundary.below + boundary.merging)
-                elif self._open[index] is not None:
-                    least = self._open[index].at_least(boundary.level, boundary.below)
+                else:
+                    opened = self._open[index]
+                    least = opened.at_least(boundary.level, boundary.below) if opened is not None else 0.0
                     total += least
                     undecided.append((index, boundary, least))
         # Then what must fit the memories under the undecided boundaries adds:
         # the operands sharing one memory fit it together.
         groups: dict[str, list[tuple[int, Boundary, float]]] = {}
+        cap = placed.cap if isinstance(placed, Undecided) else None
         for member in undecided:
             index, boundary, _ = member
-            shared = self._fit.memory_of(index, boundary.level) if self._fit.joins(index) else f"{index}"
-            groups.setdefault(shared, []).append(member)
+            groups.setdefault(self._fit.memory_of(index, boundary.level), []).append(member)
         for members in groups.values():
             if total > enough:
                 break
             least = sum(member[2] for member in members)
-            if len(members) == 1:
-                index, boundary, _ = members[0]
+            index, boundary, _ = members[0]
+            if cap is not None and cap[0] == self._fit.memory_of(index, boundary.level):
+                fit = self._fit.together(members, order, known, boundaries, cap[1])
+            elif len(members) == 1:
                 fit = self._fit.at_least(index, boundary, order, known, boundaries)
             else:
                 fit = self._fit.together(members, order, known, boundaries)

@@ -24,6 +24,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable
+from math import prod
 from dataclasses import dataclass, field
 
 from dsec.cost.levels import LoopList, fractional_dims, loop_extents
@@ -54,12 +55,13 @@ class FitBound:
         operands = self.view.operands
         self._hierarchies = tuple(self.accelerator.hierarchy(op.memory_operand) for op in operands)
         self._precision = tuple(min(op.precision, op.final_precision) for op in operands)
-        # A window dim unrolled by a fraction is cut to whole values (int()), where
-        # float noise could round this count above memory-alloc's: such an operand
-        # is not counted among the others.
-        self._countable = tuple(not ({d for w in op.windows for d in (w.dim_a, w.dim_b)} &
-                                     fractional_dims(level for level in self.spatial[index]))
-                                for index, op in enumerate(operands))
+        self._product = prod(f for _, f in self.loops)
+        # A window dim unrolled by a fraction is cut to whole values (int()),
+        # where float noise could round this count above memory-alloc's: its
+        # extent is taken a hair smaller (a row less where it lands on a whole
+        # value, never more than memory-alloc's).
+        self._cut = tuple({d for w in op.windows for d in (w.dim_a, w.dim_b)} &
+                          fractional_dims(level for level in self.spatial[index]) for index, op in enumerate(operands))
         # Per operand and memory level: the other operands holding that memory, at their level of it.
         self._sharers = tuple(
             tuple(tuple((k, names.index(memory.name)) for k, names in enumerate(
@@ -70,13 +72,15 @@ class FitBound:
     def _bits(self, index: int, level: int, loops: tuple[Factor, ...]) -> float:
         """The operand's tile at its memory `level` with the temporal `loops` under it."""
         below = tuple(loop for lvl in self.spatial[index][:level + 1] for loop in lvl)
-        return tensor_elements(self.view.operands[index], loop_extents((below, loops))) * self._precision[index]
+        extents = loop_extents((below, loops))
+        for dim in self._cut[index]:
+            if dim in extents:
+                extents[dim] *= 1 - _MARGIN
+        return tensor_elements(self.view.operands[index], extents) * self._precision[index]
 
     def smallest(self, index: int, level: int, boundaries: list[Boundary]) -> float:
         """Bits the operand surely keeps at its memory `level` under the node
         whose boundaries are `boundaries` (all of it at its top memory)."""
-        if not self._countable[index]:
-            return 0.0
         if level == len(self._hierarchies[index]) - 1:
             return self._bits(index, level, self.loops)
         return self._bits(index, level, boundaries[level + 1].below)
@@ -85,21 +89,21 @@ class FitBound:
                  boundaries: list[list[Boundary]]) -> float:
         """The least energy of undecided `boundary` of operand `index` over
         the loop sets that can sit under it and fit (inf: none fits)."""
-        j = boundary.level
-        options = self.options(index, boundary, order, known, self._room(index, j, (), boundaries), 0.0)
-        return options[-1][1] if options else float("inf")
+        options = self.options(index, boundary, order, known, self._room(index, boundary.level, (), boundaries), 0.0)
+        return min((pj for _, _, pj in options), default=float("inf"))
 
     def together(self, members: list[tuple[int, Boundary, float]], order: tuple[Factor, ...], known: int,
-                 boundaries: list[list[Boundary]]) -> float:
+                 boundaries: list[list[Boundary]], cap: float = float("inf")) -> float:
         """The least energy of the undecided boundaries `members` (operand
         index, boundary, a lower bound of its energy), all at one memory
         that they share, over the loop sets that fit it together beside
-        what the other operands surely keep there (inf: none do). Each
-        member's energy is at least its own bound."""
+        what the other operands surely keep there, and whose tiles times the
+        loops above them (the words memory-alloc weighs) sum to at most
+        `cap` (inf: none do). Each member's energy is at least its own bound."""
         index, boundary, _ = members[0]
         room = self._room(index, boundary.level, tuple(k for k, _, _ in members), boundaries)
         lists = [self.options(k, b, order, known, room, least) for k, b, least in members]
-        return _least_together(lists, room)
+        return _least_together(lists, room, cap * (1 + _MARGIN))
 
     def _room(self, index: int, j: int, members: tuple[int, ...], boundaries: list[list[Boundary]]) -> float:
         """Bits of operand `index`'s memory j left beside what its sharers
@@ -108,37 +112,37 @@ class FitBound:
         kept = sum(self.smallest(k, level, boundaries[k]) for k, level in self._sharers[index][j] if k not in members)
         return memory.size - kept + memory.size * _MARGIN
 
-    def joins(self, index: int) -> bool:
-        """Whether the operand's tiles are counted exactly enough to be summed with its sharers'."""
-        return self._countable[index]
-
     def memory_of(self, index: int, j: int) -> str:
         return self._hierarchies[index][j].name
 
     def options(self, index: int, boundary: Boundary, order: tuple[Factor, ...], known: int, limit: float,
-                least: float) -> list[tuple[float, float]]:
-        """(bits, pJ) of the loop sets that can sit under undecided `boundary`
-        of operand `index` with a tile of at most `limit` bits, each pJ at
-        least `least`: only those of less energy than every smaller one,
-        ascending in bits (so descending in pJ)."""
+                least: float) -> list[tuple[float, float, float]]:
+        """(bits, words, pJ) of the loop sets that can sit under undecided
+        `boundary` of operand `index` with a tile of at most `limit` bits,
+        each pJ at least `least`; words: the tile times the loops above it.
+        Only those no other beats on all three, ascending in bits."""
         j = boundary.level
         below = boundary.below
         found = self._inside_chain(index, j, below, order[len(below):known], order[known:], limit)
-        sizes, least_terms = self._past_chain(index, j, tuple(sorted(order[:known])))
-        found += [(size, term) for size, term in zip(sizes[:bisect_right(sizes, limit)], least_terms)]
+        table = self._past_chain(index, j, tuple(sorted(order[:known])))
+        found += table[:bisect_right(table, (limit, float("inf"), float("inf")))]
         found.sort()
-        result: list[tuple[float, float]] = []
-        for bits, term in found:
-            term = max(term, least)
-            if not result or term < result[-1][1]:
-                result.append((bits, term))
+        result: list[tuple[float, float, float]] = []
+        for bits, words, pj in found:
+            pj = max(pj, least)
+            if all(words < w or pj < e for _, w, e in result):
+                result.append((bits, words, pj))
         return result
 
+    def _words(self, bits: float, loops: tuple[Factor, ...]) -> float:
+        """Words a tile of `bits` under the temporal `loops` moves above them (memory-alloc's measure)."""
+        return bits * (self._product // prod(f for _, f in loops))
+
     def _inside_chain(self, index: int, j: int, base: tuple[Factor, ...], chain: tuple[Factor, ...],
-                      rest: tuple[Factor, ...], limit: float) -> list[tuple[float, float]]:
-        """(bits, pJ) of each set when level j ends inside the decided loops
-        after `base`: after chain[:t], with the run the operand does not
-        depend on after it merged down; those of more than `limit` bits left out."""
+                      rest: tuple[Factor, ...], limit: float) -> list[tuple[float, float, float]]:
+        """(bits, words, pJ) of each set when level j ends inside the decided
+        loops after `base`: after chain[:t], with the run the operand does
+        not depend on after it merged down; those of more than `limit` bits left out."""
         depends = self.view.operands[index].depends
         found = []
         for t in range(len(chain)):
@@ -152,14 +156,13 @@ class FitBound:
             merging = chain[t:position]
             if position == len(chain):
                 merging += tuple(loop for loop in rest if loop[0] not in depends)
-            found.append((bits, self.term(index, j, below + merging)))
+            found.append((bits, self._words(bits, below), self.term(index, j, below + merging)))
         return found
 
-    def _past_chain(self, index: int, j: int, decided: tuple[Factor, ...]) -> tuple[list[float], list[float]]:
+    def _past_chain(self, index: int, j: int, decided: tuple[Factor, ...]) -> list[tuple[float, float, float]]:
         """When level j takes every `decided` loop and any sub-multiset of
         the others the operand depends on (every other one merged down):
-        each such set's tile (those that fit the memory at all), ascending,
-        with the least energy of the sets up to it."""
+        (bits, words, pJ) of each such set that fits the memory at all, ascending."""
         key = (index, j, decided)
         found = self._tables.get(key)
         if found is not None:
@@ -170,10 +173,12 @@ class FitBound:
         idle = tuple(loop for loop in sorted(left.elements()) if loop[0] not in depends)
         wanted = sorted((loop, count) for loop, count in left.items() if count > 0 and loop[0] in depends)
         limit = self._hierarchies[index][j].size * (1 + _MARGIN)
-        found_sets: list[tuple[float, float]] = []
+        found_sets: list[tuple[float, float, float]] = []
 
         def grow(position: int, under: tuple[Factor, ...], bits: float) -> None:
-            found_sets.append((bits, self.term(index, j, under + idle)))
+            # A prefix may also hold any of the loops it does not depend on (the
+            # same tile): the fewest words are with all of them.
+            found_sets.append((bits, self._words(bits, under + idle), self.term(index, j, under + idle)))
             for next_position in range(position, len(wanted)):
                 loop, count = wanted[next_position]
                 taken = under
@@ -188,35 +193,31 @@ class FitBound:
         if start <= limit:
             grow(0, decided, start)
         found_sets.sort()
-        sizes, least_terms, running = [], [], float("inf")
-        for size, term in found_sets:
-            running = min(running, term)
-            sizes.append(size)
-            least_terms.append(running)
-        found = self._tables[key] = (sizes, least_terms)
-        return found
+        self._tables[key] = found_sets
+        return found_sets
 
-
-def _least_together(lists: list[list[tuple[float, float]]], room: float) -> float:
-    """The least sum of pJ taking one (bits, pJ) of each list with bits
-    summing to at most `room`; each list ascending in bits, descending in pJ
-    (so of those that fit, the last is the cheapest)."""
+def _least_together(lists: list[list[tuple[float, float, float]]], room: float, cap: float = float("inf")) -> float:
+    """The least sum of pJ taking one (bits, words, pJ) of each list with
+    bits summing to at most `room` and words to at most `cap`; each list
+    ascending in bits."""
     if not all(lists):
         return float("inf")
     *heads, last = lists
-    last_bits = [bits for bits, _ in last]
     best = float("inf")
 
-    def walk(position: int, bits: float, pj: float) -> None:
+    def walk(position: int, bits: float, words: float, pj: float) -> None:
         nonlocal best
         if position == len(heads):
-            fitting = bisect_right(last_bits, room - bits)
-            if fitting:
-                best = min(best, pj + last[fitting - 1][1])
+            for last_bits, last_words, last_pj in last:
+                if bits + last_bits > room:
+                    break
+                if words + last_words <= cap and pj + last_pj < best:
+                    best = pj + last_pj
             return
-        for head_bits, head_pj in heads[position]:
+        for head_bits, head_words, head_pj in heads[position]:
             if bits + head_bits > room:
                 break
-            walk(position + 1, bits + head_bits, pj + head_pj)
-    walk(0, 0.0, 0.0)
+            if pj + head_pj < best:
+                walk(position + 1, bits + head_bits, words + head_words, pj + head_pj)
+    walk(0, 0.0, 0.0, 0.0)
     return best

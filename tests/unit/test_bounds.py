@@ -295,13 +295,12 @@ def test_bound_never_exceeds_the_energy_where_operands_share_a_small_memory(arch
 
 
 def test_least_together_is_the_least_sum_that_fits():
-    # Brute force over every choice of one (bits, pJ) per list.
+    # Brute force over every choice of one (bits, words, pJ) per list.
     rng = random.Random(0)
-    for _ in range(300):
-        lists = []
-        for _ in range(rng.randint(1, 3)):
-            points = sorted((rng.randint(1, 60), rng.uniform(0, 100)) for _ in range(rng.randint(0, 5)))
-            lists.append([p for i, p in enumerate(points) if all(p[1] < q[1] for q in points[:i])])
-        room = rng.randint(0, 120)
-        sums = [sum(p for _, p in combo) for combo in product(*lists) if sum(b for b, _ in combo) <= room]
-        assert _least_together(lists, room) == (min(sums) if sums else float("inf"))
+    for _ in range(400):
+        lists = [sorted((rng.randint(1, 60), rng.randint(0, 90), rng.uniform(0, 100))
+                        for _ in range(rng.randint(0, 5))) for _ in range(rng.randint(1, 3))]
+        room, cap = rng.randint(0, 120), rng.choice([float("inf"), rng.randint(0, 200)])
+        sums = [sum(pj for _, _, pj in combo) for combo in product(*lists)
+                if sum(b for b, _, _ in combo) <= room and sum(w for _, w, _ in combo) <= cap]
+        assert _least_together(lists, room, cap) == (min(sums) if sums else float("inf"))
