@@ -127,10 +127,28 @@ class Undecided:
     starts: dict[str, int]
     set_only: dict[str, bool]
     resume: Resume | None = None
-    # The first undecided memory and the fewest words its holders' decided
-    # prefixes that fit together move above it: every order below chooses
-    # prefixes moving no more (inf: no such prefixes fit).
-    cap: tuple[str, float] | None = None
+    # The first undecided memory, with the fewest words its holders' decided
+    # prefixes that fit together move above it.
+    cap: WordsCap | None = None
+
+
+class WordsCap:
+    """The fewest words moved above `memory` by its holders' prefixes within
+    the decided loops that fit together (_decided_words; inf: none fit):
+    every order of the loops after them chooses prefixes moving no more.
+    Counted when first asked (the bounds ask only where cheaper terms do not cut)."""
+
+    __slots__ = ("memory", "_arguments", "_words")
+
+    def __init__(self, memory: str, *arguments) -> None:
+        self.memory = memory
+        self._arguments = arguments
+        self._words: float | None = None
+
+    def words(self) -> float:
+        if self._words is None:
+            self._words = _decided_words(*self._arguments)
+        return self._words
 
 
 def allocate(view: LayerView, accelerator: Accelerator, spatial: list[tuple[str, LoopList]],
@@ -158,7 +176,7 @@ def allocate(view: LayerView, accelerator: Accelerator, spatial: list[tuple[str,
     level = dict(resume.level)
     result: dict[str, list[LoopList]] = {name: list(levels) for name, levels in resume.levels.items()}
     blocked: dict[str, bool] = {}  # memory operand -> only its set of undecided loops matters
-    cap: tuple[str, float] | None = None
+    cap: WordsCap | None = None
 
     for index in range(resume.memory, len(setup.memories)):
         memory, held = setup.memories[index]
@@ -197,7 +215,8 @@ def allocate(view: LayerView, accelerator: Accelerator, spatial: list[tuple[str,
         if known is not None and not _decided(held, sizes, unallocated, memory, tops, known, len(order),
                                               setup.whole_wins[index], operands):
             if not blocked:
-                cap = (memory.name, _decided_words(held, sizes, unallocated, memory, tops, known, len(order)))
+                cap = WordsCap(memory.name, held, sizes, {m: unallocated[m][:] for m in held}, memory, tops, known,
+                               len(order))
             # One holder whose longest fitting prefix wins: only the set of its loops counts.
             alone = setup.one_open[index]
             blocked.update({m: alone and memory.name != tops[m] and growth[m].longest_fitting_wins for m in held})
@@ -222,7 +241,7 @@ def allocate(view: LayerView, accelerator: Accelerator, spatial: list[tuple[str,
 
 
 def _undecided(result: dict[str, list[LoopList]], unallocated: dict[str, list], operands: dict,
-               order: list, blocked: dict[str, bool], resume: Resume, cap: tuple[str, float] | None) -> Undecided:
+               order: list, blocked: dict[str, bool], resume: Resume, cap: WordsCap | None) -> Undecided:
     return Undecided(result, {operands[m].name: len(order) - len(rest) for m, rest in unallocated.items()},
                      {operands[m].name: blocked.get(m, False) for m in operands}, resume, cap)
 

@@ -63,7 +63,13 @@ class Cutoff:
             energy = self.energy.of(placed, order, known, value * (1 + _SLACK))
             if energy > value * (1 + _SLACK):
                 return True
-            return ties_lose and energy >= value and self._latency().of(placed, order, known) >= tie_break
+            if energy < value:
+                return False
+            # Every order's energy rounds to the best's or above: the latency
+            # breaks the tie, and one above the best's loses it (the first of
+            # equal scores wins: an equal one loses only where ties lose).
+            latency = self._latency().of(placed, order, known)
+            return latency > tie_break or (ties_lose and latency >= tie_break)
         latency = self.latency.of(placed, order, known)
         if self.objective == "latency":
             if latency > value * (1 + _SLACK):

@@ -102,8 +102,8 @@ class EnergyBound:
                 break
             least = sum(member[2] for member in members)
             index, boundary, _ = members[0]
-            if cap is not None and cap[0] == self._fit.memory_of(index, boundary.level):
-                fit = self._fit.together(members, order, known, boundaries, cap[1])
+            if cap is not None and cap.memory == self._fit.memory_of(index, boundary.level):
+                fit = self._fit.together(members, order, known, boundaries, cap.words())
             elif len(members) == 1:
                 fit = self._fit.at_least(index, boundary, order, known, boundaries)
             else:

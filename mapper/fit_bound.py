@@ -120,19 +120,14 @@ class FitBound:
         """(bits, words, pJ) of the loop sets that can sit under undecided
         `boundary` of operand `index` with a tile of at most `limit` bits,
         each pJ at least `least`; words: the tile times the loops above it.
-        Only those no other beats on all three, ascending in bits."""
+        Ascending in bits."""
         j = boundary.level
         below = boundary.below
         found = self._inside_chain(index, j, below, order[len(below):known], order[known:], limit)
         table = self._past_chain(index, j, tuple(sorted(order[:known])))
         found += table[:bisect_right(table, (limit, float("inf"), float("inf")))]
         found.sort()
-        result: list[tuple[float, float, float]] = []
-        for bits, words, pj in found:
-            pj = max(pj, least)
-            if all(words < w or pj < e for _, w, e in result):
-                result.append((bits, words, pj))
-        return result
+        return [(bits, words, max(pj, least)) for bits, words, pj in found]
 
     def _words(self, bits: float, loops: tuple[Factor, ...]) -> float:
         """Words a tile of `bits` under the temporal `loops` moves above them (memory-alloc's measure)."""
@@ -193,8 +188,12 @@ class FitBound:
         if start <= limit:
             grow(0, decided, start)
         found_sets.sort()
-        self._tables[key] = found_sets
-        return found_sets
+        kept: list[tuple[float, float, float]] = []  # those no other beats on bits, words and pJ at once
+        for bits, words, pj in found_sets:
+            if all(words < w or pj < e for _, w, e in kept):
+                kept.append((bits, words, pj))
+        self._tables[key] = kept
+        return kept
 
 def _least_together(lists: list[list[tuple[float, float, float]]], room: float, cap: float = float("inf")) -> float:
     """The least sum of pJ taking one (bits, words, pJ) of each list with

@@ -210,7 +210,8 @@ class Bar:
         if incumbent is not None and (best is None or self._key(incumbent.score) < self._key(best.score) or
                                       (incumbent.wins_ties and incumbent.score == best.score)):
             return incumbent.score, incumbent.wins_ties, True
-        return (best.score if best is not None else None), False, False
+        # The best so far was found first: an equal score found later loses to it.
+        return (best.score if best is not None else None), True, False
 
     def beats(self, best: Scored | None) -> bool:
         """Whether `best` is the plain search's answer: nothing was skipped for
