@@ -27,7 +27,7 @@ from dsec.mapper.spatial import (SpatialCandidate, applicable_part, given_spatia
                                  wholly_applies)
 from dsec.mapper.symmetry import Swap, renamed_factors, renamed_spatial, view_swaps
 from dsec.mapper.temporal import (Incumbent, Scored, TemporalOptions, TemporalResult, fixed_prefix, root_bound,
-                                  search_temporal, surely_unfit, temporal_sizes)
+                                  search_temporal, temporal_sizes)
 
 
 @dataclass(frozen=True)
@@ -216,7 +216,7 @@ def search_weight(view: LayerView, accelerator: Accelerator, spatial: Spatial, o
 
 
 def _searches(view: LayerView, accelerator: Accelerator, constraints: Constraints | None,
-              spatial_options: SpatialOptions, temporal_options: TemporalOptions
+              spatial_options: SpatialOptions, temporal_options: TemporalOptions, cap: Incumbent | None = None
               ) -> Generator[list[tuple], list[TemporalResult | str], LayerSearch]:
     """The layer's search as batches of temporal searches (temporal_search's
     arguments, independent within a batch: to run in parallel): yields each
@@ -229,13 +229,14 @@ def _searches(view: LayerView, accelerator: Accelerator, constraints: Constraint
     searched with which incumbent depends only on the results before it,
     never on timing or on how searches are spread over processes. Objective
     pareto keeps every candidate's set: its candidates are one batch, with no
-    incumbent."""
+    incumbent. `cap` (mapper/within.py): a score to beat from the start, used
+    while it is tighter than the best so far (beaten_by None)."""
     order = constraints.order if constraints else None
     plan = _candidate_plan(view, accelerator, constraints, spatial_options, temporal_options)
     searched = [index for index, (_, source) in enumerate(plan) if source is None]
     options = _shared_limit(temporal_options, len(searched))
     results: dict[int, TemporalResult | str] = {}
-    given: dict[int, int] = {}  # searched candidate -> the candidate whose score it was given to beat
+    given: dict[int, tuple[int | None, Incumbent]] = {}  # searched candidate -> (whose score, the incumbent)
     if temporal_options.objective == "pareto":
         found = yield [(view, accelerator, plan[index][0].spatial, order, options) for index in searched]
         results.update(zip(searched, found))
@@ -244,12 +245,12 @@ def _searches(view: LayerView, accelerator: Accelerator, constraints: Constraint
         for index in _by_root_bound(view, accelerator, [plan[i][0].spatial for i in searched], order, options,
                                     searched):
             spatial = plan[index][0].spatial
-            # One that surely fits no order is searched alone, to say why (as a search of it alone does).
-            incumbent = Incumbent(results[lead].best.score, lead < index) \
-                if lead is not None and not _surely_unfit(view, accelerator, spatial, order) else None
+            incumbent = Incumbent(results[lead].best.score, lead < index) if lead is not None else None
+            if cap is not None and (incumbent is None or cap.score[0] < incumbent.score[0]):
+                incumbent = cap
             (results[index],) = yield [(view, accelerator, spatial, order, options, incumbent)]
             if incumbent is not None:
-                given[index] = lead
+                given[index] = (lead if incumbent is not cap else None, incumbent)
             result = results[index]
             if isinstance(result, TemporalResult) and result.best is not None and \
                     (lead is None or (result.best.score, index) < (results[lead].best.score, lead)):
@@ -260,14 +261,13 @@ def _searches(view: LayerView, accelerator: Accelerator, constraints: Constraint
         searched_as = index if source is None else source[0]
         result = results[index] if source is None else _renamed_result(results[searched_as], source[1])
         mirror_of = None if source is None else plan[searched_as][0].spatial
-        beater = given.get(searched_as)
-        incumbent = Incumbent(results[beater].best.score, beater < searched_as) if beater is not None else None
+        beater, incumbent = given.get(searched_as, (None, None))
         evaluated = 0 if source is not None else result.evaluated if isinstance(result, TemporalResult) else 0
         if isinstance(result, str):
             discarded.append(Discarded(candidate, result))
         elif result.beaten:
-            tried.append(Tried(candidate, None, evaluated, mirror_of, result.stopped, beaten_by=plan[beater][0],
-                               incumbent=incumbent))
+            tried.append(Tried(candidate, None, evaluated, mirror_of, result.stopped,
+                               beaten_by=plan[beater][0] if beater is not None else None, incumbent=incumbent))
         elif result.best is None:
             discarded.append(Discarded(candidate, result.shortfall))
         else:
@@ -279,11 +279,6 @@ def _searches(view: LayerView, accelerator: Accelerator, constraints: Constraint
 
 
 _ROOT_BOUNDS: dict[tuple, tuple[float, float] | None] = {}
-
-
-def _surely_unfit(view: LayerView, accelerator: Accelerator, spatial: Spatial, order) -> bool:
-    fixed = fixed_prefix(order or (), temporal_sizes(view.dims, spatial))
-    return not isinstance(fixed, str) and surely_unfit(view, accelerator, spatial, *fixed)
 
 
 def _by_root_bound(view: LayerView, accelerator: Accelerator, spatials: list[Spatial], order,
@@ -326,15 +321,19 @@ def search_layer(view: LayerView, accelerator: Accelerator, constraints: Constra
     key = layer_key(view, accelerator, constraints, spatial_options, temporal_options)
     if key in _LAYER_CACHE:
         return _LAYER_CACHE[key]
-    walk = _searches(view, accelerator, constraints, spatial_options, temporal_options)
+    found = _LAYER_CACHE[key] = run_searches(_searches(view, accelerator, constraints, spatial_options,
+                                                       temporal_options))
+    return found
+
+
+def run_searches(walk: Generator[list[tuple], list[TemporalResult | str], LayerSearch]) -> LayerSearch:
+    """A layer's search (_searches) run here, batch after batch."""
     try:
         batch = next(walk)
         while True:
             batch = walk.send([temporal_search(*task) for task in batch])
     except StopIteration as done:
-        found = done.value
-    _LAYER_CACHE[key] = found
-    return found
+        return done.value
 
 
 def best_score(view: LayerView, accelerator: Accelerator, constraints: Constraints | None,

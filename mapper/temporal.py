@@ -15,8 +15,7 @@ from typing import Literal
 
 from dsec.cost.allocation import AllocationError, allocate
 from dsec.cost.evaluate import LayerCost, energy_only, evaluate_mapping
-from dsec.cost.levels import effective_unrolling, spatial_levels
-from dsec.cost.tile_sizes import tile_bits
+from dsec.cost.levels import effective_unrolling
 from dsec.cost.workload import LayerView
 from dsec.dialect.accelerator import Accelerator
 from dsec.dialect.attributes import Loop, Spatial
@@ -195,19 +194,15 @@ class Bar:
     skipped only because of the incumbent (the search is then no longer the
     plain one)."""
 
-    objective: Objective
     incumbent: Incumbent | None
     by_incumbent: bool = False
-
-    def _key(self, score: tuple[float, float]) -> tuple[float, ...]:
-        # Objective energy cuts on the energy alone (cutoff.py, score_order's `beat`) unless ties lose.
-        return score[:1] if self.objective == "energy" and not self.incumbent.wins_ties else score
 
     def of(self, best: Scored | None) -> tuple[tuple[float, float] | None, bool, bool]:
         """The score to beat, whether an equal score is beaten too, and
         whether it is the incumbent's (at least as tight as `best`'s)."""
         incumbent = self.incumbent
-        if incumbent is not None and (best is None or self._key(incumbent.score) < self._key(best.score) or
+        # Cuts compare whole scores (objective energy weighs the latency where energies tie: cutoff.py).
+        if incumbent is not None and (best is None or incumbent.score < best.score or
                                       (incumbent.wins_ties and incumbent.score == best.score)):
             return incumbent.score, incumbent.wins_ties, True
         # The best so far was found first: an equal score found later loses to it.
@@ -221,7 +216,7 @@ class Bar:
             return True
         if best is None:
             return False
-        mine, theirs = self._key(best.score), self._key(self.incumbent.score)
+        mine, theirs = best.score, self.incumbent.score
         return mine < theirs if self.incumbent.wins_ties else mine <= theirs
 
 
@@ -238,7 +233,7 @@ def search_temporal(view: LayerView, accelerator: Accelerator, spatial: Spatial,
     unrolling = effective_unrolling(spatial, view.dims, accelerator.array_sizes, fractional=True)
     memo = Memo() if options.search == "pruned" else None
     front: list[Scored] | None = [] if options.objective == "pareto" else None
-    bar = Bar(options.objective, incumbent if front is None else None)
+    bar = Bar(incumbent if front is None else None)
     best: Scored | None = None
     shortfall: AllocationError | None = None
     evaluated = 0
@@ -308,21 +303,6 @@ def _search_space(view: LayerView, accelerator: Accelerator, spatial: Spatial, u
         if best is None or result.score < best.score:
             best = result
     return best, shortfall, evaluated
-
-
-def surely_unfit(view: LayerView, accelerator: Accelerator, spatial: Spatial, prefix: list[Factor],
-                 left: dict[str, int]) -> bool:
-    """Whether an operand's whole tile (every loop) alone exceeds its top
-    memory: then no order fits (memory-alloc: the top memory cannot hold the
-    whole operand), whatever the order."""
-    unrolling = effective_unrolling(spatial, view.dims, accelerator.array_sizes, fractional=True)
-    loops = list(prefix) + [(dim, size) for dim, size in left.items()]
-    for operand in view.operands:
-        hierarchy = accelerator.hierarchy(operand.memory_operand)
-        below = [loop for level in spatial_levels(unrolling, hierarchy) for loop in level]
-        if tile_bits(operand, below + loops, operand.precision) > hierarchy[-1].size:
-            return True
-    return False
 
 
 def root_bound(view: LayerView, accelerator: Accelerator, spatial: Spatial, prefix: list[Factor],

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from math import prod
-from typing import Iterable, Literal
+from typing import Callable, Iterable, Literal
 
 from dsec.compiler.pass_base import Pass, PassContext, option, rewrite_layers
 from dsec.cost.locality import cut_accelerator, memory_instances, memory_operand_tops
@@ -38,6 +38,7 @@ from dsec.dialect.graph import storage_roots, tensor_reads
 from dsec.dialect.ops import LayerOp, Module, ReturnOp, operand_shapes
 from dsec.mapper.layer import SpatialOptions, layer_key, best_score, remember, search_layer
 from dsec.mapper.parallel import run_tasks
+from dsec.mapper.within import OVER, best_score_within, layer_searched
 from dsec.mapper.spatial import wholly_applies
 from dsec.mapper.temporal import DEFAULT_LPF_LIMIT, TemporalOptions
 
@@ -107,6 +108,14 @@ class LayerLocalityPass(Pass):
             live = tuple(sorted(placed.live.get(layer.symbol, {}).items()))
             return best_score(*task(layer, placed.keep.get(layer.symbol, {}), live))
 
+        def within(layer: LayerOp, placed: Placement, limit: float) -> tuple[float, float] | None | str:
+            live = tuple(sorted(placed.live.get(layer.symbol, {}).items()))
+            return best_score_within(*task(layer, placed.keep.get(layer.symbol, {}), live), limit)
+
+        def cached(layer: LayerOp, placed: Placement) -> bool:
+            live = tuple(sorted(placed.live.get(layer.symbol, {}).items()))
+            return layer_searched(*task(layer, placed.keep.get(layer.symbol, {}), live))
+
         if self.jobs != 1:  # search the likely cases on all workers first; the decisions then hit the cache
             likely = [task(layer, keep, ()) for layer in layers for keep in
                       likely_keeps(layer, module.accelerator, reads, producers, roots) if layer.constraints is None
@@ -132,7 +141,7 @@ class LayerLocalityPass(Pass):
                        if all(r.op is not layer for r in readers)]
             reading = [layers[i] for i in sorted({position[r.op.symbol] for r in readers})]
             affected = [producer, *reading, *waiting]
-            at_top = None  # the affected layers' total cost with the tensor at the top, searched once
+            at_top: dict[str, tuple[float, float]] = {}  # each affected layer's exact score with it at the top
             for memory in shared_memories(module.accelerator, producer, readers):
                 if not room_for(memory, module.accelerator, size, affected, placement, bits, roots):
                     continue
@@ -140,12 +149,34 @@ class LayerLocalityPass(Pass):
                 kept = total(cost(layer, trial) for layer in affected)
                 if kept is None:
                     continue  # a layer has no mapping that fits
-                at_top = at_top or total(cost(layer, placement) for layer in affected)
-                if at_top is None or kept <= at_top:
+                if not cheaper_at_top(kept, affected, lambda layer, limit: within(layer, placement, limit),
+                                      lambda layer: cached(layer, placement), at_top):
                     placement = trial
                     bits[tensor] = size
                     break
         return placement
+
+
+def cheaper_at_top(kept: tuple[float, float], affected: list[LayerOp],
+                   within: Callable[[LayerOp, float], tuple[float, float] | None | str],
+                   searched: Callable[[LayerOp], bool], known: dict[str, tuple[float, float]]) -> bool:
+    """Whether the affected layers cost less with the tensor at the top than
+    `kept` (then it stays there). Each layer is searched only as far as the
+    question needs: against the part of `kept` the layers before it leave
+    (`within`: mapper/within.py; OVER when it surely costs more). A layer over
+    it, or one with no mapping at the top, settles it: the tensor is kept.
+    `known`: exact scores found so far; those and the `searched` ones (cached)
+    go first, as they cost nothing."""
+    scores = []
+    for layer in sorted(affected, key=lambda layer: not (layer.symbol in known or searched(layer))):
+        if layer.symbol not in known:
+            # Over this, the total is surely more than kept's, rounding included.
+            found = within(layer, kept[0] * (1 + 1e-9) - sum(score[0] for score in scores))
+            if found is None or found == OVER:
+                return False
+            known[layer.symbol] = found
+        scores.append(known[layer.symbol])
+    return not kept <= total(known[layer.symbol] for layer in affected)  # summed in the plain order
 
 
 def total(scores: Iterable[tuple[float, float] | None]) -> tuple[float, float] | None:
