@@ -14,6 +14,12 @@ merge down added (more merged loops never cost more), bounds every order
 below the node. Where a small memory holds several operands this is far
 above the whole tile crossing once; where nothing fits, no order can.
 
+The operands sharing a memory are bounded together (`together`): one set
+each, their tiles fitting the memory together, and at the first memory
+memory-alloc has not decided, their words (tile times the loops above it)
+summing to no more than its best decided prefixes move (allocation.WordsCap):
+memory-alloc takes the prefixes that move the fewest words.
+
 The fit test is loose on purpose (the narrower precision, no double
 buffering, a margin for float rounding, the others' smallest tiles): a set
 it rejects is one memory-alloc can never choose.
@@ -24,8 +30,8 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable
-from math import prod
 from dataclasses import dataclass, field
+from math import prod
 
 from dsec.cost.levels import LoopList, fractional_dims, loop_extents
 from dsec.cost.workload import LayerView, tensor_elements
