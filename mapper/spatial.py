@@ -98,8 +98,20 @@ def performance_indicator(unrolling: Unrolling) -> float:
     return float(used) + (used / max(total.values()) - 1 if total else 0.0)
 
 
+def _tied_end(kept: list[tuple[float, int, Unrolling]], count: int) -> int:
+    """How many of the sorted `kept` to keep: the first `count` and every one
+    tied with the last of them (ZigZag breaks such ties by a Python set's
+    iteration order, which changes with the interpreter's hash seed: keeping
+    them all finds at least what ZigZag's pick finds, whatever the seed)."""
+    end = count
+    while end < len(kept) and kept[end][0] == kept[count - 1][0]:
+        end += 1
+    return end
+
+
 def _best_unrollings(per_array_dim: list[tuple[str, list]], dims: dict[str, int], count: int) -> list[Unrolling]:
-    """The `count` valid combinations of the highest performance indicator (ties: generation order)."""
+    """The `count` valid combinations of the highest performance indicator and
+    every one tied with the last of those (in generation order)."""
     kept: list[tuple[float, int, Unrolling]] = []  # (-indicator, sequence, unrolling)
     best_rest = [1] * (len(per_array_dim) + 1)
     for i in range(len(per_array_dim) - 1, -1, -1):
@@ -119,7 +131,8 @@ def _best_unrollings(per_array_dim: list[tuple[str, list]], dims: dict[str, int]
                 sequence += 1
                 kept.append((-performance_indicator(unrolling), sequence, unrolling))
                 kept.sort(key=lambda k: k[:2])
-                del kept[count:]
+                if len(kept) > count:
+                    del kept[_tied_end(kept, count):]
             return
         array_dim, options = per_array_dim[depth]
         for option in options:
@@ -132,7 +145,8 @@ def _best_unrollings(per_array_dim: list[tuple[str, list]], dims: dict[str, int]
 def spatial_candidates(view: LayerView, accelerator: Accelerator,
                        hint: tuple[tuple[str, tuple[str, ...]], ...] | None, mixed: bool, count: int
                        ) -> list[SpatialCandidate]:
-    """Up to `count` distinct candidates, best first."""
+    """Up to `count` distinct candidates, best first, and those whose indicator
+    ties with the count-th."""
     hints = dict(hint or ())
     allowed = {a: tuple(d for d in hints.get(a, tuple(view.dims)) if d in view.dims) for a, _ in accelerator.array}
     largest = _largest_factors(view, accelerator, allowed)
