@@ -31,7 +31,8 @@ EMITS = ["report", "ir", "json", "csv", "markdown", "zigzag-mapping", "timeloop"
                                       "mappings found as a ZigZag mapping YAML or Timeloop map.yaml.")
 @click.option("-o", "--output", default="-", help="Where to write it (default: stdout).")
 @click.option("--spatial-candidates", type=click.IntRange(min=1), default=3, show_default=True,
-              help="Spatial unrollings scored per layer (multi-core: per CN mapping).")
+              help="Spatial unrollings scored per layer, and those tied with the last in ZigZag's rank "
+                   "(multi-core: per CN mapping).")
 @click.option("--mixed/--no-mixed", default=False, show_default=True,
               help="Let one array dimension unroll several loop dims.")
 @click.option("--lpf-limit", type=click.IntRange(min=1), default=DEFAULT_LPF_LIMIT, show_default=True,
