@@ -4,6 +4,8 @@ pipeline pass by pass through printed text gives the same IR as one process."""
 
 from __future__ import annotations
 
+import re
+
 import subprocess
 import sys
 from pathlib import Path
@@ -66,7 +68,9 @@ def test_resnet18_on_gemm_l1_reports_the_layers_its_only_memory_cannot_hold():
     result = dsec.lower(str(FIXTURES / "onnx" / "resnet18.onnx"), str(FIXTURES / "arch" / "gemm_l1.yaml"), jobs=2)
     errors = [d.message for d in result.diagnostics if d.severity == "error"]
     assert len(errors) == 11
-    assert all("none of the 3 spatial candidates fits the memories" in e and "bits of 4194304" in e for e in errors)
+    # 3 candidates, or more where others tie with the third in ZigZag's rank
+    assert all(re.search(r"none of the \d+ spatial candidates fits the memories", e) and "bits of 4194304" in e
+               for e in errors)
     assert any("W in @l1, needs 18874368 bits of 4194304" in e for e in errors)
     assert not any("relu_Relu:" in e for e in errors)
     assert result.report["totals"]["mapped"] == 37
