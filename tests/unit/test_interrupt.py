@@ -37,12 +37,18 @@ def running(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
+def _sigint_default() -> None:
+    """As in a terminal's foreground job: a suite started in the background (`pytest &`)
+    ignores SIGINT, and its children would inherit that."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def interrupt_when_working(args: list[str], to_group: bool, working: float) -> tuple[float, int, str]:
     """Run `dsec ARGS`, send SIGINT `working` s after its two workers start (to its whole
     process group, as a terminal's Ctrl-C does, or to dsec alone); return how long the
     workers ran on after it, the exit status and stderr."""
     proc = subprocess.Popen([sys.executable, "-m", "dsec", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, cwd=ROOT, start_new_session=True)
+                            text=True, cwd=ROOT, start_new_session=True, preexec_fn=_sigint_default)
     try:
         deadline = time.monotonic() + 120
         while len(children(proc.pid)) < 2:
