@@ -81,14 +81,14 @@ def run_zigzag(python: Path, case: str, inputs: tuple[Path, Path, Path], objecti
                timeout: float, work: Path) -> dict:
     out = work / f"zigzag-{case.replace('/', '-')}.json"
     command = [str(python), __file__, "--zigzag-worker", *map(str, inputs), objective, str(candidates), str(out)]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before = _children_cpu()
     start = time.perf_counter()
     try:
         done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         return {"seconds": round(time.perf_counter() - start, 1), "status": f"timeout after {timeout:.0f} s"}
     seconds = round(time.perf_counter() - start, 1)
-    cpu = round(_children_cpu() - _cpu(before), 1)
+    cpu = round(_children_cpu() - before, 1)
     if done.returncode or not out.exists():
         last = (done.stderr.strip().splitlines() or ["?"])[-1]
         return {"seconds": seconds, "cpu_seconds": cpu, "status": f"failed: {last[:200]}"}
@@ -97,14 +97,11 @@ def run_zigzag(python: Path, case: str, inputs: tuple[Path, Path, Path], objecti
             "layers": {layer["name"]: layer[objective] for layer in layers}}
 
 
-def _cpu(usage) -> float:
-    return usage.ru_utime + usage.ru_stime
-
-
 def _children_cpu() -> float:
     """CPU seconds of the waited-for children so far: on a shared machine a
     run's wall time counts the others' work too, its CPU time does not."""
-    return _cpu(resource.getrusage(resource.RUSAGE_CHILDREN))
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 # ------------------------------------------------------------------ dsec side

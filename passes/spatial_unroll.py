@@ -119,10 +119,9 @@ class SpatialUnrollPass(Pass):
         for layer in searched:
             view = layer_view(layer, operand_shapes(layer, shapes))
             tasks[layer.symbol] = (view, layer_accelerator(layer, module.accelerator), layer.constraints, spatial_options, temporal_options)
-        # Each candidate's temporal search is a task of its own (a layer's
-        # candidates run side by side with --jobs); search_layer below finds them cached.
-        # A layer's candidates are searched in rounds (its lead, then the rest
-        # against the lead's score): each round of every layer at once.
+        # Each candidate's temporal search is a task of its own; a layer's candidates
+        # come in rounds (each searched against the best score before it), and each
+        # round of every layer runs at once with --jobs. search_layer below finds them cached.
         layers = {layer_key(*task): task for task in tasks.values()}.values()
         while searches := {temporal_key(*search): search for task in layers for search in pending_searches(*task)}:
             unique = list(searches.values())
