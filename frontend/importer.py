@@ -6,15 +6,14 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import onnx
+from typing import TYPE_CHECKING
 
 from dsec.frontend.arch_loader import ArchSpec, load_accelerator_file
 from dsec.compiler.diagnostics import Diagnostic, DiagnosticError, Group, error
 from dsec.frontend.mapping_check import check_mapping_dims
 from dsec.frontend.mapping_loader import MappingEntry, MappingSpec, constraints_for, load_mapping_file
 from dsec.frontend.model_file import read_model_file
-from dsec.frontend.onnx_loader import MODEL_PROTO_LABEL, LoadedModel, attributes, load_onnx
+from dsec.frontend.onnx_loader import MODEL_PROTO_LABEL, LoadedModel, attributes, is_model_proto, load_onnx
 from dsec.frontend.onnx_lowering import (
     LayerBody,
     Unsupported,
@@ -32,6 +31,9 @@ from dsec.frontend.workload_yaml import load_workload
 from dsec.dialect.accelerator import Accelerator
 from dsec.dialect.attributes import ELEMENT_BITS, TensorType
 from dsec.dialect.ops import ConstOp, InputOp, LayerOp, Module, MoveOp, Op, ReturnOp, Value
+
+if TYPE_CHECKING:
+    import onnx
 
 LOWERINGS = {
     "Conv": lower_conv, "ConvTranspose": lower_conv_transpose, "Gemm": lower_gemm, "MatMul": lower_matmul,
@@ -93,11 +95,11 @@ def import_for(model: str | os.PathLike | onnx.ModelProto, arch: ArchSpec, arch_
                mapping_path: str | os.PathLike | None = None, options: ImportOptions | None = None) -> ImportResult:
     """import_model for an accelerator already read (a core of a multi-core accelerator)."""
     options = options or ImportOptions()
-    if not isinstance(model, (str, os.PathLike, onnx.ModelProto)):
+    if not isinstance(model, (str, os.PathLike)) and not is_model_proto(model):
         raise TypeError(f"model: expected a path to an ONNX file or an onnx.ModelProto, got {type(model).__name__}")
     if mapping_path is not None and not isinstance(mapping_path, (str, os.PathLike)):
         raise TypeError(f"mapping: expected a path to a mapping YAML, got {type(mapping_path).__name__}")
-    in_memory = isinstance(model, onnx.ModelProto)
+    in_memory = is_model_proto(model)
     model = model if in_memory else os.fspath(model)
     mapping_path = os.fspath(mapping_path) if mapping_path is not None else None
     kind, text = ("onnx", None) if in_memory else read_model_file(model)  # a path: ONNX or workload YAML

@@ -1,27 +1,33 @@
 """Load an ONNX model for import: without external weight data (only shapes
 matter), with missing Conv kernel_shape filled from the weight, dynamic
-dimensions bound from the command line, and ONNX shape inference run."""
+dimensions bound from the command line, and ONNX shape inference run. A model
+file that already gives every value a static shape and needs none of that is
+read without onnx (frontend/onnx_light.py), to the same types."""
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
-
-import numpy as np
-import onnx
-from google.protobuf.message import DecodeError
-from onnx import TensorProto, helper, shape_inference
+from typing import TYPE_CHECKING
 
 from dsec.compiler.diagnostics import Diagnostic, DiagnosticError
 from dsec.dialect.attributes import TensorType
-from dsec.frontend.shape_folding import fold, static_nodes
+from dsec.frontend.onnx_light import read_light
+from dsec.frontend.static_nodes import static_nodes
 
-# ONNX element type -> IR element type.
+if TYPE_CHECKING:
+    import numpy as np
+    import onnx
+
+# ONNX element type (TensorProto.DataType) -> IR element type.
 ELEMENT_TYPES = {
-    TensorProto.FLOAT: "f32", TensorProto.DOUBLE: "f64", TensorProto.FLOAT16: "f16", TensorProto.BFLOAT16: "bf16",
-    TensorProto.INT8: "i8", TensorProto.UINT8: "u8", TensorProto.INT16: "i16", TensorProto.UINT16: "u16",
-    TensorProto.INT32: "i32", TensorProto.UINT32: "u32", TensorProto.INT64: "i64", TensorProto.UINT64: "u64",
-    TensorProto.BOOL: "i1",
+    1: "f32", 11: "f64", 10: "f16", 16: "bf16", 3: "i8", 2: "u8", 5: "i16", 4: "u16", 6: "i32", 12: "u32",
+    7: "i64", 13: "u64", 9: "i1",
 }
+# AttributeProto.AttributeType values read without onnx's helper.
+_ATTRIBUTE_FIELDS = {1: "f", 2: "i", 3: "s"}
+_ATTRIBUTE_LISTS = {6: "floats", 7: "ints", 8: "strings"}
+_TENSOR, _GRAPH, _GRAPHS = 4, 5, 10
 
 
 # How diagnostics name a model given as an onnx.ModelProto rather than a file.
@@ -52,8 +58,22 @@ class LoadedModel:
         return self.model.graph
 
 
+def is_model_proto(value: object) -> bool:
+    """Whether `value` is an onnx.ModelProto (which it cannot be while onnx is not imported)."""
+    onnx = sys.modules.get("onnx")
+    return onnx is not None and isinstance(value, onnx.ModelProto)
+
+
 def load_onnx(source: str | onnx.ModelProto, shapes: dict[str, tuple[int, ...]] | None = None) -> LoadedModel:
     """`source` is a path or a model already in memory (copied, never changed)."""
+    light = None if shapes or is_model_proto(source) else read_light(source)
+    if light is not None:
+        types = _collect_types(light)
+        return LoadedModel(light, types, {init.name for init in light.graph.initializer}, [])  # type: ignore[arg-type]
+    import onnx
+
+    from dsec.frontend.shape_folding import fold
+
     if isinstance(source, onnx.ModelProto):
         model, label = onnx.ModelProto(), MODEL_PROTO_LABEL
         model.CopyFrom(source)
@@ -76,6 +96,8 @@ def load_onnx(source: str | onnx.ModelProto, shapes: dict[str, tuple[int, ...]] 
 
 
 def _infer(model: onnx.ModelProto, label: str) -> onnx.ModelProto:
+    from onnx import shape_inference
+
     try:
         return shape_inference.infer_shapes(model, check_type=False, strict_mode=False, data_prop=True)
     except Exception as exc:  # onnx raises several types, all meaning "inference failed"
@@ -87,6 +109,9 @@ def _known_shapes(model: onnx.ModelProto) -> dict[str, tuple[int, ...]]:
 
 
 def _read(path: str) -> onnx.ModelProto:
+    import onnx
+    from google.protobuf.message import DecodeError
+
     try:
         return onnx.load(path, load_external_data=False)
     except FileNotFoundError:
@@ -141,6 +166,8 @@ def _fill_conv_kernel_shapes(model: onnx.ModelProto, warnings: list[Diagnostic])
             continue
         weight = node.input[1] if len(node.input) > 1 else ""
         if weight in weight_dims and len(weight_dims[weight]) > 2:
+            from onnx import helper
+
             node.attribute.append(helper.make_attribute("kernel_shape", weight_dims[weight][2:]))
 
 
@@ -163,16 +190,29 @@ def attributes(node: onnx.NodeProto) -> dict[str, object]:
     """A node's attributes as plain values (tensors by their type, graphs by name)."""
     result: dict[str, object] = {}
     for attr in node.attribute:
-        if attr.type == onnx.AttributeProto.TENSOR:
+        if attr.type == _TENSOR:
             t = attr.t
             result[attr.name] = str(TensorType(tuple(t.dims), ELEMENT_TYPES.get(t.data_type, "f32")))
-        elif attr.type in (onnx.AttributeProto.GRAPH, onnx.AttributeProto.GRAPHS):
+        elif attr.type in (_GRAPH, _GRAPHS):
             result[attr.name] = "<subgraph>"
         else:
-            value = helper.get_attribute_value(attr)
+            value = _attribute_value(attr)
             if isinstance(value, bytes):
                 value = value.decode("utf-8", "replace")
             elif isinstance(value, list):
                 value = tuple(v.decode("utf-8", "replace") if isinstance(v, bytes) else v for v in value)
             result[attr.name] = value
     return result
+
+
+def _attribute_value(attr) -> object:
+    """onnx.helper.get_attribute_value, without onnx for the types onnx_light reads."""
+    if attr.ref_attr_name:
+        pass  # onnx's helper says what is wrong
+    elif attr.type in _ATTRIBUTE_FIELDS:
+        return getattr(attr, _ATTRIBUTE_FIELDS[attr.type])
+    elif attr.type in _ATTRIBUTE_LISTS:
+        return list(getattr(attr, _ATTRIBUTE_LISTS[attr.type]))
+    from onnx import helper
+
+    return helper.get_attribute_value(attr)

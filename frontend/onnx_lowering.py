@@ -6,11 +6,13 @@ dilations are read as ONNX orders them, [..., H, W]."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import onnx
+from typing import TYPE_CHECKING
 
 from dsec.frontend.onnx_loader import attributes
 from dsec.dialect.attributes import Access, AffineExpr, Compute, TensorType
+
+if TYPE_CHECKING:
+    import onnx
 
 
 class Unsupported(Exception):
@@ -259,11 +261,13 @@ def lower_unary(node: onnx.NodeProto, types: dict[str, TensorType]) -> LayerBody
     names, dims = _elementwise_dims(y)
     out = Access("O", tuple(dim(n) for n in names))
     body = Compute(out, "=", node.op_type.lower(), (Access("I", tuple(_broadcast_index(x, y, names))),))
-    schema_names = _schema_input_names(node)
+    schema_names = _schema_input_names(node) if len(node.input) > 1 else ()  # names only extra inputs
     return LayerBody(dims, body, (("I", node.input[0]),) + _extra_roles(node, 1, schema_names[1:]))
 
 
 def _schema_input_names(node: onnx.NodeProto) -> tuple[str, ...]:
+    import onnx.defs
+
     try:
         schema = onnx.defs.get_schema(node.op_type, domain=node.domain or "")
     except onnx.defs.SchemaError:

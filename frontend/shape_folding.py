@@ -15,24 +15,10 @@ import numpy as np
 import onnx
 from onnx import helper, numpy_helper
 
-# Ops whose output is known from the input's type alone.
-SHAPE_OPS = {"Shape", "Size"}
+from dsec.frontend.static_nodes import SHAPE_OPS, static_nodes
+
 # Evaluating a static node that makes a tensor larger than this is left to run time.
 MAX_FOLDED_ELEMENTS = 4096
-
-
-def static_nodes(graph: onnx.GraphProto) -> set[int]:
-    """Indices of the nodes whose outputs are known before any inference."""
-    static_values = {init.name for init in graph.initializer}
-    found = set()
-    for index, node in enumerate(graph.node):
-        inputs = [name for name in node.input if name]
-        if node.op_type in SHAPE_OPS or all(name in static_values for name in inputs):
-            if node.op_type not in SHAPE_OPS and not inputs and node.op_type != "Constant":
-                continue  # a source op other than Constant (RandomNormal...) is not static
-            found.add(index)
-            static_values.update(name for name in node.output if name)
-    return found
 
 
 def fold(model: onnx.ModelProto, infer: Callable[[onnx.ModelProto], onnx.ModelProto],

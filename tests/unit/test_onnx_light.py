@@ -1,0 +1,152 @@
+"""frontend/onnx_light.py: models read without onnx give the importer what the onnx path gives,
+and every model it does not model goes the onnx path."""
+
+from pathlib import Path
+from unittest import mock
+
+import onnx
+import pytest
+from onnx import TensorProto, helper
+
+import dsec.frontend.onnx_loader as onnx_loader
+from dsec.dialect.printer import print_module
+from dsec.frontend.importer import import_model
+from dsec.frontend.onnx_light import BYTES, FLOAT, INT, INT32, MESSAGES, ONNX_ONLY, STR, NotLight, decode, read_light
+
+ROOT = Path(__file__).resolve().parents[2]
+SHIPPED = sorted(p for folder in ("examples", "tests/fixtures") for p in (ROOT / folder).rglob("*.onnx"))
+ARCH = ROOT / "tests/fixtures/arch/edge_tpu_like.yaml"
+# Shipped models that need onnx: shape arithmetic to fold, a Conv without kernel_shape.
+ONNX_PATH = {"attention_classic.onnx", "BasicNetwork_no_kernel_shape.onnx"}
+KINDS = {INT: {3, 14, 4}, INT32: {5}, FLOAT: {2}, STR: {9}, BYTES: {12}}  # protobuf field types
+
+
+def _onnx_path():
+    return mock.patch.object(onnx_loader, "read_light", lambda path: None)
+
+
+def test_the_field_table_is_onnx_own():
+    for name, fields in MESSAGES.items():
+        descriptor = getattr(onnx, name.split(".")[0]).DESCRIPTOR
+        if "." in name:
+            descriptor = descriptor.nested_types_by_name[name.split(".")[1]]
+        for number, (field, kind, repeated) in fields.items():
+            real = descriptor.fields_by_number[number]
+            assert real.name == field
+            assert real.is_repeated == repeated, field
+            if kind in MESSAGES:
+                assert real.message_type.full_name == f"onnx.{kind}"
+            else:
+                assert real.type in KINDS[kind], field
+        for number in ONNX_ONLY.get(name, ()):
+            assert number in descriptor.fields_by_number
+
+
+def test_the_shipped_models_are_read_as_the_onnx_path_reads_them():
+    assert len(SHIPPED) >= 10
+    for path in SHIPPED:
+        light = read_light(str(path))
+        assert (light is None) == (path.name in ONNX_PATH), path
+        if light is None:
+            continue
+        fast = onnx_loader.load_onnx(str(path))
+        with _onnx_path():
+            slow = onnx_loader.load_onnx(str(path))
+        assert type(slow.model) is onnx.ModelProto and type(fast.model) is not onnx.ModelProto
+        assert (fast.types, fast.initializers, fast.static, fast.folded, fast.warnings) == \
+               (slow.types, slow.initializers, slow.static, slow.folded, slow.warnings), path
+        assert [onnx_loader.attributes(n) for n in fast.graph.node] == \
+               [onnx_loader.attributes(n) for n in slow.graph.node], path
+        fast_ir = print_module(import_model(str(path), str(ARCH)).module)
+        with _onnx_path():
+            assert print_module(import_model(str(path), str(ARCH)).module) == fast_ir, path
+
+
+def _model(tmp_path, nodes, value_info=None, outputs=None, name="m.onnx", shape=(1, 4, 8, 8)):
+    graph = helper.make_graph(
+        nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(shape))],
+        outputs or [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4, 8, 8])],
+        [helper.make_tensor("w", TensorProto.FLOAT, [4, 4, 3, 3], [0.5] * 144)], value_info=value_info or [])
+    path = tmp_path / name
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
+    return str(path)
+
+
+def test_attributes_of_every_read_type_match_onnx_helper(tmp_path):
+    node = helper.make_node("Conv", ["x", "w"], ["y"], name="c", kernel_shape=[3, 3], pads=[1, 1, 1, 1],
+                            strides=[1, 1], group=1, auto_pad="NOTSET", alpha=-0.25, beta=[1.5, -2.0],
+                            tags=["a", "bé"], negative=-7,
+                            value=helper.make_tensor("v", TensorProto.INT8, [2, 3], [0] * 6))
+    path = _model(tmp_path, [node])
+    light = read_light(path)
+    assert light is not None
+    real = onnx.load(path)
+    ours, theirs = light.graph.node[0], real.graph.node[0]
+    assert onnx_loader.attributes(ours) == onnx_loader.attributes(theirs)
+    assert [onnx_loader._attribute_value(a) for a in ours.attribute if a.type != 4] == \
+           [helper.get_attribute_value(a) for a in theirs.attribute if a.type != 4]
+    assert onnx_loader.attributes(ours)["negative"] == -7
+
+
+def test_unpacked_repeated_fields_read_as_packed_ones_and_negatives_as_signed():
+    real_shape = onnx.TensorShapeProto()
+    for size in (3, 5):
+        real_shape.dim.add().dim_value = size
+    shape = decode("TensorShapeProto", real_shape.SerializeToString())
+    assert [d.dim_value for d in shape.dim] == [3, 5] and all(d.HasField("dim_value") for d in shape.dim)
+    # AttributeProto: ints (field 8) as two varints, 2 and -1 (ten bytes), then type (field 20) = INTS.
+    attr = decode("AttributeProto", b"\x40\x02" + b"\x40" + b"\xff" * 9 + b"\x01" + b"\xa0\x01\x07")
+    assert attr.ints == [2, -1] and attr.type == 7
+    assert decode("TensorProto", b"\x0a\x02\x03\x05").dims == [3, 5]  # packed
+    real = onnx.AttributeProto.FromString(b"\x40\x02" + b"\x40" + b"\xff" * 9 + b"\x01" + b"\xa0\x01\x07")
+    assert list(real.ints) == [2, -1]
+
+
+def test_a_oneof_given_twice_or_a_message_given_twice_goes_the_onnx_path():
+    with pytest.raises(NotLight):
+        decode("TensorShapeProto.Dimension", b"\x08\x01\x12\x01N")  # dim_value 1, then dim_param "N"
+    with pytest.raises(NotLight):
+        decode("ValueInfoProto", b"\x12\x00\x12\x00")  # type twice: protobuf would merge them
+    with pytest.raises(NotLight):
+        decode("NodeProto", b"\x22\x01\xff")  # op_type not UTF-8
+
+
+@pytest.mark.parametrize("case", ["no value_info", "dynamic input", "no kernel_shape", "subgraph attribute",
+                                  "not a model", "truncated", "function"])
+def test_models_it_does_not_model_go_the_onnx_path(tmp_path, case):
+    conv = dict(kernel_shape=[3, 3], pads=[1, 1, 1, 1])
+    if case == "no value_info":
+        relu = [helper.make_node("Conv", ["x", "w"], ["t"], **conv), helper.make_node("Relu", ["t"], ["y"])]
+        path = _model(tmp_path, relu)
+    elif case == "dynamic input":
+        path = _model(tmp_path, [helper.make_node("Conv", ["x", "w"], ["y"], **conv)], shape=("N", 4, 8, 8))
+    elif case == "no kernel_shape":
+        path = _model(tmp_path, [helper.make_node("Conv", ["x", "w"], ["y"], pads=[1, 1, 1, 1])])
+    elif case == "subgraph attribute":
+        body = helper.make_graph([], "b", [], [])
+        path = _model(tmp_path, [helper.make_node("Conv", ["x", "w"], ["y"], **conv, sub=body)])
+    elif case == "function":
+        path = _model(tmp_path, [helper.make_node("Conv", ["x", "w"], ["y"], **conv)])
+        model = onnx.load(path)
+        model.functions.add().name = "f"
+        onnx.save(model, path)
+    else:
+        path = _model(tmp_path, [helper.make_node("Conv", ["x", "w"], ["y"], **conv)])
+        data = Path(path).read_bytes()
+        Path(path).write_bytes(b"\x08\xff" if case == "not a model" else data[:-7])
+    assert read_light(path) is None
+    assert read_light(str(tmp_path / "missing.onnx")) is None
+
+
+def test_the_multicore_lowering_does_not_import_onnx_or_numpy():
+    import subprocess
+    import sys
+
+    stream = ROOT / "tests/fixtures/stream"
+    code = ("import sys; from dsec.multicore.lower import lower_multicore; "
+            f"r = lower_multicore({str(stream / '2conv_1_8_32_32_16_32_3.onnx')!r}, "
+            f"{str(stream / 'hardware/tpu_like_quad_core.yaml')!r}, {str(stream / 'map_fixed_fused_rows4.yaml')!r}, "
+            "None, 'latency'); assert r.ok; print(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('onnx', 'numpy')))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
