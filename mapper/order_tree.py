@@ -7,7 +7,11 @@ the loops left all land in each operand's last level, and within a level the
 cost model sees their order in three places only: the innermost run of loops
 an operand does not depend on (they merge down: the data stays put), and the
 outermost runs of relevant and of irrelevant loops (ZigZag's top_r/top_ir).
-For the loops left, one order per combination of those runs is scored. Two
+For the loops left, one order per combination of those runs is scored;
+an innermost part of them that ends every merging run fixes the energy of
+the orders beginning with it (the outer runs weigh only on the latency), so
+each such part is asked as a node of its own whether it can beat the best
+(hopeless: its energy bound is exact there) before its orders are. Two
 prefixes that leave the same runs, the same undecided loops and the same
 loops behind have subtrees of equal costs: only the first is expanded. A
 prefix whose undecided loops are all alike has one completion, visited
@@ -95,7 +99,13 @@ def decided_orders(view: LayerView, accelerator: Accelerator, unrolling: list, p
             return
         if not isinstance(placed, Undecided):
             inner, outer = _level_views(view, placed, len(order), roomy)
-            for tail in representatives(rest, view.operands, inner, outer):
+
+            def worth(head: list[Factor]) -> bool:
+                # The orders beginning with `head` (their memory levels all fixed) as a subtree of their own.
+                left = Counter(rest)
+                left.subtract(head)
+                return not hopeless(placed, order + head + sorted(left.elements()), len(order) + len(head))
+            for tail in representatives(rest, view.operands, inner, outer, worth if hopeless else None):
                 yield tuple(order) + tail, _with_tail(placed, len(order), tail)
             return
         expanded = set()
@@ -258,10 +268,12 @@ def signature(rest: tuple[Factor, ...], operands: tuple[OperandView, ...], inner
 
 
 def representatives(rest: list[Factor], operands: tuple[OperandView, ...], inner: tuple[bool, ...],
-                    outer: tuple[bool, ...]) -> list[tuple[Factor, ...]]:
+                    outer: tuple[bool, ...], worth: Callable[[list[Factor]], bool] | None = None
+                    ) -> Iterator[tuple[Factor, ...]]:
     """One order of `rest` (innermost first) per signature: an innermost part
     long enough to end every merging run, an outermost part long enough to
-    end every top run, anything in between."""
+    end every top run, anything in between. `worth(head)`: False skips the
+    orders beginning with that innermost part (asked as they come)."""
     # Where every merging run ends in the head and every top run in the tail,
     # a candidate's signature is the head's merging runs with the tail's top
     # runs: each part is read once, not each candidate.
@@ -274,6 +286,8 @@ def representatives(rest: list[Factor], operands: tuple[OperandView, ...], inner
         heads.setdefault((merging, tuple(sorted(head))), (head, merging if heads_end_all else None))
     tails_of: dict[tuple, list] = {}
     for head, merging in heads.values():
+        if worth is not None and not worth(head):
+            continue
         left = Counter(rest)
         left.subtract(head)
         key = tuple(sorted(left.elements()))
@@ -290,5 +304,7 @@ def representatives(rest: list[Factor], operands: tuple[OperandView, ...], inner
             middle = Counter(key)
             middle.subtract(tail)
             candidate = tuple(head) + tuple(sorted(middle.elements())) + tuple(reversed(tail))
-            found.setdefault(parts or signature(candidate, operands, inner, outer), candidate)
-    return list(found.values())
+            costs_as = parts or signature(candidate, operands, inner, outer)
+            if costs_as not in found:
+                found[costs_as] = candidate
+                yield candidate

@@ -234,7 +234,7 @@ def test_representatives_cover_every_signature(seed):
         inner = tuple(rng.random() < 0.5 for _ in operands)
         outer = tuple(rng.random() < 0.7 for _ in operands)
         every = {signature(order, operands, inner, outer) for order in set(permutations(rest))}
-        found = representatives(rest, operands, inner, outer)
+        found = list(representatives(rest, operands, inner, outer))
         assert sorted(map(sorted, found)) == [sorted(rest)] * len(found)
         assert sorted(signature(order, operands, inner, outer) for order in found) == sorted(every), (rest, inner, outer)
 
@@ -258,3 +258,27 @@ def test_energy_ties_are_cut_on_the_latency(tmp_path):
                                      TemporalOptions("energy", 6, search, 0)) for search in ("pruned", "exhaustive")}
     assert found["pruned"].best.score == found["exhaustive"].best.score
     assert found["exhaustive"].evaluated == 720 and found["pruned"].evaluated <= 5
+
+
+def test_a_candidate_tying_the_incumbent_is_cut_before_its_orders():
+    # The seed's first conv: under D1(OX = 58) D2(OY = 40) every order has one
+    # placement (all loops at the top), and its best scores exactly what
+    # D1(OX = 29) D2(OY = 120)'s does. Searched against that score, which
+    # wins ties, it is cut per innermost part that fixes the energy of the
+    # orders beginning with it (their energy bound is exact there, their
+    # latency bound no better): a few orders scored, not the 1314 of its
+    # placement's tail orders.
+    seed = FIXTURES / "seed-lowmem"
+    module, layer = next(unrolled_layers(seed / "BasicNetwork.onnx", seed / "accelerator.yaml", seed / "mapping.yaml"))
+    view = layer_view(layer, operand_shapes(layer, module.value_shapes()))
+    options = TemporalOptions("energy", 8)
+
+    def search(ox: int, oy: int, incumbent=None):
+        spatial = Spatial((SpatialUnroll("D1", (Loop("OX", ox),)), SpatialUnroll("D2", (Loop("OY", oy),))))
+        return search_temporal(view, module.accelerator, spatial, [], temporal_sizes(view.dims, spatial), options,
+                               incumbent)
+    first, second = search(29, 120), search(58, 40)
+    assert first.best.score == second.best.score  # a tie
+    cut = search(58, 40, temporal.Incumbent(first.best.score, wins_ties=True))
+    assert cut.beaten and cut.evaluated <= 10
+    assert first.evaluated < 200 and second.evaluated < 200
