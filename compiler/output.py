@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 
 
 def output_path_problem(path: str) -> str | None:
@@ -50,6 +49,8 @@ def write_whole(path: str, text: str) -> None:
         return
     folder = os.path.dirname(os.path.abspath(path))
     mode = _new_file_mode(path)
+    import tempfile  # here: its imports (shutil, random) cost every command that writes only to stdout
+
     fd, tmp = tempfile.mkstemp(prefix=".dsec-", dir=folder)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

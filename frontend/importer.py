@@ -26,8 +26,6 @@ from dsec.frontend.onnx_lowering import (
     lower_unary,
 )
 from dsec.frontend.ir_names import UniqueNames as _Names, symbol_name as _symbol
-from dsec.frontend.workload_graph import workload_ops
-from dsec.frontend.workload_yaml import load_workload
 from dsec.dialect.accelerator import Accelerator
 from dsec.dialect.attributes import ELEMENT_BITS, TensorType
 from dsec.dialect.ops import ConstOp, InputOp, LayerOp, Module, MoveOp, Op, ReturnOp, Value
@@ -107,6 +105,9 @@ def import_for(model: str | os.PathLike | onnx.ModelProto, arch: ArchSpec, arch_
     if kind == "workload":
         if options.shapes:
             raise error("--shape binds an ONNX model's dynamic inputs; a ZigZag workload YAML gives every size")
+        from dsec.frontend.workload_graph import workload_ops  # a workload YAML's reader: only for one
+        from dsec.frontend.workload_yaml import load_workload
+
         layers, file_warnings = load_workload(text, model)
         ops, uses, graph_warnings = workload_ops(layers, mapping, options.precision)
         name, warnings = Path(model).stem, file_warnings + graph_warnings

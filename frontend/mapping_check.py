@@ -11,7 +11,6 @@ convolutions under a `default` entry written for convolutions)."""
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 from dsec.compiler.diagnostics import Diagnostic, per_mapping_entry
@@ -62,6 +61,8 @@ def check_mapping_dims(uses: Iterable[tuple[MappingEntry, str, dict[str, int]]])
 
 def _unknown_dim(dim: str, where: str, entry: str, model_dims: set[str]) -> str:
     known = sorted(model_dims | set(ZIGZAG_DIMS))
+    import difflib  # only when a dim is wrong
+
     close = difflib.get_close_matches(dim, known, n=1, cutoff=0.5)
     hint = f"did you mean '{close[0]}'? " if close else ""
     return (f"{where} of mapping entry '{entry}' names loop dimension '{dim}', which no layer of the model has; "

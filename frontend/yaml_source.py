@@ -7,7 +7,6 @@ wins, as in PyYAML: existing ZigZag files with a repeated key keep working.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from typing import NoReturn
 
@@ -103,6 +102,8 @@ def _convert(node: yaml.Node, filename: str, constructor: yaml.SafeLoader, warni
 
 
 def did_you_mean(word: str, choices: list[str]) -> str:
+    import difflib  # only when a word is wrong
+
     close = difflib.get_close_matches(word, choices, n=1)
     return f"; did you mean '{close[0]}'?" if close else ""
 

@@ -5,7 +5,6 @@ layer by layer)."""
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from math import ceil
 
@@ -76,6 +75,8 @@ def _names(names: list[str], limit: int = 12) -> str:
 
 
 def _close(name: str, names: list[str]) -> str | None:
+    import difflib  # only when a name is wrong
+
     close = difflib.get_close_matches(name, names, n=1)
     return close[0] if close else None
 
