@@ -5,6 +5,7 @@ mutates the one it was given."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import typing
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
@@ -54,7 +55,7 @@ class Pass(ABC):
     def from_options(cls, values: dict[str, str]) -> "Pass":
         """Build the pass from `key=value` strings, checking names and types."""
         known = cls.options()
-        hints = typing.get_type_hints(cls)
+        hints = _type_hints(cls) if values else {}
         kwargs = {}
         for key, text in values.items():
             if key not in known:
@@ -72,6 +73,12 @@ class Pass(ABC):
             if value != f.default:
                 changed.append(f"{key}={format_option_value(value)}")
         return f"{self.name}{{{' '.join(changed)}}}" if changed else self.name
+
+
+@functools.cache
+def _type_hints(cls: type) -> dict[str, object]:
+    """A pass class's option types (evaluating its string annotations compiles each: once per class)."""
+    return typing.get_type_hints(cls)
 
 
 def rewrite_layers(module: Module, rewrite: typing.Callable[[LayerOp], LayerOp]) -> Module:

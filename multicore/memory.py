@@ -13,9 +13,10 @@ class CoreMemory:
         self.core = core
         self.capacity = capacity  # None: DRAM, unbounded
         self.residencies: list[Residency] = []
+        self._by_tensor: dict[str, list[Residency]] = {}  # the same, per tensor: looked up per transfer
 
     def open_copy(self, tensor: str) -> Residency | None:
-        return next((r for r in self.residencies if r.tensor == tensor and r.end is None), None)
+        return next((r for r in self._by_tensor.get(tensor, ()) if r.end is None), None)
 
     def peak_from(self, time: int) -> int:
         """The most bits held at any moment from `time` on."""
@@ -49,4 +50,5 @@ class CoreMemory:
 
     def add(self, residency: Residency) -> Residency:
         self.residencies.append(residency)
+        self._by_tensor.setdefault(residency.tensor, []).append(residency)
         return residency

@@ -38,17 +38,20 @@ class _State:
         self.readers = {name: set(graph.consumers(name)) for name in graph.tensors}  # not yet scheduled
         self.slots: list[Slot] = []
         self.transfers: list[Transfer] = []
+        # Looked up per transfer: computed once (hashing the hardware for routing's cache costs more
+        # than the search it saves).
+        self.paths: dict[tuple[int, int], tuple[tuple[int, ...], ...]] = {}
+        self.bandwidths = {c.name: c.bandwidth for c in hardware.connections}
+        self.bandwidths[self.port] = hardware.core(hardware.offchip).port_bandwidth()
+        self.arrivals: dict[tuple[str, int, int], int] = {}  # (tensor, target, start) -> end of its first transfer
 
     # ---- transfers --------------------------------------------------------------------
-    def bandwidth(self, resource: str) -> float:
-        if resource == self.port:
-            return self.hw.core(self.hw.offchip).port_bandwidth()
-        return next(c.bandwidth for c in self.hw.connections if c.name == resource)
-
     def move(self, tensor: str, source: int, target: int, ready: int, why: str) -> Transfer:
         """Book the transfer on the path free earliest (ties: the first path)."""
         bits = self.graph.tensors[tensor].bits
-        paths = shortest_paths(self.hw, source, target)
+        paths = self.paths.get((source, target))
+        if paths is None:
+            paths = self.paths[source, target] = shortest_paths(self.hw, source, target)
         if not paths:
             raise error(f"no path from core {source} to core {target} in core_connectivity", self.hw.loc)
         best = None
@@ -56,7 +59,7 @@ class _State:
             names = tuple(self.hw.connections[i].name for i in path)
             if self.hw.offchip in (source, target):
                 names += (self.port,)
-            duration = ceil(bits / min(self.bandwidth(n) for n in names)) if names else 0
+            duration = ceil(bits / min(self.bandwidths[n] for n in names)) if names else 0
             start = common_window([self.resources[n] for n in names], ready, duration)
             if best is None or start + duration < best[0] + best[1]:
                 best = (start, duration, names, path)
@@ -66,6 +69,7 @@ class _State:
         transfer = Transfer(tensor, bits, source, target, start, start + duration, names, why,
                             *self._energy(bits, source, target, path))
         self.transfers.append(transfer)
+        self.arrivals.setdefault((tensor, target, start), transfer.end)
         return transfer
 
     def _energy(self, bits: int, source: int, target: int, path: tuple[int, ...]) -> tuple[float, float, float]:
@@ -136,8 +140,7 @@ class _State:
         return transfer.end
 
     def _arrival(self, copy: Residency) -> int:
-        return next((t.end for t in self.transfers if t.tensor == copy.tensor and t.target == copy.core
-                     and t.start == copy.start), copy.start)
+        return self.arrivals.get((copy.tensor, copy.core, copy.start), copy.start)
 
     def release(self, tensor: str) -> None:
         """Close copies no unscheduled reader needs: on cores none of them runs on (the producer's

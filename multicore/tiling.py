@@ -9,6 +9,7 @@ graph inputs start in DRAM, one tensor per distinct slice a CN reads.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import product
 from math import prod
 
@@ -60,10 +61,27 @@ class CNGraph:
     sinks: frozenset[int]  # CNs whose output leaves the model (goes to DRAM)
 
     def predecessors(self, cn: int) -> list[int]:
-        return [p for p, c, _ in self.edges if c == cn]
+        return list(self._producers.get(cn, ()))
 
     def consumers(self, tensor: str) -> list[int]:
-        return [cn.id for cn in self.cns if tensor in cn.inputs]
+        return list(self._readers.get(tensor, ()))
+
+    @cached_property
+    def _producers(self) -> dict[int, list[int]]:
+        """consumer CN -> its producers, one per edge in edge order (asked per CN: one pass over the edges)."""
+        producers: dict[int, list[int]] = {}
+        for producer, consumer, _ in self.edges:
+            producers.setdefault(consumer, []).append(producer)
+        return producers
+
+    @cached_property
+    def _readers(self) -> dict[str, list[int]]:
+        """tensor -> the CNs that read it, in CN order."""
+        readers: dict[str, list[int]] = {}
+        for cn in self.cns:
+            for tensor in dict.fromkeys(cn.inputs):
+                readers.setdefault(tensor, []).append(cn.id)
+        return readers
 
 
 def cut(size: int, parts: int) -> list[tuple[int, int]]:
