@@ -17,18 +17,6 @@ from dsec.multicore.mapping_loader import StreamMapping, load_stream_mapping_fil
 from dsec.multicore.plan import plan_from_mapping
 
 
-def is_multicore_file(path: str) -> bool:
-    """Whether an accelerator file is Stream's multi-core format (it lists `cores`)."""
-    import yaml
-
-    try:
-        with open(path, encoding="utf-8") as handle:
-            data = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml: 15x faster
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return False
-    return isinstance(data, dict) and "cores" in data
-
-
 def unique_accelerator_names(hardware: MultiCore) -> MultiCore:
     """Cores whose different accelerators share a name get `_1`, `_2`, ... so the IR can name them."""
     seen: dict[str, object] = {}

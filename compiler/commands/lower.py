@@ -70,7 +70,7 @@ def command(model, arch, mapping, objective, emit, output, spatial_candidates, m
     accelerator (Stream's hardware YAML) and Stream's mapping YAML: cut layers into CNs, put them on
     cores and schedule them."""
     check_output(output)
-    from dsec.multicore.importer import is_multicore_file
+    from dsec.multicore.detect import is_multicore_file
 
     if is_multicore_file(arch):
         if plot_dir:
