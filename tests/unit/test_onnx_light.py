@@ -150,3 +150,15 @@ def test_the_multicore_lowering_does_not_import_onnx_or_numpy():
             "('onnx', 'numpy')))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_value_info_that_inference_would_contradict_is_kept_by_both_paths(tmp_path):
+    # onnx_light's premise: non-strict ONNX shape inference keeps the types a model gives.
+    nodes = [helper.make_node("Conv", ["x", "w"], ["t"], kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+             helper.make_node("Relu", ["t"], ["y"])]
+    path = _model(tmp_path, nodes, value_info=[helper.make_tensor_value_info("t", TensorProto.FLOAT, [1, 4, 7, 7])])
+    assert read_light(path) is not None
+    fast = onnx_loader.load_onnx(path)
+    with _onnx_path():
+        slow = onnx_loader.load_onnx(path)
+    assert fast.types == slow.types and fast.types["t"].shape == (1, 4, 7, 7)
