@@ -38,8 +38,7 @@ class _State:
         self.readers = {name: set(graph.consumers(name)) for name in graph.tensors}  # not yet scheduled
         self.slots: list[Slot] = []
         self.transfers: list[Transfer] = []
-        # Looked up per transfer: computed once (hashing the hardware for routing's cache costs more
-        # than the search it saves).
+        # Looked up per transfer, so kept here (routing's lru_cache hashes the whole hardware per call).
         self.paths: dict[tuple[int, int], tuple[tuple[int, ...], ...]] = {}
         self.bandwidths = {c.name: c.bandwidth for c in hardware.connections}
         self.bandwidths[self.port] = hardware.core(hardware.offchip).port_bandwidth()
