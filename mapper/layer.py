@@ -1,7 +1,9 @@
 """One layer's search: every spatial candidate scored by its best temporal
 order; infeasible candidates are kept aside with the reason and the best
 feasible one wins (a candidate that is the OX <-> OY image of an earlier
-one takes that one's result renamed: mapper/symmetry.py). A mapping file's
+one takes that one's result renamed, and one that is its image under a swap
+of array dims the accelerator treats alike takes it as it is:
+mapper/symmetry.py). A mapping file's
 spatial mapping that collapses on the layer (dims absent or of size 1 there)
 is a candidate too: the part that applies, first, so that it wins ties.
 Results are cached per distinct layer and options, so repeated layers
@@ -25,7 +27,7 @@ from dsec.mapper.orders import count_orders
 from dsec.mapper.pareto import non_dominated, point
 from dsec.mapper.spatial import (SpatialCandidate, applicable_part, given_spatial, spatial_candidates,
                                  wholly_applies)
-from dsec.mapper.symmetry import Swap, renamed_factors, renamed_spatial, view_swaps
+from dsec.mapper.symmetry import Swap, array_image, array_swaps, renamed_factors, renamed_spatial, view_swaps
 from dsec.mapper.temporal import (Incumbent, Scored, TemporalOptions, TemporalResult, fixed_prefix, root_bound,
                                   search_temporal, temporal_sizes)
 
@@ -154,7 +156,9 @@ def _candidate_plan(view: LayerView, accelerator: Accelerator, constraints: Cons
     """The layer's spatial candidates, each with (index, swap) when it is the
     dim-swapped image of an earlier one whose search it can take renamed
     (the layer is symmetric under the swap, the loop factors left to order
-    are renamed alike and no part of the order is fixed). Kept per layer:
+    are renamed alike and no part of the order is fixed), and maybe the array
+    dims swapped too (array_image; a swap of array dims alone: an empty
+    rename, the result as it is, whatever the order fixes). Kept per layer:
     the rounds of a layer's search (pending_searches) ask again."""
     key = layer_key(view, accelerator, constraints, spatial_options, temporal_options)
     if key not in _PLANS:
@@ -171,15 +175,24 @@ def _new_plan(view: LayerView, accelerator: Accelerator, constraints: Constraint
     order = constraints.order if constraints else None
     candidates = candidates_of(view, accelerator, constraints, spatial_options)
     swaps = view_swaps(view) if not order else []
+    arrays = array_swaps(accelerator)
     factors = [[Counter(space) for space in factor_spaces(temporal_sizes(view.dims, c.spatial),
                                                           temporal_options.lpf_limit)] for c in candidates]
+
+    def image(earlier: Spatial, candidate: Spatial) -> bool:
+        """The same unrolling, or its image under a swap of array dims alike."""
+        return earlier == candidate or any(array_image(view, accelerator, earlier, candidate, swap)
+                                           for swap in arrays)
     plan: list[tuple[SpatialCandidate, tuple[int, Swap] | None]] = []
     for candidate, own in zip(candidates, factors):
         source = None
         for index, (earlier, earlier_source) in enumerate(plan):
             if earlier_source is not None:
                 continue  # mirror only searched candidates
-            swap = next((swap for swap in swaps if renamed_spatial(earlier.spatial, swap) == candidate.spatial
+            if image(earlier.spatial, candidate.spatial):
+                source = (index, {})  # the same search: its result as it is
+                break
+            swap = next((swap for swap in swaps if image(renamed_spatial(earlier.spatial, swap), candidate.spatial)
                          and [Counter(renamed_factors(space.elements(), swap)) for space in factors[index]] == own),
                         None)
             if swap is not None:

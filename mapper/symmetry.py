@@ -19,6 +19,13 @@ a loop of one costs what the same loop of the other would (the tiles,
 hence memory-alloc's choices, are products of the loops whatever their
 dims; the whole extents multiply exactly). The order tree then orders one
 loop per (class, factor) instead of one per (dim, factor).
+
+Array dims can be alike too: where every memory serves both or neither and
+both or neither are systolic (a PE array, not an IMC macro with its rows and
+columns), D1(OX = 18) D2(OY = 37) costs what D1(OY = 37) D2(OX = 18) does
+when both fit. A candidate that is such an image of an earlier one takes its
+result as it is, when the unrollings the cost model uses are the same up to
+the labels and whole (every product of whole factors is exact, in any order).
 """
 
 from __future__ import annotations
@@ -27,8 +34,9 @@ from collections import Counter
 from collections.abc import Iterable
 from itertools import combinations
 
-from dsec.cost.levels import LoopList, fractional_dims
+from dsec.cost.levels import LoopList, effective_unrolling, fractional_dims
 from dsec.cost.workload import LayerView, OperandView
+from dsec.dialect.accelerator import Accelerator
 from dsec.dialect.attributes import Loop, Spatial, SpatialUnroll
 from dsec.mapper.orders import Factor
 
@@ -74,6 +82,36 @@ def dim_swaps(view: LayerView, fixed_dims: set[str], factors: list[Factor]) -> l
 def renamed_spatial(spatial: Spatial, swap: Swap) -> Spatial:
     return Spatial(tuple(SpatialUnroll(u.array_dim, tuple(Loop(swap.get(lp.dim, lp.dim), lp.factor) for lp in u.loops))
                          for u in spatial.unrolls))
+
+
+def array_swaps(accelerator: Accelerator) -> list[Swap]:
+    """The swaps of two array dims the accelerator treats alike (every memory
+    serves both or neither, both or neither systolic; not an IMC array)."""
+    if accelerator.imc is not None:
+        return []
+    dims = [dim for dim, _ in accelerator.array]
+    return [{a: b, b: a} for a, b in combinations(dims, 2)
+            if all((a in m.served_dimensions) == (b in m.served_dimensions) for m in accelerator.memories)
+            and (a in accelerator.systolic_dimensions) == (b in accelerator.systolic_dimensions)]
+
+
+def array_image(view: LayerView, accelerator: Accelerator, source: Spatial, candidate: Spatial, swap: Swap) -> bool:
+    """Whether `candidate` is `source` with the array dims of `swap` (array_swaps)
+    exchanged, to the last bit: the same unrollings, fractional and whole, up
+    to the labels, all by whole factors."""
+    def labelled(unrolls: Iterable[tuple[str, LoopList]], rename: Swap) -> list:
+        return sorted((rename.get(array_dim, array_dim), tuple(loops)) for array_dim, loops in unrolls)
+
+    def given(spatial: Spatial) -> list[tuple[str, LoopList]]:
+        return [(u.array_dim, tuple((lp.dim, lp.factor) for lp in u.loops)) for u in spatial.unrolls]
+    if labelled(given(source), swap) != labelled(given(candidate), {}):
+        return False
+    for fractional in (True, False):
+        theirs = effective_unrolling(source, view.dims, accelerator.array_sizes, fractional)
+        mine = effective_unrolling(candidate, view.dims, accelerator.array_sizes, fractional)
+        if labelled(theirs, swap) != labelled(mine, {}) or fractional_dims(loops for _, loops in mine):
+            return False
+    return True
 
 
 def interchangeable_dims(view: LayerView, unrolling: list[tuple[str, LoopList]]

@@ -2,7 +2,8 @@
 layers, refused where the layer, the unrolling or the loop factors tell the
 dims apart; the order tree skips swapped images without changing the order
 it picks or its cost; a spatial candidate that mirrors an earlier one costs
-what its own search would find. Loops of interchangeable dims (ReLU's G,
+what its own search would find, as does one that is the image of an earlier
+one under a swap of array dims the accelerator treats alike. Loops of interchangeable dims (ReLU's G,
 OX and OY) are ordered once per factor, with the same optimum."""
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ from dsec.frontend.importer import import_model
 from dsec.mapper.cutoff import Cutoff
 from dsec.mapper.factors import loop_prime_factors
 from dsec.mapper.layer import SpatialOptions, search_layer, temporal_search
-from dsec.mapper.symmetry import dim_swaps, interchangeable_dims
+from dsec.mapper.symmetry import array_image, array_swaps, dim_swaps, interchangeable_dims
 from dsec.mapper.temporal import TemporalOptions, search_temporal, temporal_sizes
-from test_order_tree import FIXTURES, ROOT, unrolled_layers
+from test_order_tree import FIXTURES, ROOT, model_path, unrolled_layers
 
 SQUARE = {"B": 1, "K": 16, "C": 8, "OX": 14, "OY": 14, "FX": 3, "FY": 3}
 
@@ -189,3 +190,75 @@ def test_interchangeable_dims_keep_the_optimum_on_random_layers(seed, monkeypatc
             continue
         assert pruned.best.score == exhaustive.best.score == apart.best.score, context
         assert pruned.evaluated <= apart.evaluated, context
+
+
+def test_array_dims_alike_are_the_ones_every_memory_serves_alike():
+    def swaps(arch: Path) -> list[dict[str, str]]:
+        return array_swaps(import_model(str(ROOT / "examples/models/conv3x3.onnx"), str(arch)).module.accelerator)
+    assert swaps(FIXTURES / "seed-lowmem/accelerator.yaml") == [{"D1": "D2", "D2": "D1"}]
+    assert swaps(FIXTURES / "arch/edge_tpu_like.yaml") == [{"D3": "D4", "D4": "D3"}]  # D1, D2: other memories
+    assert swaps(ROOT / "benchmarks/suite/arch/row7x5_rf2.yaml") == []  # a row buffer serves D1 only
+    assert swaps(ROOT / "examples/arch/aimc.yaml") == []  # an IMC macro: rows and columns
+
+
+def test_an_array_image_has_the_same_whole_unrollings():
+    # The seed's first conv (OX 116, OY 156) on its 160 x 120 array.
+    seed = FIXTURES / "seed-lowmem"
+    module = import_model(str(seed / "BasicNetwork.onnx"), str(seed / "accelerator.yaml"),
+                          str(seed / "mapping.yaml")).module
+    layer = module.layers()[0]
+    view = layer_view(layer, operand_shapes(layer, module.value_shapes()))
+    swap = {"D1": "D2", "D2": "D1"}
+
+    def spatial(*unrolls: tuple[str, tuple[tuple[str, int], ...]]) -> Spatial:
+        return Spatial(tuple(SpatialUnroll(a, tuple(Loop(d, f) for d, f in loops)) for a, loops in unrolls))
+
+    def image(first, second) -> bool:
+        return array_image(view, module.accelerator, spatial(*first), spatial(*second), swap)
+    assert image([("D1", (("OX", 29),)), ("D2", (("OY", 39),))], [("D1", (("OY", 39),)), ("D2", (("OX", 29),))])
+    assert not image([("D1", (("OX", 29),)), ("D2", (("OY", 39),))], [("D1", (("OY", 39),)), ("D2", (("OX", 58),))])
+    # OX 50 on 116: 3 iterations of 38.67 PEs, a fraction: products could round apart.
+    assert not image([("D1", (("OX", 50),)), ("D2", (("OY", 39),))], [("D1", (("OY", 39),)), ("D2", (("OX", 50),))])
+    # OY 4 and 4 on 9 (mixed): the first array dim's is cut to 3 (3 iterations), so the
+    # swapped labels leave the cut on the other loop list.
+    small = replace(view, dims={**view.dims, "OY": 9})
+    first = spatial(("D1", (("OY", 4), ("K", 2))), ("D2", (("OY", 4),)))
+    second = spatial(("D1", (("OY", 4),)), ("D2", (("OY", 4), ("K", 2))))
+    assert not array_image(small, module.accelerator, first, second, swap)
+
+
+@pytest.mark.parametrize("objective", ["energy", "latency"])
+@pytest.mark.parametrize("case", ["seed", "tpu_like", "gemm_l1"])
+def test_a_candidate_taking_an_array_images_result_costs_what_its_own_search_finds(case, objective):
+    # Candidates such as D1(OY = 37) D2(OX = 18) after D1(OX = 18) D2(OY = 37)
+    # (the seed: no memory serves one of D1, D2 without the other; tpu_like:
+    # both systolic; gemm_l1: D1 and D3): the mirror's mapping and cost are,
+    # to the last bit, its own search's.
+    if case == "seed":
+        inputs = (FIXTURES / "seed-lowmem/BasicNetwork.onnx", FIXTURES / "seed-lowmem/accelerator.yaml",
+                  FIXTURES / "seed-lowmem/mapping.yaml")
+    else:
+        inputs = (ROOT / "examples/models/conv3x3.onnx", FIXTURES / f"arch/{case}.yaml", None)
+    module = import_model(*(str(path) if path else None for path in inputs)).module
+    options = TemporalOptions(objective, 6)
+    mirrored = 0
+    for layer in module.layers():
+        if layer.constraints is not None and layer.constraints.spatial is not None:
+            continue
+        view = layer_view(layer, operand_shapes(layer, module.value_shapes()))
+        found = search_layer(view, module.accelerator, layer.constraints, SpatialOptions(10), options)
+        order = layer.constraints.order if layer.constraints else None
+        for tried in found.tried:
+            if tried.mirror_of is None:
+                continue
+            own = temporal_search(view, module.accelerator, tried.candidate.spatial, order, options)
+            image = any(array_image(view, module.accelerator, tried.mirror_of, tried.candidate.spatial, swap)
+                        for swap in array_swaps(module.accelerator))
+            if tried.best is None:  # beaten: its own search scores no better than what it was given to beat
+                assert own.best.score >= tried.incumbent.score, (layer.name, str(tried.candidate.spatial))
+            elif image:  # the same search: the same order
+                assert (tried.best.order, tried.best.cost) == (own.best.order, own.best.cost), layer.name
+            else:  # renamed (OX <-> OY too): the same score, maybe another order of that score first
+                assert tried.best.score == own.best.score, layer.name
+            mirrored += image
+    assert mirrored >= 2 if case == "seed" else mirrored >= 1
