@@ -69,7 +69,7 @@ def load_onnx(source: str | onnx.ModelProto, shapes: dict[str, tuple[int, ...]] 
     light = None if shapes or is_model_proto(source) else read_light(source)
     if light is not None:
         types = _collect_types(light)
-        return LoadedModel(light, types, {init.name for init in light.graph.initializer}, [])  # type: ignore[arg-type]
+        return LoadedModel(light, types, {init.name for init in light.graph.initializer}, [])
     import onnx
 
     from dsec.frontend.shape_folding import fold
