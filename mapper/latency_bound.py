@@ -210,6 +210,7 @@ class LatencyBound:
             maybe_once = []
             # Boundaries not decided yet: (transfer, cycles of all of them, of one at most).
             open_crossings: list[tuple[tuple[str, int, str], float, int]] = []
+            repeated: list[tuple[tuple[str, int, str], float, int]] = []  # those surely refilled
             for key in use.served:
                 crossing = crossings.get(key)
                 if crossing is None:
@@ -232,14 +233,17 @@ class LatencyBound:
                         # Refilled: all but the one transfer that may be the largest.
                         refilled += max(0.0, every - most)
                         busy += int(crossing.moved * precision / self._compute)
+                        repeated.append((key, every, most))
                 maybe_once.append((key, cycles))
             once = []
             for key, cycles in maybe_once:
                 # Maybe the layer's one transfer: the port's spare bandwidth, if any,
-                # shortens it, not below the lowest tile.
+                # shortens it, not below the lowest tile. A refilled one is not
+                # shortened (the cost model's loads shorten one-time transfers only).
                 shortest = ceil(lowest_tiles[key[0]] * self._precision[key[0]] / bandwidth) \
                     if key[0] in lowest_tiles else 0
-                loads[key] = (cycles if busy >= bandwidth else min(cycles, shortest), use.shared_by_inputs)
+                loads[key] = (cycles if busy >= bandwidth or any(key == k for k, _, _ in repeated)
+                              else min(cycles, shortest), use.shared_by_inputs)
                 if not (key[0] == self.view.output.name and key[2] in ("tl", "fh")):  # partial sums: no load
                     once.append((key, cycles, shortest))
             if busy < bandwidth and once and all(self._known_exactly(key, crossings[key], exact_tiles)
@@ -249,13 +253,17 @@ class LatencyBound:
             if busy >= bandwidth and open_crossings:
                 saturated.append((together + sum(every - most for _, every, most in open_crossings),
                                   open_crossings, use.shared_by_inputs))
+            elif repeated:
+                saturated.append((together + refilled, repeated, use.shared_by_inputs))
         result = self.fixed + stall + max(self._loading(loads), self._lent_loading(loads, lenders, stall))
         for together, open_crossings, shared in saturated:
             # On a port with no bandwidth to spare, an open crossing's transfers
             # take all their cycles either as stall (all but one) or as its
-            # load (the one): at least every cycle it moves. The load formulas
-            # grow by at most a cycle per cycle of one load, so the longest
-            # one transfer can take gives the least.
+            # load (the one): at least every cycle it moves. So do those of a
+            # crossing surely refilled on any port (its load, a repeated
+            # transfer's, is not shortened). The load formulas grow by at most
+            # a cycle per cycle of one load, so the longest one transfer can
+            # take gives the least.
             longest = dict(loads)
             for key, _, most in open_crossings:
                 longest[key] = (most, shared)
@@ -414,8 +422,11 @@ class LatencyBound:
                   replace(lower, elements=int(tile * boost) if is_output else tile * boost)}
         if 0 <= j < memories - 1:  # the top memory has no level above
             result[(operand.name, j, "th" if is_output else "fh")] = upper
-        if is_output and boundary.decided and \
-                self._reductions > sum(1 for dim, _ in merged if not operand.depends_on(dim)):
+        # The output's loops merged under its lowest memory stay in that
+        # level (no register below holds a partial sum): there any reduction
+        # loop keeps partial sums crossing into the array.
+        if is_output and boundary.decided and self._reductions > \
+                (0 if j < 0 else sum(1 for dim, _ in merged if not operand.depends_on(dim))):
             # Partial sums cross: both ways, all at the partial sums' precision.
             for (name, level, direction), crossing in list(result.items()):
                 result[(name, level, direction)] = replace(crossing, precision=operand.precision)
