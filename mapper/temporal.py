@@ -309,9 +309,10 @@ def root_bound(view: LayerView, accelerator: Accelerator, spatial: Spatial, pref
                left: dict[str, int], options: TemporalOptions) -> tuple[float, float] | None:
     """A lower bound on the score of every order search_temporal weighs (the
     cutoff's bound at the root of each space of loop factors, the least of
-    them, without the energy bound's fit terms), or None when no order can
-    fit. Compares as a score does, objective first: cheap, to pick which
-    candidate to search first."""
+    them, its fit terms included: they cost most, but tell apart unrollings
+    whose tiles fit a small memory differently), or None when no order can
+    fit. Compares as a score does, objective first: to pick which candidate
+    to search first. The bounds are kept for the search that follows."""
     unrolling = effective_unrolling(spatial, view.dims, accelerator.array_sizes, fractional=True)
     bounds = []
     for factors in factor_spaces(left, options.lpf_limit):
@@ -320,7 +321,7 @@ def root_bound(view: LayerView, accelerator: Accelerator, spatial: Spatial, pref
         if isinstance(placed, AllocationError):
             continue
         cutoff = _cutoff(view, accelerator, spatial, unrolling, tuple(full), options.objective, keep=True)
-        energy = cutoff.energy.of(placed, full, len(prefix), 0.0)  # its cheap terms: the fit terms cost most
+        energy = cutoff.energy.of(placed, full, len(prefix))
         if options.objective == "energy":
             bounds.append((energy, 0.0))
             continue
