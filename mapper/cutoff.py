@@ -28,6 +28,12 @@ from dsec.mapper.orders import Factor
 _SLACK = 1e-9
 
 
+def surely_above(bound: float, value: float) -> bool:
+    """Whether a lower bound on the objective rules out `value` and every
+    score equal to it (beyond float rounding): the first test `beaten` makes."""
+    return bound > value * (1 + _SLACK)
+
+
 @dataclass
 class Cutoff:
     objective: Objective

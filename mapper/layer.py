@@ -14,14 +14,16 @@ kept on disk."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Generator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, replace
+from heapq import heapify, heappop, heappush
 
 from dsec.cost.allocation import AllocationError
 from dsec.cost.workload import LayerView
 from dsec.dialect.accelerator import Accelerator
 from dsec.dialect.attributes import Constraints, Spatial
 from dsec.mapper import search_store
+from dsec.mapper.cutoff import surely_above
 from dsec.mapper.factors import factor_spaces
 from dsec.mapper.orders import count_orders
 from dsec.mapper.pareto import non_dominated, point
@@ -255,12 +257,15 @@ def _searches(view: LayerView, accelerator: Accelerator, constraints: Constraint
         results.update(zip(searched, found))
     else:
         lead = None  # the best candidate so far (ties: the first generated)
-        for index in _by_root_bound(view, accelerator, [plan[i][0].spatial for i in searched], order, options,
-                                    searched):
-            spatial = plan[index][0].spatial
+
+        def incumbent_for(index: int) -> Incumbent | None:
             incumbent = Incumbent(results[lead].best.score, lead < index) if lead is not None else None
             if cap is not None and (incumbent is None or cap.score[0] < incumbent.score[0]):
                 incumbent = cap
+            return incumbent
+        for index in _by_root_bound(view, accelerator, plan, order, options, searched, incumbent_for):
+            spatial = plan[index][0].spatial
+            incumbent = incumbent_for(index)
             (results[index],) = yield [(view, accelerator, spatial, order, options, incumbent)]
             if incumbent is not None:
                 given[index] = (lead if incumbent is not cap else None, incumbent)
@@ -294,20 +299,34 @@ def _searches(view: LayerView, accelerator: Accelerator, constraints: Constraint
 _ROOT_BOUNDS: dict[tuple, tuple[float, float] | None] = {}
 
 
-def _by_root_bound(view: LayerView, accelerator: Accelerator, spatials: list[Spatial], order,
-                   options: TemporalOptions, indices: list[int]) -> list[int]:
-    """`indices` (of the candidates `spatials`) by the lower bound of their
-    orders' scores, least first (ties: in turn; no order fits: last)."""
-    def bound(spatial: Spatial) -> tuple:
-        key = temporal_key(view, accelerator, spatial, order, options)
+def _by_root_bound(view: LayerView, accelerator: Accelerator, plan: list, order, options: TemporalOptions,
+                   indices: list[int], incumbent_for: Callable[[int], Incumbent | None]) -> Iterator[int]:
+    """`indices` (of the candidates in `plan`) by the lower bound of their
+    orders' scores, least first (ties: in turn; no order fits: last), as the
+    search takes them. The bound with its fit terms is computed only for a
+    candidate that comes first by the cheap bound without them (a lower bound
+    of it); a candidate whose cheap bound is above the score it would be given
+    to beat when that bound's turn comes (`incumbent_for`) is cut at its root
+    wherever it goes, so it goes then, without its fit terms (only its remark's
+    `beaten_by` may differ)."""
+    def bound(index: int, fit: bool) -> tuple:
+        spatial = plan[index][0].spatial
+        key = temporal_key(view, accelerator, spatial, order, options) + (fit,)
         if key not in _ROOT_BOUNDS:
             fixed = fixed_prefix(order or (), temporal_sizes(view.dims, spatial))
             _ROOT_BOUNDS[key] = None if isinstance(fixed, str) else \
-                root_bound(view, accelerator, spatial, *fixed, options)
+                root_bound(view, accelerator, spatial, *fixed, options, fit)
         found = _ROOT_BOUNDS[key]
         return (0, found) if found is not None else (1,)
-    bounds = [bound(spatial) for spatial in spatials]
-    return [index for _, index in sorted(zip(bounds, indices), key=lambda pair: pair[0])]
+    heap = [(bound(index, False), index, False) for index in indices]
+    heapify(heap)
+    while heap:
+        key, index, exact = heappop(heap)
+        incumbent = incumbent_for(index)
+        if not exact and not (key[0] == 0 and incumbent is not None and surely_above(key[1][0], incumbent.score[0])):
+            heappush(heap, (bound(index, True), index, True))
+            continue
+        yield index
 
 
 def pending_searches(view: LayerView, accelerator: Accelerator, constraints: Constraints | None,

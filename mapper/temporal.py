@@ -306,13 +306,14 @@ def _search_space(view: LayerView, accelerator: Accelerator, spatial: Spatial, u
 
 
 def root_bound(view: LayerView, accelerator: Accelerator, spatial: Spatial, prefix: list[Factor],
-               left: dict[str, int], options: TemporalOptions) -> tuple[float, float] | None:
+               left: dict[str, int], options: TemporalOptions, fit: bool = True) -> tuple[float, float] | None:
     """A lower bound on the score of every order search_temporal weighs (the
     cutoff's bound at the root of each space of loop factors, the least of
     them, its fit terms included: they cost most, but tell apart unrollings
-    whose tiles fit a small memory differently), or None when no order can
-    fit. Compares as a score does, objective first: to pick which candidate
-    to search first. The bounds are kept for the search that follows."""
+    whose tiles fit a small memory differently; `fit` False: without them,
+    cheap and no more than with them), or None when no order can fit.
+    Compares as a score does, objective first: to pick which candidate to
+    search first. The bounds are kept for the search that follows."""
     unrolling = effective_unrolling(spatial, view.dims, accelerator.array_sizes, fractional=True)
     bounds = []
     for factors in factor_spaces(left, options.lpf_limit):
@@ -321,7 +322,7 @@ def root_bound(view: LayerView, accelerator: Accelerator, spatial: Spatial, pref
         if isinstance(placed, AllocationError):
             continue
         cutoff = _cutoff(view, accelerator, spatial, unrolling, tuple(full), options.objective, keep=True)
-        energy = cutoff.energy.of(placed, full, len(prefix))
+        energy = cutoff.energy.of(placed, full, len(prefix), float("inf") if fit else 0.0)
         if options.objective == "energy":
             bounds.append((energy, 0.0))
             continue

@@ -16,7 +16,7 @@ from dsec.cost.workload import layer_view
 from dsec.dialect.ops import operand_shapes
 from dsec.frontend.importer import import_model
 from dsec.mapper.layer import SpatialOptions, candidates_of, search_layer, temporal_search
-from dsec.mapper.temporal import TemporalOptions, TemporalResult
+from dsec.mapper.temporal import Incumbent, TemporalOptions, TemporalResult, root_bound, temporal_sizes
 
 from test_order_tree import FIXTURES, ROOT, model_path
 
@@ -73,3 +73,43 @@ def test_sharing_chooses_what_searching_each_candidate_alone_chooses(model, arch
                 assert own.score > by.score, (layer.name, str(tried.candidate.spatial))
     if candidates > 4:
         assert beaten > 0  # sharing did cut something on these cases
+
+
+def test_candidates_go_in_order_of_their_full_root_bound_unless_cut_at_their_root():
+    # The seed's second conv at 10 candidates: with nothing to beat, the
+    # candidates come out least full root bound first (the cheap bound without
+    # fit terms only defers the full one); given a score to beat, each whose
+    # cheap bound is above it comes out when that bound's turn comes, its full
+    # bound never computed.
+    from dsec.mapper import layer as mapper_layer
+    seed = FIXTURES / "seed-lowmem"
+    convs = [found for found in searched_layers(seed / "BasicNetwork.onnx", seed / "accelerator.yaml",
+                                                seed / "mapping.yaml") if found[0].op_type == "Conv"]
+    layer, view, accelerator = convs[1]
+    options = TemporalOptions("energy", 8)
+    plan = mapper_layer._candidate_plan(view, accelerator, layer.constraints, SpatialOptions(10), options)
+    indices = [index for index, (_, source) in enumerate(plan) if source is None]
+
+    def bound(index: int, fit: bool) -> tuple[float, float]:
+        spatial = plan[index][0].spatial
+        return root_bound(view, accelerator, spatial, [], temporal_sizes(view.dims, spatial), options, fit)
+    full = {index: bound(index, True) for index in indices}
+    cheap = {index: bound(index, False) for index in indices}
+    assert all(cheap[index][0] <= full[index][0] for index in indices)
+    assert any(cheap[index][0] < full[index][0] for index in indices)  # the fit terms tell them apart
+    mapper_layer._ROOT_BOUNDS.clear()
+    alone = list(mapper_layer._by_root_bound(view, accelerator, plan, None, options, indices, lambda index: None))
+    assert alone == sorted(indices, key=lambda index: (full[index], index))
+    limit = sorted(cheap.values())[len(cheap) // 2][0]
+    mapper_layer._ROOT_BOUNDS.clear()
+    given = list(mapper_layer._by_root_bound(view, accelerator, plan, None, options, indices,
+                                             lambda index: Incumbent((limit, 0.0), True)))
+    above = [index for index in indices if cheap[index][0] > limit * (1 + 1e-9)]
+    assert above and sorted(given) == sorted(indices)
+    # Those cut at their root by their cheap bound, the rest by their full one.
+    assert [index for index in given if index in above] == sorted(above, key=lambda index: (cheap[index], index))
+    assert [index for index in given if index not in above] == \
+        sorted(set(indices) - set(above), key=lambda index: (full[index], index))
+    computed = {key[:-1] for key in mapper_layer._ROOT_BOUNDS if key[-1]}
+    assert all(mapper_layer.temporal_key(view, accelerator, plan[index][0].spatial, None, options) not in computed
+               for index in above)
