@@ -30,8 +30,8 @@ from dsec.mapper.pareto import non_dominated, point
 from dsec.mapper.spatial import (SpatialCandidate, applicable_part, given_spatial, spatial_candidates,
                                  wholly_applies)
 from dsec.mapper.symmetry import Swap, array_image, array_swaps, renamed_factors, renamed_spatial, view_swaps
-from dsec.mapper.temporal import (Incumbent, Scored, TemporalOptions, TemporalResult, fixed_prefix, root_bound,
-                                  search_temporal, temporal_sizes)
+from dsec.mapper.temporal import (Floors, Incumbent, Scored, TemporalOptions, TemporalResult, fixed_prefix,
+                                  root_bound, search_temporal, temporal_sizes)
 
 
 @dataclass(frozen=True)
@@ -87,18 +87,21 @@ def _view_key(view: LayerView) -> tuple:
 
 
 def temporal_key(view: LayerView, accelerator: Accelerator, spatial: Spatial, order, options: TemporalOptions,
-                 incumbent: Incumbent | None = None) -> tuple:
-    """A temporal search's identity; a search given an incumbent to beat is another search."""
+                 incumbent: Incumbent | None = None, floors: Floors = ()) -> tuple:
+    """A temporal search's identity; a search given an incumbent to beat, or
+    floors to skip spaces with, is another search."""
     key = (_view_key(view), accelerator, spatial, order, options)
+    if floors:
+        return key + (incumbent, floors)
     return key if incumbent is None else key + (incumbent,)
 
 
 def temporal_search(view: LayerView, accelerator: Accelerator, spatial: Spatial, order, options: TemporalOptions,
-                    incumbent: Incumbent | None = None) -> TemporalResult | str:
+                    incumbent: Incumbent | None = None, floors: Floors = ()) -> TemporalResult | str:
     """The best temporal order under `spatial` (a string says what is wrong
     with a partial `order`); with an `incumbent` score, `beaten` when no order
     beats it (search_temporal)."""
-    key = temporal_key(view, accelerator, spatial, order, options, incumbent)
+    key = temporal_key(view, accelerator, spatial, order, options, incumbent, floors)
     if key in _TEMPORAL_CACHE:
         return _TEMPORAL_CACHE[key]
     stored = search_store.load(key, view, accelerator, spatial, options)
@@ -107,17 +110,17 @@ def temporal_search(view: LayerView, accelerator: Accelerator, spatial: Spatial,
         with search_store.searching(key, options):
             stored = search_store.load(key, view, accelerator, spatial, options)
             if stored is None:
-                stored = _search(view, accelerator, spatial, order, options, incumbent)
+                stored = _search(view, accelerator, spatial, order, options, incumbent, floors)
                 search_store.save(key, stored, options)
-    _TEMPORAL_CACHE[key] = stored
+    remember_temporal((view, accelerator, spatial, order, options, incumbent, floors), stored)
     return stored
 
 
 def _search(view: LayerView, accelerator: Accelerator, spatial: Spatial, order, options: TemporalOptions,
-            incumbent: Incumbent | None) -> TemporalResult | str:
+            incumbent: Incumbent | None, floors: Floors) -> TemporalResult | str:
     fixed = fixed_prefix(order or (), temporal_sizes(view.dims, spatial))
     return fixed if isinstance(fixed, str) else search_temporal(view, accelerator, spatial, *fixed, options,
-                                                                incumbent)
+                                                                incumbent, floors)
 
 
 def layer_key(view: LayerView, accelerator: Accelerator, constraints: Constraints | None,
@@ -225,7 +228,7 @@ def _shared_limit(options: TemporalOptions, searches: int) -> TemporalOptions:
 
 
 def search_weight(view: LayerView, accelerator: Accelerator, spatial: Spatial, order, options: TemporalOptions,
-                  incumbent: Incumbent | None = None) -> int:
+                  incumbent: Incumbent | None = None, floors: Floors = ()) -> int:
     """A rough cost of temporal_search(...): the orders of its loop factors (to start long searches first)."""
     return sum(count_orders(space) for space in factor_spaces(temporal_sizes(view.dims, spatial), options.lpf_limit))
 
@@ -263,10 +266,13 @@ def _searches(view: LayerView, accelerator: Accelerator, constraints: Constraint
             if cap is not None and (incumbent is None or cap.score[0] < incumbent.score[0]):
                 incumbent = cap
             return incumbent
+        images = _partial_images(view, accelerator, plan, order, temporal_options)
         for index in _by_root_bound(view, accelerator, plan, order, options, searched, incumbent_for):
             spatial = plan[index][0].spatial
             incumbent = incumbent_for(index)
-            (results[index],) = yield [(view, accelerator, spatial, order, options, incumbent)]
+            floors = _floors_from(images.get(index, ()), results)
+            task = (view, accelerator, spatial, order, options, incumbent) + ((floors,) if floors else ())
+            (results[index],) = yield [task]
             if incumbent is not None:
                 given[index] = (lead if incumbent is not cap else None, incumbent)
             result = results[index]
@@ -294,6 +300,42 @@ def _searches(view: LayerView, accelerator: Accelerator, constraints: Constraint
     # Stable: ties keep the candidates' rank; the beaten ones (no exact score) last.
     tried.sort(key=lambda t: (0, t.best.score) if t.best is not None else (1,))
     return LayerSearch(tuple(tried), tuple(discarded))
+
+
+def _partial_images(view: LayerView, accelerator: Accelerator, plan: list, order, options: TemporalOptions
+                    ) -> dict[int, list[tuple[int, Swap]]]:
+    """Per searched candidate: the other searched candidates (index, swap)
+    it is the dim-swapped image of (maybe with array dims swapped too),
+    though not space for space (LOMA merges factors by dim name, so only
+    some of their spaces of loop factors are images: those share floors)."""
+    if order or options.objective == "pareto":
+        return {}
+    swaps = view_swaps(view)
+    arrays = array_swaps(accelerator)
+    searched = [(index, candidate.spatial) for index, (candidate, source) in enumerate(plan) if source is None]
+    found: dict[int, list[tuple[int, Swap]]] = {}
+    for index, spatial in searched:
+        for other, theirs in searched:
+            for swap in swaps:
+                renamed = renamed_spatial(theirs, swap)
+                if other != index and (renamed == spatial or any(array_image(view, accelerator, renamed, spatial, a)
+                                                                 for a in arrays)):
+                    found.setdefault(index, []).append((other, swap))
+    return found
+
+
+def _floors_from(images: list[tuple[int, Swap]], results: dict[int, TemporalResult | str]) -> Floors:
+    """The floors of the spaces searched so far by the candidates this one
+    is the image of, renamed (the tightest where several have one)."""
+    floors: dict[tuple, tuple[float, float]] = {}
+    for other, swap in images:
+        result = results.get(other)
+        if not isinstance(result, TemporalResult):
+            continue
+        for space, floor in result.floors:
+            mine = tuple(sorted(renamed_factors(space, swap)))
+            floors[mine] = max(floor, floors.get(mine, floor))
+    return tuple(sorted(floors.items()))
 
 
 _ROOT_BOUNDS: dict[tuple, tuple[float, float] | None] = {}
@@ -392,11 +434,19 @@ def remember(view: LayerView, accelerator: Accelerator, constraints: Constraints
     for tried in found.tried:
         if tried.mirror_of is not None:
             continue  # not searched: a renamed copy of another candidate's result
-        key = temporal_key(view, accelerator, tried.candidate.spatial, order, temporal_options, tried.incumbent)
-        _TEMPORAL_CACHE.setdefault(key, TemporalResult(tried.best, tried.evaluated, stopped=tried.stopped,
-                                                       front=tried.front, beaten=tried.best is None))
+        task = (view, accelerator, tried.candidate.spatial, order, temporal_options, tried.incumbent)
+        if temporal_key(*task) not in _TEMPORAL_CACHE:
+            remember_temporal(task, TemporalResult(tried.best, tried.evaluated, stopped=tried.stopped,
+                                                   front=tried.front, beaten=tried.best is None))
 
 
 def remember_temporal(task: tuple, result: TemporalResult | str) -> None:
-    """Keep a temporal search computed in a worker process."""
+    """Keep a temporal search's result (`task`: temporal_search's
+    arguments), here or from a worker process. One given an incumbent that
+    ran to the end and was not beaten is the plain search's answer too
+    (search_temporal): kept as that, temporal-tile's search of the chosen
+    candidate finds it instead of searching again."""
     _TEMPORAL_CACHE[temporal_key(*task)] = result
+    if any(task[5:]) and isinstance(result, TemporalResult) and \
+            result.best is not None and not result.beaten and not result.stopped:
+        _TEMPORAL_CACHE.setdefault(temporal_key(*task[:5]), result)

@@ -150,6 +150,7 @@ def _encoded(result: TemporalResult | str) -> dict:
     return {"best": None if result.best is None else [list(f) for f in result.best.order],
             "front": [[list(f) for f in scored.order] for scored in result.front],
             "evaluated": result.evaluated, "stopped": result.stopped, "beaten": result.beaten,
+            "floors": [[[list(f) for f in space], list(floor)] for space, floor in result.floors],
             "shortfall": None if shortfall is None else
             {"operand": shortfall.operand, "memory": shortfall.memory, "needed": shortfall.needed,
              "available": shortfall.available, "reason": shortfall.reason}}
@@ -174,5 +175,7 @@ def _decoded(data: dict, view: LayerView, accelerator: Accelerator, spatial: Spa
         order = tuple((str(d), int(f)) for d, f in data["best"])
         best = next((s for s in front if s.order == order), None) or scored(data["best"])
     shortfall = data["shortfall"] and AllocationError(**data["shortfall"])
+    floors = tuple((tuple((str(d), int(f)) for d, f in space), (float(floor[0]), float(floor[1])))
+                   for space, floor in data["floors"])
     return TemporalResult(best, int(data["evaluated"]), shortfall or None, bool(data["stopped"]), front,
-                          bool(data["beaten"]))
+                          bool(data["beaten"]), floors)

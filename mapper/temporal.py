@@ -64,6 +64,10 @@ class Scored:
     score: tuple[float, float]  # objective, tie-breaker
 
 
+# A space of loop factors (sorted) with a lower bound on every one of its orders' scores.
+Floors = tuple[tuple[tuple[Factor, ...], tuple[float, float]], ...]
+
+
 @dataclass(frozen=True)
 class TemporalResult:
     best: Scored | None
@@ -80,6 +84,10 @@ class TemporalResult:
     # scores worse (on the objective alone for energy), `best` is None and no
     # exact score is known.
     beaten: bool = False
+    # Per space of loop factors searched to the end (none when stopped): the
+    # least score any of its orders can have, for a search of a dim-swapped
+    # image of that space (layer.py) to skip it when that cannot win.
+    floors: Floors = ()
 
 
 @dataclass
@@ -208,6 +216,22 @@ class Bar:
         # The best so far was found first: an equal score found later loses to it.
         return (best.score if best is not None else None), True, False
 
+    def cuts(self, best: Scored | None, floor: tuple[float, float]) -> bool:
+        """Whether no order scoring at least `floor` can beat the bar (noting
+        when only the incumbent rules it out)."""
+        to_beat, ties_lose, incumbent = self.of(best)
+        if to_beat is None or not (floor > to_beat or (ties_lose and floor == to_beat)):
+            return False
+        self.by_incumbent |= incumbent
+        return True
+
+    def floor(self, best: Scored | None) -> tuple[float, float]:
+        """A lower bound on the score of every order of a space just searched
+        to the end: each was scored (no better than `best`, the best so far)
+        or cut for scoring no better than the best then or the incumbent."""
+        scores = [score for score in (best and best.score, self.incumbent and self.incumbent.score) if score]
+        return min(scores, default=(float("inf"), float("inf")))  # none found, none to beat: no order fits
+
     def beats(self, best: Scored | None) -> bool:
         """Whether `best` is the plain search's answer: nothing was skipped for
         the incumbent alone, or `best` beats it (what was skipped for it then
@@ -222,14 +246,15 @@ class Bar:
 
 def search_temporal(view: LayerView, accelerator: Accelerator, spatial: Spatial, prefix: list[Factor],
                     left: dict[str, int], options: TemporalOptions,
-                    incumbent: Incumbent | None = None) -> TemporalResult:
+                    incumbent: Incumbent | None = None, floors: Floors = ()) -> TemporalResult:
     """The best order of the `left` iterations above the fixed innermost
     `prefix`, over every space of loop factors of factor_spaces (the first
     found among equals: the spaces in turn, the best so far cutting the next).
     With an `incumbent` (objective energy, latency or edp), subtrees that
     cannot beat it are skipped too: the result is the plain search's when
     some order beats the incumbent, else `beaten` (or, when the time limit
-    stopped it, the best order found so far)."""
+    stopped it, the best order found so far). A space with a floor in
+    `floors` that cannot beat the best so far or the incumbent is skipped."""
     unrolling = effective_unrolling(spatial, view.dims, accelerator.array_sizes, fractional=True)
     memo = Memo() if options.search == "pruned" else None
     front: list[Scored] | None = [] if options.objective == "pareto" else None
@@ -239,17 +264,24 @@ def search_temporal(view: LayerView, accelerator: Accelerator, spatial: Spatial,
     evaluated = 0
     seconds = options.seconds
     clock = Clock(None if seconds is None else perf_counter() + seconds)
+    known, searched = dict(floors), []
     for factors in factor_spaces(left, options.lpf_limit):
         if best is not None and clock.past():
             break
+        space = tuple(sorted(factors))
+        if front is None and space in known and bar.cuts(best, known[space]):
+            searched.append((space, known[space]))
+            continue
         best, shortfall, evaluated = _search_space(view, accelerator, spatial, unrolling, prefix, factors, options,
                                                    memo, best, shortfall, evaluated, clock, front, bar)
+        searched.append((space, bar.floor(best)))
+    floors = () if clock.stopped or front is not None else tuple(searched)
     if front:
         best = min(front, key=lambda scored: scored.score)  # least EDP; the first found of equals
     if not clock.stopped and not bar.beats(best):  # a stopped search proves nothing: its best so far stands
-        return TemporalResult(None, evaluated, None, clock.stopped, beaten=True)
+        return TemporalResult(None, evaluated, None, clock.stopped, beaten=True, floors=floors)
     return TemporalResult(best, evaluated, None if best is not None else shortfall, clock.stopped,
-                          tuple(front or ()))
+                          tuple(front or ()), floors=floors)
 
 
 def _search_space(view: LayerView, accelerator: Accelerator, spatial: Spatial, unrolling: list,

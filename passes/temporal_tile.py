@@ -125,8 +125,12 @@ class TemporalTilePass(Pass):
                 f"the memory more capacity", layer.loc)
             return layer
         remark = dict(layer.search or {})
+        # Where spatial-unroll searched the layer, its `tried` counts the chosen
+        # candidate's orders: that search's answer is this one (temporal_search),
+        # found again only when the pipeline resumes from text.
+        orders = {} if "tried" in remark else {"orders": result.evaluated}
         remark["temporal"] = {"objective": self.objective, "lpf_limit": self.lpf_limit, "search": self.search,
-                              "orders": result.evaluated, **({"time_limit_hit": True} if result.stopped else {})}
+                              **orders, **({"time_limit_hit": True} if result.stopped else {})}
         if self.objective == "pareto" and "pareto" not in remark:  # a given unrolling: its orders' set
             remark["pareto"] = describe([(layer.spatial, scored) for scored in result.front], result.best)
         if result.stopped and "tried" not in remark:  # spatial-unroll warned of its own searches

@@ -21,10 +21,10 @@ from dsec.dialect.attributes import Loop, Spatial, SpatialUnroll
 from dsec.dialect.ops import operand_shapes
 from dsec.frontend.importer import import_model
 from dsec.mapper.cutoff import Cutoff
-from dsec.mapper.factors import loop_prime_factors
+from dsec.mapper.factors import factor_spaces, loop_prime_factors
 from dsec.mapper.layer import SpatialOptions, search_layer, temporal_search
-from dsec.mapper.symmetry import array_image, array_swaps, dim_swaps, interchangeable_dims
-from dsec.mapper.temporal import TemporalOptions, search_temporal, temporal_sizes
+from dsec.mapper.symmetry import array_image, array_swaps, dim_swaps, interchangeable_dims, renamed_factors
+from dsec.mapper.temporal import Incumbent, TemporalOptions, search_temporal, temporal_sizes
 from test_order_tree import FIXTURES, ROOT, model_path, unrolled_layers
 
 SQUARE = {"B": 1, "K": 16, "C": 8, "OX": 14, "OY": 14, "FX": 3, "FY": 3}
@@ -262,3 +262,40 @@ def test_a_candidate_taking_an_array_images_result_costs_what_its_own_search_fin
                 assert tried.best.score == own.best.score, layer.name
             mirrored += image
     assert mirrored >= 2 if case == "seed" else mirrored >= 1
+
+
+def test_a_candidate_skips_a_space_its_image_searched_only_where_it_cannot_win(monkeypatch):
+    # 16 x 16 outputs of a 2 x 2 window, C = 4, unrolled OY = 3, OX = 5 and the
+    # image OX = 3, OY = 5: LOMA merges loop factors by dim name, so at lpf 6
+    # the two spaces differ (OX = 4 merged in one, OY = 6 in the other) while
+    # at lpf 8 the image's space is the renamed one. Its floor (the least score
+    # any of its orders can have) lets the image skip that space where it
+    # cannot beat the bar, and the answer is the image's own search's.
+    import dsec.mapper.temporal as temporal
+    swap = {"OX": "OY", "OY": "OX", "FX": "FY", "FY": "FX"}
+    module, _, view = conv("eyeriss_like", {"B": 1, "K": 1, "C": 4, "OX": 16, "OY": 16, "FX": 2, "FY": 2},
+                           ("K", "C"))
+    accelerator = module.accelerator
+    (d1, _), (d2, _) = accelerator.array[:2]
+    unrolled = [Spatial((SpatialUnroll(d1, (Loop(first, 3),)), SpatialUnroll(d2, (Loop(second, 5),))))
+                for first, second in (("OY", "OX"), ("OX", "OY"))]
+    source, image = unrolled
+    options = TemporalOptions("energy")
+    searched = search_temporal(view, accelerator, source, [], temporal_sizes(view.dims, source), options)
+    floors = tuple((tuple(sorted(renamed_factors(space, swap))), floor) for space, floor in searched.floors)
+    left = temporal_sizes(view.dims, image)
+    spaces = [tuple(sorted(space)) for space in factor_spaces(left, options.lpf_limit)]
+    assert len(spaces) == 2 and [space in dict(floors) for space in spaces] == [False, True]
+    spaces_searched = []
+    original = temporal._search_space
+    monkeypatch.setattr(temporal, "_search_space",
+                        lambda *args: spaces_searched.append(tuple(sorted(args[5]))) or original(*args))
+    for incumbent in (None, Incumbent(searched.best.score, True), Incumbent(searched.best.score, False)):
+        own = search_temporal(view, accelerator, image, [], left, options, incumbent)
+        spaces_searched.clear()
+        skipping = search_temporal(view, accelerator, image, [], left, options, incumbent, floors)
+        assert (skipping.best and skipping.best.score, skipping.beaten) == (own.best and own.best.score, own.beaten)
+        if incumbent is not None:
+            # The floor is the incumbent's score: an order of equal score loses
+            # only to an incumbent that comes first.
+            assert (spaces[1] in spaces_searched) == (not incumbent.wins_ties)
