@@ -51,7 +51,8 @@ class EnergyBound:
     loops: tuple[Factor, ...]
     # The MAC energy every order pays; None: unit_energy x MACs (an IMC macro's depends on the unrolling)
     mac_energy: float | None = None
-    _terms: dict[tuple, float] = field(default_factory=dict)
+    _terms: dict[tuple, float] = field(default_factory=dict)  # by the loops under the boundary, sorted
+    _asked: dict[tuple, float] = field(default_factory=dict)  # by them as asked: most recur, and sorting costs
 
     def __post_init__(self) -> None:
         self._base = mac_energy(self.view.macs, self.accelerator.unit_energy) if self.mac_energy is None \
@@ -103,7 +104,7 @@ class EnergyBound:
             least = sum(member[2] for member in members)
             index, boundary, _ = members[0]
             if cap is not None and cap.memory == self._fit.memory_of(index, boundary.level):
-                fit = self._fit.together(members, order, known, boundaries, cap.words())
+                fit = self._fit.together(members, order, known, boundaries, cap.least(), cap.words)
             elif len(members) == 1:
                 fit = self._fit.at_least(index, boundary, order, known, boundaries)
             else:
@@ -114,10 +115,15 @@ class EnergyBound:
     def _term(self, index: int, j: int, below: tuple[Factor, ...]) -> float:
         """Energy at boundary j (above memory level j, -1: below the lowest
         memory) of operand `index` when the loops `below` sit under it."""
-        key = (index, j, tuple(sorted(below)))
-        if key not in self._terms:
-            self._terms[key] = self._boundary_energy(self.view.operands[index], index == 0, j, below)
-        return self._terms[key]
+        asked = (index, j, below)
+        found = self._asked.get(asked)
+        if found is None:
+            key = (index, j, tuple(sorted(below)))
+            found = self._terms.get(key)
+            if found is None:
+                found = self._terms[key] = self._boundary_energy(self.view.operands[index], index == 0, j, below)
+            self._asked[asked] = found
+        return found
 
     def _boundary_energy(self, operand: OperandView, is_output: bool, j: int, below: tuple[Factor, ...]) -> float:
         memories = self.accelerator.hierarchy(operand.memory_operand)

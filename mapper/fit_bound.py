@@ -56,12 +56,17 @@ class FitBound:
     loops: tuple[Factor, ...]
     term: Term
     _tables: dict[tuple, tuple[list[float], list[float]]] = field(default_factory=dict)
+    # (index, level, loops) -> (bits, words): the search asks the tiles of the same prefixes at node after node
+    _tiles: dict[tuple, tuple[float, float]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         operands = self.view.operands
         self._hierarchies = tuple(self.accelerator.hierarchy(op.memory_operand) for op in operands)
         self._precision = tuple(min(op.precision, op.final_precision) for op in operands)
         self._product = prod(f for _, f in self.loops)
+        # Per operand and memory level: its spatial loops at that level and below.
+        self._spatial_below = tuple(tuple(tuple(loop for lvl in levels[:level + 1] for loop in lvl)
+                                          for level in range(len(levels))) for levels in self.spatial)
         # A window dim unrolled by a fraction is cut to whole values (int()),
         # where float noise could round this count above memory-alloc's: its
         # extent is taken a hair smaller (a row less where it lands on a whole
@@ -77,8 +82,21 @@ class FitBound:
 
     def _bits(self, index: int, level: int, loops: tuple[Factor, ...]) -> float:
         """The operand's tile at its memory `level` with the temporal `loops` under it."""
-        below = tuple(loop for lvl in self.spatial[index][:level + 1] for loop in lvl)
-        extents = loop_extents((below, loops))
+        return self._tile(index, level, loops)[0]
+
+    def _tile(self, index: int, level: int, loops: tuple[Factor, ...]) -> tuple[float, float]:
+        """(_bits, _words) of the operand's tile at its memory `level` under the temporal `loops`, kept."""
+        key = (index, level, loops)
+        found = self._tiles.get(key)
+        if found is None:
+            bits = self._count_bits(index, level, loops)
+            found = self._tiles[key] = (bits, self._words(bits, loops))
+        return found
+
+    def _count_bits(self, index: int, level: int, loops: tuple[Factor, ...]) -> float:
+        # Extents multiplied in the order of the loops: with a fractional
+        # unrolling another order could round differently.
+        extents = loop_extents((self._spatial_below[index][level], loops))
         for dim in self._cut[index]:
             if dim in extents:
                 extents[dim] *= 1 - _MARGIN
@@ -99,17 +117,21 @@ class FitBound:
         return min((pj for _, _, pj in options), default=float("inf"))
 
     def together(self, members: list[tuple[int, Boundary, float]], order: tuple[Factor, ...], known: int,
-                 boundaries: list[list[Boundary]], cap: float = float("inf")) -> float:
+                 boundaries: list[list[Boundary]], cap: float = float("inf"),
+                 exact_cap: Callable[[], float] | None = None) -> float:
         """The least energy of the undecided boundaries `members` (operand
         index, boundary, a lower bound of its energy), all at one memory
         that they share, over the loop sets that fit it together beside
         what the other operands surely keep there, and whose tiles times the
         loops above them (the words memory-alloc weighs) sum to at most
-        `cap` (inf: none do). Each member's energy is at least its own bound."""
+        `cap` (inf: none do). Each member's energy is at least its own bound.
+        With `exact_cap`, `cap` is a lower bound of the cap and exact_cap()
+        the cap, counted only when a sum of words is above `cap`."""
         index, boundary, _ = members[0]
         room = self._room(index, boundary.level, tuple(k for k, _, _ in members), boundaries)
-        lists = [self.options(k, b, order, known, room, least) for k, b, least in members]
-        return _least_together(lists, room, cap * (1 + _MARGIN))
+        lists = [_undominated(self.options(k, b, order, known, room, least)) for k, b, least in members]
+        exact = None if exact_cap is None else lambda: exact_cap() * (1 + _MARGIN)
+        return _least_together(lists, room, cap * (1 + _MARGIN), exact)
 
     def _room(self, index: int, j: int, members: tuple[int, ...], boundaries: list[list[Boundary]]) -> float:
         """Bits of operand `index`'s memory j left beside what its sharers
@@ -129,7 +151,7 @@ class FitBound:
         Ascending in bits."""
         j = boundary.level
         below = boundary.below
-        found = self._inside_chain(index, j, below, order[len(below):known], order[known:], limit)
+        found = self._inside_chain(index, j, order, len(below), known, limit)
         table = self._past_chain(index, j, tuple(sorted(order[:known])))
         found += table[:bisect_right(table, (limit, float("inf"), float("inf")))]
         found.sort()
@@ -139,25 +161,29 @@ class FitBound:
         """Words a tile of `bits` under the temporal `loops` moves above them (memory-alloc's measure)."""
         return bits * (self._product // prod(f for _, f in loops))
 
-    def _inside_chain(self, index: int, j: int, base: tuple[Factor, ...], chain: tuple[Factor, ...],
-                      rest: tuple[Factor, ...], limit: float) -> list[tuple[float, float, float]]:
+    def _inside_chain(self, index: int, j: int, order: tuple[Factor, ...], start: int, known: int,
+                      limit: float) -> list[tuple[float, float, float]]:
         """(bits, words, pJ) of each set when level j ends inside the decided
-        loops after `base`: after chain[:t], with the run the operand does
-        not depend on after it merged down; those of more than `limit` bits left out."""
+        loops order[start:known]: after order[:t], with the run the operand
+        does not depend on after it merged down (up to the next loop it
+        depends on, or through every undecided loop it does not depend on);
+        those of more than `limit` bits left out."""
         depends = self.view.operands[index].depends
         found = []
-        for t in range(len(chain)):
-            below = base + chain[:t]
-            bits = self._bits(index, j, below)
+        merged = None  # the loops under the boundary with that run merged: the same along a run
+        for t in range(start, known):
+            bits, words = self._tile(index, j, order[:t])
             if bits > limit:
                 break  # tiles only grow with more loops under them
-            position = t
-            while position < len(chain) and chain[position][0] not in depends:
-                position += 1
-            merging = chain[t:position]
-            if position == len(chain):
-                merging += tuple(loop for loop in rest if loop[0] not in depends)
-            found.append((bits, self._words(bits, below), self.term(index, j, below + merging)))
+            if merged is None or order[t - 1][0] in depends:
+                position = t
+                while position < known and order[position][0] not in depends:
+                    position += 1
+                merged = order[:position]
+                if position == known:
+                    merged += tuple(loop for loop in order[known:] if loop[0] not in depends)
+                pj = self.term(index, j, merged)
+            found.append((bits, words, pj))
         return found
 
     def _past_chain(self, index: int, j: int, decided: tuple[Factor, ...]) -> list[tuple[float, float, float]]:
@@ -201,14 +227,53 @@ class FitBound:
         self._tables[key] = kept
         return kept
 
-def _least_together(lists: list[list[tuple[float, float, float]]], room: float, cap: float = float("inf")) -> float:
+def _undominated(options: list[tuple[float, float, float]]) -> list[tuple[float, float, float]]:
+    """The (bits, words, pJ) of `options` (ascending) that no other one beats
+    on all three at once: choosing one of the others gives no least sum in
+    _least_together (float sums never rise as a term shrinks)."""
+    kept: list[tuple[float, float, float]] = []
+    for bits, words, pj in options:
+        if all(words < w or pj < e for _, w, e in kept):
+            kept.append((bits, words, pj))
+    return kept
+
+
+def _least_together(lists: list[list[tuple[float, float, float]]], room: float, cap: float = float("inf"),
+                    exact_cap: Callable[[], float] | None = None) -> float:
     """The least sum of pJ taking one (bits, words, pJ) of each list with
     bits summing to at most `room` and words to at most `cap`; each list
-    ascending in bits."""
+    ascending in bits. With `exact_cap`, `cap` is a lower bound and words
+    must sum to at most exact_cap(): asked only when a choice whose words
+    exceed `cap` would beat every choice within it."""
+    # A list's choice moving more than `cap` words alone has no sum within it (words are never negative).
+    best = _least_sum([[option for option in options if option[1] <= cap] for options in lists], room, cap)
+    if exact_cap is not None:
+        best = _least_sum(lists, room, cap, exact_cap, best)
+    return best
+
+
+def _least_sum(lists: list[list[tuple[float, float, float]]], room: float, cap: float,
+               exact_cap: Callable[[], float] | None = None, best: float = float("inf")) -> float:
+    """_least_together below `best`, or `best`. Sums are formed list by list,
+    and a partial choice is dropped once its sum with the least pJ (and
+    bits) of every list left cannot do better: float addition never falls
+    as a term grows, so the answer is the float the plain walk over every
+    choice gives."""
     if not all(lists):
-        return float("inf")
+        return best
     *heads, last = lists
-    best = float("inf")
+    least_pj = [min(pj for _, _, pj in options) for options in lists]
+    least_bits = [options[0][0] for options in lists]
+
+    def within_cap(words: float) -> bool:
+        return words <= cap or (exact_cap is not None and words <= exact_cap())
+
+    def hopeless(position: int, bits: float, pj: float) -> bool:
+        # Whether choices of the lists from `position` on can neither fit nor beat `best`.
+        for following in range(position, len(lists)):
+            bits += least_bits[following]
+            pj += least_pj[following]
+        return bits > room or pj >= best
 
     def walk(position: int, bits: float, words: float, pj: float) -> None:
         nonlocal best
@@ -216,13 +281,14 @@ def _least_together(lists: list[list[tuple[float, float, float]]], room: float, 
             for last_bits, last_words, last_pj in last:
                 if bits + last_bits > room:
                     break
-                if words + last_words <= cap and pj + last_pj < best:
+                if pj + last_pj < best and within_cap(words + last_words):
                     best = pj + last_pj
             return
         for head_bits, head_words, head_pj in heads[position]:
             if bits + head_bits > room:
                 break
-            if pj + head_pj < best:
+            if pj + head_pj < best and not hopeless(position + 1, bits + head_bits, pj + head_pj):
                 walk(position + 1, bits + head_bits, words + head_words, pj + head_pj)
-    walk(0, 0.0, 0.0, 0.0)
+    if not hopeless(0, 0.0, 0.0):
+        walk(0, 0.0, 0.0, 0.0)
     return best
