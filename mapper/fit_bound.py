@@ -58,6 +58,7 @@ class FitBound:
     _tables: dict[tuple, tuple[list[float], list[float]]] = field(default_factory=dict)
     # (index, level, loops) -> (bits, words): the search asks the tiles of the same prefixes at node after node
     _tiles: dict[tuple, tuple[float, float]] = field(default_factory=dict)
+    _chains: dict[tuple, _Chain] = field(default_factory=dict)  # by (index, j, decided loops)
 
     def __post_init__(self) -> None:
         operands = self.view.operands
@@ -129,7 +130,7 @@ class FitBound:
         the cap, counted only when a sum of words is above `cap`."""
         index, boundary, _ = members[0]
         room = self._room(index, boundary.level, tuple(k for k, _, _ in members), boundaries)
-        lists = [_undominated(self.options(k, b, order, known, room, least)) for k, b, least in members]
+        lists = [self.options(k, b, order, known, room, least) for k, b, least in members]
         exact = None if exact_cap is None else lambda: exact_cap() * (1 + _MARGIN)
         return _least_together(lists, room, cap * (1 + _MARGIN), exact)
 
@@ -148,42 +149,60 @@ class FitBound:
         """(bits, words, pJ) of the loop sets that can sit under undecided
         `boundary` of operand `index` with a tile of at most `limit` bits,
         each pJ at least `least`; words: the tile times the loops above it.
-        Ascending in bits."""
+        Ascending in bits; those that another beats on all three left out."""
         j = boundary.level
-        below = boundary.below
-        found = self._inside_chain(index, j, order, len(below), known, limit)
-        table = self._past_chain(index, j, tuple(sorted(order[:known])))
+        chain = self._chain(index, j, order[:known])
+        found = self._inside_chain(index, j, chain, order, len(boundary.below), known, limit)
+        if chain.past is None:
+            chain.past = self._past_chain(index, j, tuple(sorted(order[:known])))
+        table = chain.past
         found += table[:bisect_right(table, (limit, float("inf"), float("inf")))]
         found.sort()
-        return [(bits, words, max(pj, least)) for bits, words, pj in found]
+        return _undominated(found, least)
 
     def _words(self, bits: float, loops: tuple[Factor, ...]) -> float:
         """Words a tile of `bits` under the temporal `loops` moves above them (memory-alloc's measure)."""
         return bits * (self._product // prod(f for _, f in loops))
 
-    def _inside_chain(self, index: int, j: int, order: tuple[Factor, ...], start: int, known: int,
+    def _inside_chain(self, index: int, j: int, chain: _Chain, order: tuple[Factor, ...], start: int, known: int,
                       limit: float) -> list[tuple[float, float, float]]:
         """(bits, words, pJ) of each set when level j ends inside the decided
-        loops order[start:known]: after order[:t], with the run the operand
-        does not depend on after it merged down (up to the next loop it
-        depends on, or through every undecided loop it does not depend on);
-        those of more than `limit` bits left out."""
-        depends = self.view.operands[index].depends
+        loops order[start:known] (`chain`: those of order[:known]): after
+        order[:t], with the run the operand does not depend on after it
+        merged down (up to the next loop it depends on, or through every
+        undecided loop it does not depend on); those of more than `limit`
+        bits left out."""
         found = []
-        merged = None  # the loops under the boundary with that run merged: the same along a run
-        for t in range(start, known):
-            bits, words = self._tile(index, j, order[:t])
+        for bits, words, pj in chain.sets[start:]:
             if bits > limit:
                 break  # tiles only grow with more loops under them
-            if merged is None or order[t - 1][0] in depends:
-                position = t
-                while position < known and order[position][0] not in depends:
-                    position += 1
-                merged = order[:position]
-                if position == known:
-                    merged += tuple(loop for loop in order[known:] if loop[0] not in depends)
-                pj = self.term(index, j, merged)
+            if pj is None:
+                if chain.open is None:
+                    depends = self.view.operands[index].depends
+                    chain.open = self.term(index, j, order[:known] + tuple(loop for loop in order[known:]
+                                                                            if loop[0] not in depends))
+                pj = chain.open
             found.append((bits, words, pj))
+        return found
+
+    def _chain(self, index: int, j: int, prefix: tuple[Factor, ...]) -> _Chain:
+        """What boundary j of operand `index` can have under it when the
+        decided loops are `prefix`. Kept: a child node's prefix is its
+        parent's and one loop; and the order being a permutation of the
+        search's loops, the prefix fixes the loops after it."""
+        key = (index, j, prefix)
+        found = self._chains.get(key)
+        if found is None:
+            sets = self._chain(index, j, prefix[:-1]).sets + [(*self._tile(index, j, prefix[:-1]), None)] \
+                if prefix else []
+            if prefix and prefix[-1][0] in self.view.operands[index].depends:
+                # The runs that reached the end of the shorter prefix stop at its last loop.
+                pj = self.term(index, j, prefix[:-1])
+                t = len(sets)
+                while t and sets[t - 1][2] is None:
+                    t -= 1
+                    sets[t] = (*sets[t][:2], pj)
+            found = self._chains[key] = _Chain(sets)
         return found
 
     def _past_chain(self, index: int, j: int, decided: tuple[Factor, ...]) -> list[tuple[float, float, float]]:
@@ -227,13 +246,33 @@ class FitBound:
         self._tables[key] = kept
         return kept
 
-def _undominated(options: list[tuple[float, float, float]]) -> list[tuple[float, float, float]]:
-    """The (bits, words, pJ) of `options` (ascending) that no other one beats
-    on all three at once: choosing one of the others gives no least sum in
-    _least_together (float sums never rise as a term shrinks)."""
+class _Chain:
+    """What FitBound.options reads of one boundary under one prefix of decided loops."""
+
+    __slots__ = ("sets", "open", "past")
+
+    def __init__(self, sets: list[tuple[float, float, float | None]]) -> None:
+        # Per t < len(prefix): (bits, words, pJ) of the set under the boundary
+        # when its level ends after prefix[:t], with the run of loops the
+        # operand does not depend on after it merged down; pJ None where that
+        # run reaches the end of the prefix (it goes on into the loops after).
+        self.sets = sets
+        self.open: float | None = None  # the pJ of those, with every loop after the prefix it does not depend on
+        self.past: list[tuple[float, float, float]] | None = None  # _past_chain's table
+
+
+def _undominated(options: list[tuple[float, float, float]], least: float) -> list[tuple[float, float, float]]:
+    """The (bits, words, pJ) of `options` (ascending), each pJ raised to at
+    least `least`, but those that another beats on all three at once: they
+    give no least pJ (at_least) nor least sum (_least_together: float sums
+    never rise as a term shrinks)."""
     kept: list[tuple[float, float, float]] = []
     for bits, words, pj in options:
-        if all(words < w or pj < e for _, w, e in kept):
+        pj = max(pj, least)
+        for _, kept_words, kept_pj in kept:
+            if kept_words <= words and kept_pj <= pj:
+                break
+        else:
             kept.append((bits, words, pj))
     return kept
 
@@ -241,54 +280,57 @@ def _undominated(options: list[tuple[float, float, float]]) -> list[tuple[float,
 def _least_together(lists: list[list[tuple[float, float, float]]], room: float, cap: float = float("inf"),
                     exact_cap: Callable[[], float] | None = None) -> float:
     """The least sum of pJ taking one (bits, words, pJ) of each list with
-    bits summing to at most `room` and words to at most `cap`; each list
-    ascending in bits. With `exact_cap`, `cap` is a lower bound and words
-    must sum to at most exact_cap(): asked only when a choice whose words
-    exceed `cap` would beat every choice within it."""
-    # A list's choice moving more than `cap` words alone has no sum within it (words are never negative).
-    best = _least_sum([[option for option in options if option[1] <= cap] for options in lists], room, cap)
-    if exact_cap is not None:
-        best = _least_sum(lists, room, cap, exact_cap, best)
-    return best
+    bits summing to at most `room` and words to at most `cap`. With
+    `exact_cap`, `cap` is a lower bound and words must sum to at most
+    exact_cap(): asked only when a choice whose words exceed `cap` would
+    beat every choice within it.
 
-
-def _least_sum(lists: list[list[tuple[float, float, float]]], room: float, cap: float,
-               exact_cap: Callable[[], float] | None = None, best: float = float("inf")) -> float:
-    """_least_together below `best`, or `best`. Sums are formed list by list,
+    Branch and bound, cheapest choices first: sums are formed list by list,
     and a partial choice is dropped once its sum with the least pJ (and
-    bits) of every list left cannot do better: float addition never falls
+    bits) of every list left cannot do better. Float addition never falls
     as a term grows, so the answer is the float the plain walk over every
     choice gives."""
+    if exact_cap is None:
+        # A choice moving more than `cap` words alone is in no sum within it (words are never negative).
+        lists = [[option for option in options if option[1] <= cap] for options in lists]
     if not all(lists):
-        return best
+        return float("inf")
+    lists = [sorted(options, key=_pj) for options in lists]
     *heads, last = lists
-    least_pj = [min(pj for _, _, pj in options) for options in lists]
-    least_bits = [options[0][0] for options in lists]
-
-    def within_cap(words: float) -> bool:
-        return words <= cap or (exact_cap is not None and words <= exact_cap())
-
-    def hopeless(position: int, bits: float, pj: float) -> bool:
-        # Whether choices of the lists from `position` on can neither fit nor beat `best`.
-        for following in range(position, len(lists)):
-            bits += least_bits[following]
-            pj += least_pj[following]
-        return bits > room or pj >= best
+    least_pj = [options[0][2] for options in lists]
+    least_bits = [min(bits for bits, _, _ in options) for options in lists]
+    best = float("inf")
+    above_cap: list[tuple[float, float]] = []  # (pJ, words) of choices that beat `best` but exceed `cap`
 
     def walk(position: int, bits: float, words: float, pj: float) -> None:
         nonlocal best
         if position == len(heads):
             for last_bits, last_words, last_pj in last:
+                if pj + last_pj >= best:
+                    break  # and so do the dearer ones after it
                 if bits + last_bits > room:
-                    break
-                if pj + last_pj < best and within_cap(words + last_words):
+                    continue
+                if words + last_words <= cap:
                     best = pj + last_pj
+                    break
+                if exact_cap is not None:
+                    above_cap.append((pj + last_pj, words + last_words))
             return
         for head_bits, head_words, head_pj in heads[position]:
-            if bits + head_bits > room:
-                break
-            if pj + head_pj < best and not hopeless(position + 1, bits + head_bits, pj + head_pj):
+            least_bits_after, least_after = bits + head_bits, pj + head_pj
+            for following in range(position + 1, len(lists)):
+                least_bits_after += least_bits[following]
+                least_after += least_pj[following]
+            if least_after >= best:
+                break  # and so do the dearer ones after it
+            if least_bits_after <= room:
                 walk(position + 1, bits + head_bits, words + head_words, pj + head_pj)
-    if not hopeless(0, 0.0, 0.0):
-        walk(0, 0.0, 0.0, 0.0)
+    walk(0, 0.0, 0.0, 0.0)
+    if any(pj < best for pj, _ in above_cap):
+        exact = exact_cap()
+        best = min([best] + [pj for pj, words in above_cap if words <= exact])
     return best
+
+
+def _pj(option: tuple[float, float, float]) -> float:
+    return option[2]
