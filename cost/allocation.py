@@ -36,7 +36,7 @@ def _moved_above(sizes: list[float], loops: list[tuple[str, int]]) -> list[float
     """For each prefix's tile in `sizes`: the tile times the factors of the
     loops left above it (the words it moves). Temporal factors are whole:
     their product and each quotient are exact."""
-    above = prod(factor for _, factor in loops)
+    above = prod([factor for _, factor in loops])
     moved = []
     for i, size in enumerate(sizes):
         if i:

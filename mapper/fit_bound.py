@@ -32,6 +32,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from math import prod
+from operator import itemgetter
 
 from dsec.cost.levels import LoopList, fractional_dims, loop_extents
 from dsec.cost.workload import LayerView, tensor_elements
@@ -40,6 +41,7 @@ from dsec.mapper.boundaries import Boundary
 from dsec.mapper.orders import Factor
 
 _MARGIN = 1e-9  # tiles are floats multiplied in other orders than memory-alloc's
+_PJ = itemgetter(2)  # of a (bits, words, pJ) option
 
 Term = Callable[[int, int, tuple[Factor, ...]], float]  # (operand index, j, loops under j) -> pJ
 
@@ -59,6 +61,7 @@ class FitBound:
     # (index, level, loops) -> (bits, words): the search asks the tiles of the same prefixes at node after node
     _tiles: dict[tuple, tuple[float, float]] = field(default_factory=dict)
     _chains: dict[tuple, _Chain] = field(default_factory=dict)  # by (index, j, decided loops)
+    _sorted: dict[tuple, tuple] = field(default_factory=dict)  # decided loops -> sorted (one sort per node)
 
     def __post_init__(self) -> None:
         operands = self.view.operands
@@ -151,10 +154,13 @@ class FitBound:
         each pJ at least `least`; words: the tile times the loops above it.
         Ascending in bits; those that another beats on all three left out."""
         j = boundary.level
-        chain = self._chain(index, j, order[:known])
+        prefix = order[:known]
+        chain = self._chain(index, j, prefix)
         found = self._inside_chain(index, j, chain, order, len(boundary.below), known, limit)
         if chain.past is None:
-            chain.past = self._past_chain(index, j, tuple(sorted(order[:known])))
+            depends = self.view.operands[index].depends
+            chain.past = self._past_chain(index, j, tuple(loop for loop in self._sorted_loops(prefix)
+                                                          if loop[0] in depends))
         table = chain.past
         found += table[:bisect_right(table, (limit, float("inf"), float("inf")))]
         found.sort()
@@ -185,6 +191,13 @@ class FitBound:
             found.append((bits, words, pj))
         return found
 
+    def _sorted_loops(self, prefix: tuple[Factor, ...]) -> tuple[Factor, ...]:
+        """`prefix` sorted, kept: a node and its children ask for it."""
+        found = self._sorted.get(prefix)
+        if found is None:
+            found = self._sorted[prefix] = tuple(sorted(prefix))
+        return found
+
     def _chain(self, index: int, j: int, prefix: tuple[Factor, ...]) -> _Chain:
         """What boundary j of operand `index` can have under it when the
         decided loops are `prefix`. Kept: a child node's prefix is its
@@ -193,11 +206,11 @@ class FitBound:
         key = (index, j, prefix)
         found = self._chains.get(key)
         if found is None:
-            sets = self._chain(index, j, prefix[:-1]).sets + [(*self._tile(index, j, prefix[:-1]), None)] \
-                if prefix else []
+            shorter = prefix[:-1]
+            sets = self._chain(index, j, shorter).sets + [(*self._tile(index, j, shorter), None)] if prefix else []
             if prefix and prefix[-1][0] in self.view.operands[index].depends:
                 # The runs that reached the end of the shorter prefix stop at its last loop.
-                pj = self.term(index, j, prefix[:-1])
+                pj = self.term(index, j, self._sorted_loops(shorter))  # (a term depends on the multiset only)
                 t = len(sets)
                 while t and sets[t - 1][2] is None:
                     t -= 1
@@ -208,7 +221,10 @@ class FitBound:
     def _past_chain(self, index: int, j: int, decided: tuple[Factor, ...]) -> list[tuple[float, float, float]]:
         """When level j takes every `decided` loop and any sub-multiset of
         the others the operand depends on (every other one merged down):
-        (bits, words, pJ) of each such set that fits the memory at all, ascending."""
+        (bits, words, pJ) of each such set that fits the memory at all, ascending.
+        `decided` is sorted; its loops the operand does not depend on may be
+        left out, for the same table: they merge down in every set anyway,
+        and leave the tile alone (so more nodes share a table)."""
         key = (index, j, decided)
         found = self._tables.get(key)
         if found is not None:
@@ -283,7 +299,7 @@ def _least_together(lists: list[list[tuple[float, float, float]]], room: float, 
     bits summing to at most `room` and words to at most `cap`. With
     `exact_cap`, `cap` is a lower bound and words must sum to at most
     exact_cap(): asked only when a choice whose words exceed `cap` would
-    beat every choice within it.
+    beat every choice within it. Each list ascending in bits.
 
     Branch and bound, cheapest choices first: sums are formed list by list,
     and a partial choice is dropped once its sum with the least pJ (and
@@ -295,10 +311,10 @@ def _least_together(lists: list[list[tuple[float, float, float]]], room: float, 
         lists = [[option for option in options if option[1] <= cap] for options in lists]
     if not all(lists):
         return float("inf")
-    lists = [sorted(options, key=_pj) for options in lists]
+    least_bits = [options[0][0] for options in lists]
+    lists = [sorted(options, key=_PJ) for options in lists]
     *heads, last = lists
     least_pj = [options[0][2] for options in lists]
-    least_bits = [min(bits for bits, _, _ in options) for options in lists]
     best = float("inf")
     above_cap: list[tuple[float, float]] = []  # (pJ, words) of choices that beat `best` but exceed `cap`
 
@@ -331,6 +347,3 @@ def _least_together(lists: list[list[tuple[float, float, float]]], room: float, 
         best = min([best] + [pj for pj, words in above_cap if words <= exact])
     return best
 
-
-def _pj(option: tuple[float, float, float]) -> float:
-    return option[2]
