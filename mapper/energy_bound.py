@@ -173,11 +173,16 @@ class _OpenBoundaries:
     whole: tuple[float, ...]  # per boundary j >= 0: x(all)
     per_element: tuple[float, ...]  # per boundary j >= 0: pJ per element crossing it, unrounded
     truncation: tuple[float, ...]  # per boundary j >= 0: pJ the count truncation can take off
+    _known: dict[tuple, float] = field(default_factory=dict)  # at_least's, by (j, below): nodes share prefixes
 
     def at_least(self, j: int, below: tuple[Factor, ...]) -> float:
-        smallest = tensor_elements(self.operand, loop_extents((self.spatial_below[j], below)))
-        kept = 1 - 0.5 / smallest if self.fractional else 1.0
-        return max(0.0, self.per_element[j] * self.whole[j] * kept - self.truncation[j])
+        key = (j, below)
+        found = self._known.get(key)
+        if found is None:
+            smallest = tensor_elements(self.operand, loop_extents((self.spatial_below[j], below)))
+            kept = 1 - 0.5 / smallest if self.fractional else 1.0
+            found = self._known[key] = max(0.0, self.per_element[j] * self.whole[j] * kept - self.truncation[j])
+        return found
 
 
 def _open_boundaries(view: LayerView, accelerator: Accelerator, unrolling: list[tuple[str, LoopList]],
