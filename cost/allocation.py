@@ -155,11 +155,11 @@ class WordsCap:
         fewest words alone (summed as words() sums them: float sums never
         fall as a term grows). Usually equal, at a tenth of the work."""
         held, sizes, unallocated, memory, tops, known, total = self._arguments
-        decided = _decided_sizes(held, sizes, unallocated, memory, tops, known, total)
         words = 0.0
         for m in held:
             if memory.name != tops[m]:
-                words += min(_moved_above(decided[m], unallocated[m]))
+                loops = unallocated[m]
+                words += min(_moved_above(sizes[m][:max(0, known - (total - len(loops))) + 1], loops))
         return words
 
 
@@ -265,7 +265,8 @@ def _decided_words(held: tuple[str, ...], sizes: dict[str, list[float]], unalloc
     _best_prefixes sums them (inf: none fit). Those prefixes are among the
     choices of every order of the loops after them, with the same floats, so
     the choice made has at most these words."""
-    decided = _decided_sizes(held, sizes, unallocated, memory, tops, known, total)
+    decided = {m: sizes[m] if memory.name == tops[m] else
+               sizes[m][:max(0, known - (total - len(unallocated[m]))) + 1] for m in held}
     choice = _best_prefixes(held, decided, unallocated, memory, tops, {m: m for m in held})
     if isinstance(choice, AllocationError) or not choice:
         return float("inf")
@@ -274,13 +275,6 @@ def _decided_words(held: tuple[str, ...], sizes: dict[str, list[float]], unalloc
         if memory.name != tops[m]:
             words += _moved_above(decided[m], unallocated[m])[index]
     return words
-
-
-def _decided_sizes(held: tuple[str, ...], sizes: dict[str, list[float]], unallocated: dict[str, list],
-                   memory: Memory, tops: dict[str, str], known: int, total: int) -> dict[str, list[float]]:
-    """Each holder's sizes of its prefixes within the first `known` loops (all at its top memory)."""
-    return {m: sizes[m] if memory.name == tops[m] else
-            sizes[m][:max(0, known - (total - len(unallocated[m]))) + 1] for m in held}
 
 
 def _holds_all(memory: Memory, held: tuple[str, ...], operands: dict, allocated: dict, unallocated: dict,

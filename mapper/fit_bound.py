@@ -206,16 +206,21 @@ class FitBound:
         key = (index, j, prefix)
         found = self._chains.get(key)
         if found is None:
+            if not prefix:
+                found = self._chains[key] = _Chain([])
+                return found
             shorter = prefix[:-1]
-            sets = self._chain(index, j, shorter).sets + [(*self._tile(index, j, shorter), None)] if prefix else []
-            if prefix and prefix[-1][0] in self.view.operands[index].depends:
+            parent = self._chain(index, j, shorter)
+            found = self._chains[key] = _Chain(parent.sets + [(*self._tile(index, j, shorter), None)])
+            if prefix[-1][0] in self.view.operands[index].depends:
                 # The runs that reached the end of the shorter prefix stop at its last loop.
                 pj = self.term(index, j, self._sorted_loops(shorter))  # (a term depends on the multiset only)
-                t = len(sets)
+                sets, t = found.sets, len(found.sets)
                 while t and sets[t - 1][2] is None:
                     t -= 1
                     sets[t] = (*sets[t][:2], pj)
-            found = self._chains[key] = _Chain(sets)
+            else:
+                found.past = parent.past  # the same decided loops it depends on: the same table
         return found
 
     def _past_chain(self, index: int, j: int, decided: tuple[Factor, ...]) -> list[tuple[float, float, float]]:
