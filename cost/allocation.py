@@ -153,7 +153,7 @@ class WordsCap:
     def least(self) -> float:
         """A lower bound of words() without its fit test, from each holder's
         fewest words alone (summed as words() sums them: float sums never
-        fall as a term grows). Usually equal, at a tenth of the work."""
+        fall as a term grows): usually equal, and several times cheaper."""
         held, sizes, unallocated, memory, tops, known, total = self._arguments
         words = 0.0
         for m in held:

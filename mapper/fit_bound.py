@@ -284,9 +284,9 @@ class _Chain:
 
 def _undominated(options: list[tuple[float, float, float]], least: float) -> list[tuple[float, float, float]]:
     """The (bits, words, pJ) of `options` (ascending), each pJ raised to at
-    least `least`, but those that another beats on all three at once: they
-    give no least pJ (at_least) nor least sum (_least_together: float sums
-    never rise as a term shrinks)."""
+    least `least`, but those that an earlier one matches or beats on all
+    three: they give no lesser pJ (at_least) nor lesser sum
+    (_least_together: float sums never rise as a term shrinks)."""
     kept: list[tuple[float, float, float]] = []
     for bits, words, pj in options:
         pj = max(pj, least)
