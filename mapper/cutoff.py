@@ -9,7 +9,7 @@ objective energy then weighs the latency bound for the tie-break."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from math import prod
 
 from dsec.cost.allocation import Undecided
@@ -26,6 +26,8 @@ from dsec.mapper.orders import Factor
 
 # Bounds and costs add the same terms in other orders: float rounding must not cut a tie.
 _SLACK = 1e-9
+# Own energy bounds below a tie that must cut nothing in a row before most are skipped.
+_PROBE = 16
 
 
 def surely_above(bound: float, value: float) -> bool:
@@ -40,6 +42,11 @@ class Cutoff:
     energy: EnergyBound
     latency: LatencyBound | None  # None for objective energy until a tie needs it
     make_latency: Callable[[], LatencyBound] | None = None  # builds it then
+    # Objective energy: the decided prefixes (order[:known]) whose whole energy
+    # bound tied the best's energy, with that bound (what their subtrees keep).
+    _ties: dict[tuple, float] = field(default_factory=dict)
+    _idle: int = 0  # own energy bounds asked below a tie in a row that cut nothing
+    _asked: int = 0
 
     def _latency(self) -> LatencyBound:
         if self.latency is None:
@@ -59,6 +66,25 @@ class Cutoff:
         candidates = [latency for e, latency in front if energy > e * (1 + _SLACK)]
         return bool(candidates) and self.latency.of(placed, order, known) >= min(candidates)
 
+    def _tied(self, order: list[Factor], known: int, value: float) -> float | None:
+        """An ancestor's energy bound (valid for every order below it) that
+        ties `value`: below it the orders tie the best's energy or lose (a
+        decided placement fixes the energy; a max pool's orders all cost the
+        same): the latency decides, and the node's own energy bound, with its
+        costly fit terms, is asked only while such bounds cut (_asks_own)."""
+        for end in range(known - 1, -1, -1):
+            energy = self._ties.get(tuple(order[:end]))
+            if energy is not None:
+                return energy if value <= energy <= value * (1 + _SLACK) else None
+        return None
+
+    def _asks_own(self) -> bool:
+        """Whether a node below a tie asks its own energy bound: while those
+        cut something (they cut nothing where every order costs the same
+        energy), else one in _PROBE, to notice when they would again."""
+        self._asked += 1
+        return self._idle < _PROBE or self._asked % _PROBE == 0
+
     def beaten(self, placed: Undecided | dict[str, list[LoopList]], order: list[Factor], known: int,
                best: tuple[float, float], ties_lose: bool = False) -> bool:
         """Whether every order beginning with order[:known] scores worse than
@@ -66,11 +92,16 @@ class Cutoff:
         rounds to no less than it (scores keep 12 digits, far above float noise)."""
         value, tie_break = best
         if self.objective == "energy":
-            energy = self.energy.of(placed, order, known, value * (1 + _SLACK))
-            if energy > value * (1 + _SLACK):
-                return True
-            if energy < value:
-                return False
+            tied = self._tied(order, known, value)
+            if tied is None or self._asks_own():
+                energy = self.energy.of(placed, order, known, value * (1 + _SLACK))
+                if tied is not None:
+                    self._idle = 0 if energy > value * (1 + _SLACK) else self._idle + 1
+                if energy > value * (1 + _SLACK):
+                    return True
+                if energy < value and tied is None:
+                    return False
+                self._ties[tuple(order[:known])] = max(energy, tied or energy)
             # Every order's energy rounds to the best's or above: the latency
             # breaks the tie, and one above the best's loses it (the first of
             # equal scores wins: an equal one loses only where ties lose).
