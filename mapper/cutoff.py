@@ -44,9 +44,10 @@ class Cutoff:
     make_latency: Callable[[], LatencyBound] | None = None  # builds it then
     # Objective energy: the decided prefixes (order[:known]) whose whole energy
     # bound tied the best's energy, with that bound (what their subtrees keep).
-    _ties: dict[tuple, float] = field(default_factory=dict)
-    _idle: int = 0  # own energy bounds asked below a tie in a row that cut nothing
-    _asked: int = 0
+    _ties: dict[tuple, float] = field(default_factory=dict, init=False, repr=False, compare=False)
+    # Own energy bounds asked below a tie in a row that cut nothing, and all asked.
+    _idle: int = field(default=0, init=False, repr=False, compare=False)
+    _asked: int = field(default=0, init=False, repr=False, compare=False)
 
     def _latency(self) -> LatencyBound:
         if self.latency is None:

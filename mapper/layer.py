@@ -52,6 +52,7 @@ class Tried:
     # on the objective; objective energy: more energy): it has no exact score.
     beaten_by: SpatialCandidate | None = None
     incumbent: Incumbent | None = None  # the score its search was given to beat, if any
+    floors: Floors = ()  # the floors its search was given (an image's spaces), if any
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,8 @@ def temporal_search(view: LayerView, accelerator: Accelerator, spatial: Spatial,
                     incumbent: Incumbent | None = None, floors: Floors = ()) -> TemporalResult | str:
     """The best temporal order under `spatial` (a string says what is wrong
     with a partial `order`); with an `incumbent` score, `beaten` when no order
-    beats it (search_temporal)."""
+    beats it; `floors`: spaces of loop factors a dim-swapped image searched,
+    skipped where they cannot win (search_temporal)."""
     key = temporal_key(view, accelerator, spatial, order, options, incumbent, floors)
     if key in _TEMPORAL_CACHE:
         return _TEMPORAL_CACHE[key]
@@ -255,6 +257,7 @@ def _searches(view: LayerView, accelerator: Accelerator, constraints: Constraint
     options = _shared_limit(temporal_options, len(searched))
     results: dict[int, TemporalResult | str] = {}
     given: dict[int, tuple[int | None, Incumbent]] = {}  # searched candidate -> (whose score, the incumbent)
+    given_floors: dict[int, Floors] = {}
     if temporal_options.objective == "pareto":
         found = yield [(view, accelerator, plan[index][0].spatial, order, options) for index in searched]
         results.update(zip(searched, found))
@@ -273,6 +276,7 @@ def _searches(view: LayerView, accelerator: Accelerator, constraints: Constraint
             floors = _floors_from(images.get(index, ()), results)
             task = (view, accelerator, spatial, order, options, incumbent) + ((floors,) if floors else ())
             (results[index],) = yield [task]
+            given_floors[index] = floors
             if incumbent is not None:
                 given[index] = (lead if incumbent is not cap else None, incumbent)
             result = results[index]
@@ -291,12 +295,13 @@ def _searches(view: LayerView, accelerator: Accelerator, constraints: Constraint
             discarded.append(Discarded(candidate, result))
         elif result.beaten:
             tried.append(Tried(candidate, None, evaluated, mirror_of, result.stopped,
-                               beaten_by=plan[beater][0] if beater is not None else None, incumbent=incumbent))
+                               beaten_by=plan[beater][0] if beater is not None else None, incumbent=incumbent,
+                               floors=given_floors.get(searched_as, ())))
         elif result.best is None:
             discarded.append(Discarded(candidate, result.shortfall))
         else:
             tried.append(Tried(candidate, result.best, evaluated, mirror_of, result.stopped, result.front,
-                               incumbent=incumbent))
+                               incumbent=incumbent, floors=given_floors.get(searched_as, ())))
     # Stable: ties keep the candidates' rank; the beaten ones (no exact score) last.
     tried.sort(key=lambda t: (0, t.best.score) if t.best is not None else (1,))
     return LayerSearch(tuple(tried), tuple(discarded))
@@ -434,7 +439,8 @@ def remember(view: LayerView, accelerator: Accelerator, constraints: Constraints
     for tried in found.tried:
         if tried.mirror_of is not None:
             continue  # not searched: a renamed copy of another candidate's result
-        task = (view, accelerator, tried.candidate.spatial, order, temporal_options, tried.incumbent)
+        task = (view, accelerator, tried.candidate.spatial, order, temporal_options, tried.incumbent) + \
+            ((tried.floors,) if tried.floors else ())
         if temporal_key(*task) not in _TEMPORAL_CACHE:
             remember_temporal(task, TemporalResult(tried.best, tried.evaluated, stopped=tried.stopped,
                                                    front=tried.front, beaten=tried.best is None))
@@ -447,6 +453,7 @@ def remember_temporal(task: tuple, result: TemporalResult | str) -> None:
     (search_temporal): kept as that, temporal-tile's search of the chosen
     candidate finds it instead of searching again."""
     _TEMPORAL_CACHE[temporal_key(*task)] = result
-    if any(task[5:]) and isinstance(result, TemporalResult) and \
-            result.best is not None and not result.beaten and not result.stopped:
+    incumbent = task[5] if len(task) > 5 else None
+    if any(task[5:]) and not (incumbent is not None and incumbent.cap) and isinstance(result, TemporalResult) \
+            and result.best is not None and not result.beaten and not result.stopped:
         _TEMPORAL_CACHE.setdefault(temporal_key(*task[:5]), result)

@@ -17,7 +17,8 @@ worker on the same problem waits and reads the first one's result instead of
 searching too; the lock only saves work, the results never depend on it. A
 time-limited search depends on time and is never stored. A search given another
 candidate's score to beat (mapper/temporal.py Incumbent) is named with that
-score: what it found, or that it was beaten, holds for that score only."""
+score: what it found, or that it was beaten, holds for that score only; one
+given the floors of an image's spaces (layer.py) is named with them too."""
 
 from __future__ import annotations
 

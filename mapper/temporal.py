@@ -9,7 +9,7 @@ innermost loops and the search orders the rest above them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from math import ceil
+from math import ceil, inf
 from time import perf_counter
 from typing import Literal
 
@@ -84,7 +84,8 @@ class TemporalResult:
     # scores worse (on the objective alone for energy), `best` is None and no
     # exact score is known.
     beaten: bool = False
-    # Per space of loop factors searched to the end (none when stopped): the
+    # Per space of loop factors searched to the end (none when stopped, and
+    # none for objective pareto, whose spaces each add to a front): the
     # least score any of its orders can have, for a search of a dim-swapped
     # image of that space (layer.py) to skip it when that cannot win.
     floors: Floors = ()
@@ -193,6 +194,9 @@ class Incumbent:
 
     score: tuple[float, float]
     wins_ties: bool
+    # A cap (mapper/within.py), not a candidate's score: a search that beats it
+    # is not kept as the plain search (its counts and floors differ).
+    cap: bool = False
 
 
 @dataclass
@@ -269,7 +273,9 @@ def search_temporal(view: LayerView, accelerator: Accelerator, spatial: Spatial,
         if best is not None and clock.past():
             break
         space = tuple(sorted(factors))
-        if front is None and space in known and bar.cuts(best, known[space]):
+        # A floor of no fitting order is not used: that space's own search says why nothing fits.
+        if front is None and options.search == "pruned" and known.get(space, (inf, inf)) != (inf, inf) and \
+                bar.cuts(best, known[space]):
             searched.append((space, known[space]))
             continue
         best, shortfall, evaluated = _search_space(view, accelerator, spatial, unrolling, prefix, factors, options,

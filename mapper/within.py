@@ -43,7 +43,7 @@ def best_score_within(view: LayerView, accelerator: Accelerator, constraints: Co
         return best_score(view, accelerator, constraints, spatial_options, temporal_options)
     if (key, limit) in _WITHIN:
         return _WITHIN[key, limit]
-    cap = Incumbent((limit, float("inf")), False)  # beaten: more than `limit` on the objective
+    cap = Incumbent((limit, float("inf")), False, cap=True)  # beaten: more than `limit` on the objective
     if given is not None and wholly_applies(given, view.dims):
         spatial, _ = given_spatial(view, accelerator, given)
         result = temporal_search(view, accelerator, spatial, constraints.order, temporal_options, cap)

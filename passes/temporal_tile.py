@@ -127,7 +127,8 @@ class TemporalTilePass(Pass):
         remark = dict(layer.search or {})
         # Where spatial-unroll searched the layer, its `tried` counts the chosen
         # candidate's orders: that search's answer is this one (temporal_search),
-        # found again only when the pipeline resumes from text.
+        # searched again only when the pipeline resumes from text or the time
+        # limit stopped it.
         orders = {} if "tried" in remark else {"orders": result.evaluated}
         remark["temporal"] = {"objective": self.objective, "lpf_limit": self.lpf_limit, "search": self.search,
                               **orders, **({"time_limit_hit": True} if result.stopped else {})}

@@ -113,3 +113,28 @@ def test_candidates_go_in_order_of_their_full_root_bound_unless_cut_at_their_roo
     computed = {key[:-1] for key in mapper_layer._ROOT_BOUNDS if key[-1]}
     assert all(mapper_layer.temporal_key(view, accelerator, plan[index][0].spatial, None, options) not in computed
                for index in above)
+
+
+def test_a_search_under_a_cap_is_not_kept_as_the_plain_search():
+    # layer-locality's cap (within.py) cuts what the plain search scores: a
+    # layer searched after it reports the plain search's counts, not the cap's.
+    import dsec.mapper.layer as layer_module
+    import dsec.mapper.within as within_module
+    from dsec.mapper.within import best_score_within
+    from test_symmetry import conv
+
+    def searched(cap: bool) -> list:
+        for cache in (layer_module._TEMPORAL_CACHE, layer_module._LAYER_CACHE, layer_module._PLANS,
+                      layer_module._ROOT_BOUNDS, within_module._WITHIN):
+            cache.clear()
+        module, _, view = conv("edge_tpu_like", {"B": 1, "K": 16, "C": 16, "OX": 28, "OY": 28, "FX": 3, "FY": 3},
+                               ("K", "C"))
+        options = (SpatialOptions(3), TemporalOptions("energy", 6))
+        if cap:
+            best = searched(False)[0][1]
+            for cache in (layer_module._TEMPORAL_CACHE, layer_module._LAYER_CACHE):
+                cache.clear()
+            best_score_within(view, module.accelerator, None, *options, best[0] * (1 + 1e-7))
+        found = search_layer(view, module.accelerator, None, *options)
+        return [(str(t.candidate.spatial), t.best and t.best.score, t.evaluated) for t in found.tried]
+    assert searched(True) == searched(False)
