@@ -73,6 +73,8 @@ class Cutoff:
         decided placement fixes the energy; a max pool's orders all cost the
         same): the latency decides, and the node's own energy bound, with its
         costly fit terms, is asked only while such bounds cut (_asks_own)."""
+        if not self._ties:
+            return None  # most searches meet no tie: no prefix to look up
         for end in range(known - 1, -1, -1):
             energy = self._ties.get(tuple(order[:end]))
             if energy is not None:
@@ -102,7 +104,7 @@ class Cutoff:
                     return True
                 if energy < value and tied is None:
                     return False
-                self._ties[tuple(order[:known])] = max(energy, tied or energy)
+                self._ties[tuple(order[:known])] = energy if tied is None else max(energy, tied)
             # Every order's energy rounds to the best's or above: the latency
             # breaks the tie, and one above the best's loses it (the first of
             # equal scores wins: an equal one loses only where ties lose).

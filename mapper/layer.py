@@ -176,6 +176,12 @@ def _candidate_plan(view: LayerView, accelerator: Accelerator, constraints: Cons
 _PLANS: dict[tuple, list[tuple[SpatialCandidate, tuple[int, Swap] | None]]] = {}
 
 
+def _same_or_array_image(view: LayerView, accelerator: Accelerator, arrays: list[Swap], earlier: Spatial,
+                         candidate: Spatial) -> bool:
+    """The same unrolling, or its image under a swap of array dims alike (`arrays`: array_swaps)."""
+    return earlier == candidate or any(array_image(view, accelerator, earlier, candidate, swap) for swap in arrays)
+
+
 def _new_plan(view: LayerView, accelerator: Accelerator, constraints: Constraints | None,
               spatial_options: SpatialOptions, temporal_options: TemporalOptions
               ) -> list[tuple[SpatialCandidate, tuple[int, Swap] | None]]:
@@ -187,9 +193,7 @@ def _new_plan(view: LayerView, accelerator: Accelerator, constraints: Constraint
                                                           temporal_options.lpf_limit)] for c in candidates]
 
     def image(earlier: Spatial, candidate: Spatial) -> bool:
-        """The same unrolling, or its image under a swap of array dims alike."""
-        return earlier == candidate or any(array_image(view, accelerator, earlier, candidate, swap)
-                                           for swap in arrays)
+        return _same_or_array_image(view, accelerator, arrays, earlier, candidate)
     plan: list[tuple[SpatialCandidate, tuple[int, Swap] | None]] = []
     for candidate, own in zip(candidates, factors):
         source = None
@@ -274,6 +278,7 @@ def _searches(view: LayerView, accelerator: Accelerator, constraints: Constraint
             spatial = plan[index][0].spatial
             incumbent = incumbent_for(index)
             floors = _floors_from(images.get(index, ()), results)
+            # temporal_search's arguments, floors only where there are some.
             task = (view, accelerator, spatial, order, options, incumbent) + ((floors,) if floors else ())
             (results[index],) = yield [task]
             given_floors[index] = floors
@@ -321,10 +326,10 @@ def _partial_images(view: LayerView, accelerator: Accelerator, plan: list, order
     found: dict[int, list[tuple[int, Swap]]] = {}
     for index, spatial in searched:
         for other, theirs in searched:
+            if other == index:
+                continue
             for swap in swaps:
-                renamed = renamed_spatial(theirs, swap)
-                if other != index and (renamed == spatial or any(array_image(view, accelerator, renamed, spatial, a)
-                                                                 for a in arrays)):
+                if _same_or_array_image(view, accelerator, arrays, renamed_spatial(theirs, swap), spatial):
                     found.setdefault(index, []).append((other, swap))
     return found
 
@@ -439,8 +444,7 @@ def remember(view: LayerView, accelerator: Accelerator, constraints: Constraints
     for tried in found.tried:
         if tried.mirror_of is not None:
             continue  # not searched: a renamed copy of another candidate's result
-        task = (view, accelerator, tried.candidate.spatial, order, temporal_options, tried.incumbent) + \
-            ((tried.floors,) if tried.floors else ())
+        task = (view, accelerator, tried.candidate.spatial, order, temporal_options, tried.incumbent, tried.floors)
         if temporal_key(*task) not in _TEMPORAL_CACHE:
             remember_temporal(task, TemporalResult(tried.best, tried.evaluated, stopped=tried.stopped,
                                                    front=tried.front, beaten=tried.best is None))
@@ -454,6 +458,7 @@ def remember_temporal(task: tuple, result: TemporalResult | str) -> None:
     candidate finds it instead of searching again."""
     _TEMPORAL_CACHE[temporal_key(*task)] = result
     incumbent = task[5] if len(task) > 5 else None
-    if any(task[5:]) and not (incumbent is not None and incumbent.cap) and isinstance(result, TemporalResult) \
-            and result.best is not None and not result.beaten and not result.stopped:
+    floors = task[6] if len(task) > 6 else ()
+    if (incumbent is not None or floors) and not (incumbent is not None and incumbent.cap) and \
+            isinstance(result, TemporalResult) and result.best is not None and not result.beaten and not result.stopped:
         _TEMPORAL_CACHE.setdefault(temporal_key(*task[:5]), result)
